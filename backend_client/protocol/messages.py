@@ -1,0 +1,216 @@
+"""Message and entity schemas of the stream protocol (DESIGN.md, "Wire protocol").
+
+Every frame is a JSON object with a ``type`` tag. Schemas are msgspec Structs: unknown
+fields are ignored (forward compatibility), wrong types are rejected with the path of the
+offending field. Stored events carry ``seq`` (rising by one per stored event) and ``ts``
+(seconds since the epoch, hub clock).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+
+Datum = Literal["wgs84", "gcj02"]
+Latitude = Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)]
+Seq = Annotated[int, msgspec.Meta(ge=0)]
+UnitStatusName = Literal["available", "busy", "en_route", "on_scene", "off_duty", "offline"]
+IncidentStatusName = Literal[
+    "reported", "accepted", "dispatched", "arrived", "handled", "rectifying", "followup", "closed"
+]
+
+
+class Team(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An enforcement team (township/street or specialist) and its map colour."""
+
+    id: str
+    name: str
+    colour: str = "#4da3ff"
+    kind: str = "township"
+
+
+class Unit(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An officer (or patrol unit) as walls see it."""
+
+    id: str
+    name: str
+    team: str
+    device: str = ""
+    status: UnitStatusName = "available"
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    datum: Datum = "wgs84"
+    ts: float | None = None
+    speed: float | None = None
+    heading: float | None = None
+
+
+class Fix(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One position fix of one officer, as carried by ``unit.positions``."""
+
+    id: str
+    lat: Latitude
+    lon: Longitude
+    ts: float
+    datum: Datum = "wgs84"
+    speed: float | None = None
+    heading: float | None = None
+
+
+class SlaMarks(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Where an incident stands on the 1-3-15 clock (absolute deadlines and met/missed marks)."""
+
+    accept_by: float
+    move_by: float
+    handle_by: float
+    accepted_at: float | None = None
+    moving_at: float | None = None
+    handled_at: float | None = None
+    missed: list[str] = msgspec.field(default_factory=list)
+
+
+class Incident(msgspec.Struct, kw_only=True, omit_defaults=True):
+    id: str
+    source: str
+    category: str
+    status: IncidentStatusName = "reported"
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    datum: Datum = "wgs84"
+    reported_at: float
+    sla: SlaMarks | None = None
+    units: list[str] = msgspec.field(default_factory=list)
+    text: str = ""
+    address: str = ""
+    priority: int = 3
+    merchant_id: str | None = None
+
+
+class Alert(msgspec.Struct, kw_only=True, omit_defaults=True):
+    id: str
+    kind: str
+    subject: str
+    ts: float
+    text: str = ""
+    severity: int = 2
+
+
+# ---- client -> hub -------------------------------------------------------------------
+
+
+class Hello(msgspec.Struct, tag="hello", tag_field="type", kw_only=True):
+    token: str
+    since: Seq | None = None
+    version: int = PROTOCOL_VERSION
+
+
+class Request(msgspec.Struct, tag="req", tag_field="type", kw_only=True):
+    id: int
+    op: str
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+ClientMessage = Hello | Request
+
+
+# ---- hub -> client -------------------------------------------------------------------
+
+
+class Welcome(msgspec.Struct, tag="welcome", tag_field="type", kw_only=True):
+    role: str
+    server_time: float
+    seq: Seq = 0
+    ts: float = 0.0
+
+
+class Snapshot(msgspec.Struct, tag="snapshot", tag_field="type", kw_only=True):
+    seq: Seq
+    ts: float
+    teams: list[Team] = msgspec.field(default_factory=list)
+    units: list[Unit] = msgspec.field(default_factory=list)
+    incidents: list[Incident] = msgspec.field(default_factory=list)
+    alerts: list[Alert] = msgspec.field(default_factory=list)
+
+
+class UnitPositions(msgspec.Struct, tag="unit.positions", tag_field="type", kw_only=True):
+    seq: Seq
+    ts: float
+    fixes: list[Fix]
+
+
+class UnitStatus(msgspec.Struct, tag="unit.status", tag_field="type", kw_only=True):
+    seq: Seq
+    ts: float
+    unit: Unit
+
+
+class IncidentNew(msgspec.Struct, tag="incident.new", tag_field="type", kw_only=True):
+    seq: Seq
+    ts: float
+    incident: Incident
+
+
+class IncidentUpdate(msgspec.Struct, tag="incident.update", tag_field="type", kw_only=True):
+    seq: Seq
+    ts: float
+    incident: Incident
+    change: str = ""
+
+
+class AlertNew(msgspec.Struct, tag="alert.new", tag_field="type", kw_only=True):
+    seq: Seq
+    ts: float
+    alert: Alert
+
+
+class AlertClear(msgspec.Struct, tag="alert.clear", tag_field="type", kw_only=True):
+    seq: Seq
+    ts: float
+    alert_id: str
+
+
+class Ticker(msgspec.Struct, tag="ticker", tag_field="type", kw_only=True):
+    seq: Seq
+    ts: float
+    text: str
+    urgent: bool = False
+    incident_id: str | None = None
+
+
+class Heartbeat(msgspec.Struct, tag="heartbeat", tag_field="type", kw_only=True):
+    """Not stored: ``seq`` is the hub's latest stored seq, so a client can spot a gap."""
+
+    seq: Seq
+    ts: float
+
+
+class Response(msgspec.Struct, tag="res", tag_field="type", kw_only=True):
+    id: int
+    result: dict[str, Any] = msgspec.field(default_factory=dict)
+    ts: float = 0.0
+
+
+class Error(msgspec.Struct, tag="error", tag_field="type", kw_only=True):
+    code: str
+    message: str
+    id: int | None = None
+    field: str | None = None
+    ts: float = 0.0
+
+
+StoredEvent = UnitPositions | UnitStatus | IncidentNew | IncidentUpdate | AlertNew | AlertClear | Ticker
+ServerMessage = Welcome | Snapshot | StoredEvent | Heartbeat | Response | Error
+
+STORED_EVENT_TYPES: tuple[type[msgspec.Struct], ...] = (
+    UnitPositions,
+    UnitStatus,
+    IncidentNew,
+    IncidentUpdate,
+    AlertNew,
+    AlertClear,
+    Ticker,
+)

@@ -1,0 +1,90 @@
+"""The current picture of the world, built by applying stream events in ``seq`` order.
+
+The same class serves the hub (its snapshot source) and every client (what walls show),
+so a client that applied every event holds exactly the hub's snapshot. Pure Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import msgspec
+
+from backend_client.protocol.messages import (
+    Alert,
+    AlertClear,
+    AlertNew,
+    Incident,
+    IncidentNew,
+    IncidentUpdate,
+    Snapshot,
+    StoredEvent,
+    Team,
+    Ticker,
+    Unit,
+    UnitPositions,
+    UnitStatus,
+)
+
+
+@dataclass
+class FeedState:
+    """Officers, incidents and alerts as of ``seq``."""
+
+    seq: int = 0
+    teams: dict[str, Team] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    alerts: dict[str, Alert] = field(default_factory=dict)
+
+    def load(self, snapshot: Snapshot) -> None:
+        self.seq = snapshot.seq
+        self.teams = {team.id: team for team in snapshot.teams}
+        self.units = {unit.id: unit for unit in snapshot.units}
+        self.incidents = {incident.id: incident for incident in snapshot.incidents}
+        self.alerts = {alert.id: alert for alert in snapshot.alerts}
+
+    def snapshot(self, ts: float) -> Snapshot:
+        # Copies, so that a snapshot being encoded is not changed by later events.
+        return Snapshot(
+            seq=self.seq,
+            ts=ts,
+            teams=list(self.teams.values()),
+            units=[msgspec.structs.replace(unit) for unit in self.units.values()],
+            incidents=list(self.incidents.values()),
+            alerts=list(self.alerts.values()),
+        )
+
+    def apply(self, event: StoredEvent) -> None:
+        """Apply one stored event. The caller guarantees ``event.seq == self.seq + 1``."""
+        match event:
+            case UnitPositions(fixes=fixes):
+                units = self.units
+                for fix in fixes:
+                    unit = units.get(fix.id)
+                    if unit is None:
+                        continue
+                    unit.lat = fix.lat
+                    unit.lon = fix.lon
+                    unit.datum = fix.datum
+                    unit.ts = fix.ts
+                    unit.speed = fix.speed
+                    unit.heading = fix.heading
+            case UnitStatus(unit=unit):
+                previous = self.units.get(unit.id)
+                if previous is not None and unit.lat is None:
+                    # A status change need not repeat the position it last reported.
+                    unit = msgspec.structs.replace(
+                        unit, lat=previous.lat, lon=previous.lon, datum=previous.datum,
+                        ts=previous.ts, speed=previous.speed, heading=previous.heading,
+                    )
+                self.units[unit.id] = unit
+            case IncidentNew(incident=incident) | IncidentUpdate(incident=incident):
+                self.incidents[incident.id] = incident
+            case AlertNew(alert=alert):
+                self.alerts[alert.id] = alert
+            case AlertClear(alert_id=alert_id):
+                self.alerts.pop(alert_id, None)
+            case Ticker():
+                pass
+        self.seq = event.seq

@@ -1,0 +1,254 @@
+"""asyncio websockets transport over the protocol core: connect, resume, repair, request.
+
+Walls run for days: the client reconnects forever with exponential backoff and jitter,
+resumes from the last applied ``seq``, drops duplicates, and on a gap reconnects at once
+asking for what it missed (the hub answers with the events or a fresh snapshot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from backend_client.link import STALE_AFTER_SECONDS, Link, LinkStatus, classify
+from backend_client.protocol import (
+    Decision,
+    Error,
+    Heartbeat,
+    Hello,
+    ProtocolError,
+    Request,
+    Response,
+    SequenceTracker,
+    Snapshot,
+    Welcome,
+    decode_server,
+    encode,
+)
+from backend_client.protocol.messages import STORED_EVENT_TYPES, StoredEvent
+from backend_client.state import FeedState
+
+log = logging.getLogger(__name__)
+
+
+class FeedListener(Protocol):
+    def on_snapshot(self, state: FeedState) -> None: ...
+    def on_event(self, event: StoredEvent) -> None: ...
+    def on_link(self, status: LinkStatus) -> None: ...
+
+
+class RequestFailed(Exception):
+    """A request answered with an error, timed out, or sent while offline."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.field = code, message, field
+
+
+class AuthRejected(Exception):
+    """The hub refused the token: retrying will not help."""
+
+
+class _Gap(Exception):
+    pass
+
+
+class FeedClient:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        listener: FeedListener | None = None,
+        *,
+        since: int | None = None,
+        backoff_initial: float = 0.25,
+        backoff_max: float = 10.0,
+        stale_after: float = STALE_AFTER_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.url = url
+        self.token = token
+        self.listener = listener
+        self.state = FeedState()
+        self.tracker = SequenceTracker(since)
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.stale_after = stale_after
+        self.clock = clock
+        self.role: str | None = None
+        self.clock_skew = 0.0
+        self.connects = 0
+        self.applied = 0
+        self.last_good: float | None = None
+        self._ws: ClientConnection | None = None
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+        self._stopping = False
+        self._link = Link.CONNECTING
+        self._synced = asyncio.Event()
+        self.fatal: str | None = None
+
+    # ---- public ------------------------------------------------------------------------
+
+    @property
+    def status(self) -> LinkStatus:
+        return LinkStatus(self._link, self.last_good, self.fatal or "")
+
+    async def run(self) -> None:
+        """Connect and keep connected until :meth:`stop`."""
+        watchdog = asyncio.create_task(self._watch_staleness())
+        attempt = 0
+        try:
+            while not self._stopping:
+                try:
+                    await self._session()
+                    attempt = 0
+                except AuthRejected as exc:
+                    self.fatal = str(exc)
+                    self._set_link(False)
+                    log.error("hub refused the token: %s", exc)
+                    return
+                except _Gap:
+                    log.info("gap after seq %s: asking again", self.tracker.last)
+                    continue
+                except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, ProtocolError) as exc:
+                    log.info("hub link down: %s", exc)
+                finally:
+                    self._ws = None
+                    self._fail_pending()
+                    self._set_link(False)
+                if self._stopping:
+                    break
+                delay = min(self.backoff_max, self.backoff_initial * 2**attempt)
+                attempt = min(attempt + 1, 16)
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+        finally:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def wait_synced(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self._synced.wait(), timeout)
+
+    async def request(self, op: str, args: dict[str, Any] | None = None, timeout: float = 10.0) -> dict[str, Any]:
+        ws = self._ws
+        if ws is None:
+            raise RequestFailed("offline", "not connected to the hub")
+        request_id = next(self._ids)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            await ws.send(encode(Request(id=request_id, op=op, args=args or {})).decode())
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise RequestFailed("timeout", f"{op} not answered in {timeout:g} s") from None
+        except ConnectionClosed:
+            raise RequestFailed("offline", "connection lost") from None
+        finally:
+            self._pending.pop(request_id, None)
+
+    # ---- one connection ----------------------------------------------------------------
+
+    async def _session(self) -> None:
+        try:
+            ws = await connect(self.url, open_timeout=5, max_size=64 << 20, max_queue=256)
+        except InvalidURI as exc:
+            raise AuthRejected(f"bad hub URL: {exc}") from None
+        async with ws:
+            self._ws = ws
+            self.connects += 1
+            await ws.send(encode(Hello(token=self.token, since=self.tracker.resume_from)).decode())
+            async for raw in ws:
+                self._receive(raw)
+
+    def _receive(self, raw: str | bytes) -> None:
+        try:
+            message = decode_server(raw)
+        except ProtocolError as exc:
+            # A frame we cannot read may have carried a stored event: resume from what we
+            # have rather than skip it silently.
+            log.warning("unreadable frame from hub (%s): resyncing", exc)
+            raise _Gap() from None
+        now = self.clock()
+        match message:
+            case Welcome(role=role, server_time=server_time):
+                self.role = role
+                self.clock_skew = server_time - now
+            case Snapshot():
+                self.state.load(message)
+                self.tracker.on_snapshot(message.seq)
+                self._good(now)
+                self._synced.set()
+                if self.listener is not None:
+                    self.listener.on_snapshot(self.state)
+            case Heartbeat(seq=seq):
+                if self.tracker.on_heartbeat(seq) is Decision.GAP:
+                    raise _Gap()
+                self._good(now)
+                self._synced.set()
+            case Response(id=request_id, result=result):
+                future = self._pending.get(request_id)
+                if future is not None and not future.done():
+                    future.set_result(result)
+            case Error(id=request_id, code=code, message=text, field=field):
+                if code == "unauthorized" or (code == "forbidden" and request_id is None):
+                    raise AuthRejected(text)
+                future = self._pending.get(request_id) if request_id is not None else None
+                if future is not None and not future.done():
+                    future.set_exception(RequestFailed(code, text, field))
+                else:
+                    log.warning("hub error %s: %s", code, text)
+            case _ if isinstance(message, STORED_EVENT_TYPES):
+                self._stored(message, now)  # type: ignore[arg-type]
+
+    def _stored(self, event: StoredEvent, now: float) -> None:
+        decision = self.tracker.on_event(event.seq)
+        if decision is Decision.DUPLICATE:
+            return
+        if decision is Decision.GAP:
+            raise _Gap()
+        self.state.apply(event)
+        self.tracker.applied(event.seq)
+        self.applied += 1
+        self._good(now)
+        self._synced.set()
+        if self.listener is not None:
+            self.listener.on_event(event)
+
+    # ---- link state --------------------------------------------------------------------
+
+    def _good(self, now: float) -> None:
+        self.last_good = now
+        self._set_link(True)
+
+    def _set_link(self, connected: bool) -> None:
+        link = classify(connected and self._ws is not None, self.last_good, self.clock(), self.stale_after)
+        if link is not self._link:
+            self._link = link
+            if self.listener is not None:
+                self.listener.on_link(self.status)
+
+    async def _watch_staleness(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self._set_link(self._ws is not None)
+
+    def _fail_pending(self) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(RequestFailed("offline", "connection lost"))
+        self._pending.clear()

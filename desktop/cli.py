@@ -1,0 +1,162 @@
+"""``watchfloor`` command line (DESIGN.md, "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import sys
+from pathlib import Path
+
+from desktop import __version__
+
+EXIT_BAD_ARGS = 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=["zh_CN", "en"], default="zh_CN", help="UI language")
+    parser.add_argument("--config", type=Path, help="configuration file (TOML)")
+    parser.add_argument("--screenshot", type=Path, metavar="PATH",
+                        help="render, save every window (PATH.png: one file; else a folder), exit")
+    parser.add_argument("--after", type=float, default=10.0, metavar="SECONDS",
+                        help="seconds to wait before --screenshot (default 10)")
+    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
+
+
+def _positive_port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0..65535")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="watchfloor",
+        description="婺城区综合行政执法指挥平台 · Watchfloor command-center walls and workstations",
+    )
+    parser.add_argument("--version", action="version", version=f"watchfloor {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="embedded hub + Wucheng simulator + the wall, no set-up")
+    _common(demo)
+    demo.add_argument("--layout", type=Path, help="wall layout file (TOML)")
+    demo.add_argument("--officers", type=int, default=60, help="simulated officers (default 60)")
+    demo.add_argument("--db", help="SQLAlchemy URL (default: a SQLite file in the user data dir)")
+    demo.add_argument("--windowed", action="store_true", help="windows instead of fullscreen")
+
+    hub = sub.add_parser("hub", help="run the feed hub")
+    _common(hub)
+    hub.add_argument("--db", default="sqlite:///watchfloor-hub.db", help="SQLAlchemy URL")
+    hub.add_argument("--host", default="127.0.0.1")
+    hub.add_argument("--port", type=_positive_port, default=8765)
+    hub.add_argument("--api-port", type=_positive_port, default=8766)
+    hub.add_argument("--simulate", action="store_true", help="run the Wucheng simulator")
+    hub.add_argument("--officers", type=int, default=300, help="simulated officers")
+    hub.add_argument("--auth", type=Path, help="auth file (TOML, [[token]] tables)")
+
+    wall = sub.add_parser("wall", help="run a wall")
+    _common(wall)
+    wall.add_argument("--hub", required=True, help="ws://HOST:PORT (the /stream path is added)")
+    wall.add_argument("--token", required=True)
+    wall.add_argument("--layout", type=Path, help="wall layout file (TOML)")
+    wall.add_argument("--windowed", action="store_true", help="windows instead of fullscreen")
+
+    desk = sub.add_parser("desk", help="operator / supervisor workstation")
+    _common(desk)
+    desk.add_argument("--hub", required=True)
+    desk.add_argument("--token", required=True)
+
+    tail = sub.add_parser("tail", help="print every event as one JSON line")
+    tail.add_argument("--hub", required=True)
+    tail.add_argument("--token", required=True)
+    tail.add_argument("--since", type=int, help="resume after this seq")
+    tail.add_argument("--count", type=int, help="exit after this many events")
+    tail.add_argument("--log-level", default="WARNING")
+    return parser
+
+
+def stream_url(hub: str) -> str:
+    url = hub.rstrip("/")
+    if not url.startswith(("ws://", "wss://")):
+        url = "ws://" + url
+    return url if url.endswith("/stream") else url + "/stream"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "demo":
+            from desktop.demo import run_demo
+
+            return run_demo(args)
+        if args.command == "hub":
+            return _run_hub(args)
+        if args.command == "wall":
+            from desktop.gui import WallOptions, run_wall
+
+            return run_wall(WallOptions(hub_url=stream_url(args.hub), token=args.token,
+                                        screenshot=args.screenshot, after=args.after,
+                                        windowed=args.windowed))
+        if args.command == "tail":
+            from desktop.tail import run_tail
+
+            return asyncio.run(run_tail(stream_url(args.hub), args.token, args.since, args.count))
+        if args.command == "desk":
+            print("watchfloor desk: the workstation is not built yet", file=sys.stderr)
+            return EXIT_BAD_ARGS
+    except ConfigError as exc:
+        print(f"watchfloor: {exc}", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return EXIT_BAD_ARGS
+
+
+class ConfigError(Exception):
+    """Bad arguments or configuration; the message names the file, line and field."""
+
+
+def _run_hub(args: argparse.Namespace) -> int:
+    from hub.auth import AuthFileError, TokenRegistry
+    from hub.runtime import HubRuntime, serve_forever
+    from hub.service import HubConfig
+
+    if args.auth is None:
+        if not _is_loopback(args.host):
+            raise ConfigError(f"--host {args.host} is beyond loopback: give --auth FILE")
+        tokens, values = TokenRegistry.generate()
+        for role, value in values.items():
+            print(f"token {role}: {value}", file=sys.stderr)
+    else:
+        try:
+            tokens = TokenRegistry.load(args.auth)
+        except AuthFileError as exc:
+            raise ConfigError(str(exc)) from None
+    extras = []
+    if args.simulate:
+        from hub.simdriver import simulator_extra
+
+        extras.append(simulator_extra(officers=args.officers))
+    config = HubConfig(db_url=args.db, host=args.host, port=args.port, api_port=args.api_port,
+                       auth_file=args.auth)
+    asyncio.run(serve_forever(HubRuntime(config, tokens, extras)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

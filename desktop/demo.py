@@ -1,0 +1,41 @@
+"""``watchfloor demo``: an embedded hub on loopback, the Wucheng simulator, and the wall."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from desktop.gui import WallOptions, run_wall
+
+
+def default_demo_db() -> str:
+    folder = Path(user_data_dir("watchfloor", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'demo-hub.db'}"
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from hub.auth import TokenRegistry
+    from hub.runtime import EmbeddedHub, HubRuntime
+    from hub.service import HubConfig
+    from hub.simdriver import simulator_extra
+
+    tokens, values = TokenRegistry.generate()
+    config = HubConfig(db_url=args.db or default_demo_db(), host="127.0.0.1", port=0, api_port=0)
+    runtime = HubRuntime(config, tokens, [simulator_extra(officers=args.officers)])
+    embedded = EmbeddedHub(runtime)
+    embedded.start()
+    try:
+        return run_wall(
+            WallOptions(
+                hub_url=runtime.stream_url,
+                token=values["wall"],
+                screenshot=args.screenshot,
+                after=args.after,
+                windowed=args.windowed,
+            )
+        )
+    finally:
+        embedded.stop()

@@ -1,0 +1,249 @@
+"""HTTP ingest (``http://HOST:API_PORT``): reports, Open311, OsmAnd GPS, health.
+
+Every body is validated at the edge; a bad one gets a 4xx naming the field and nothing is
+stored. A report is answered only after it is committed; the same ``source`` +
+``external_id`` again answers the stored id, so retries never duplicate a case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+from typing import Annotated, Any, Literal
+
+import msgspec
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend_client.protocol.codec import field_of
+from backend_client.protocol.messages import Fix, IncidentNew, SlaMarks, Ticker
+from hub.auth import Principal
+from hub.service import Hub
+from hub.snapshot_load import incident_from_row
+from hub.store.models import CaseEvent
+from hub.store.models import Incident as IncidentRow
+from hub.writer import Emitter
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+KNOTS_TO_MS = 0.514444
+SOURCE_NAMES = {"hotline": "8890热线", "snap": "随手拍", "grid": "网格上报", "patrol": "巡查发现"}
+
+Text = Annotated[str, msgspec.Meta(max_length=4000)]
+Short = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
+class Reporter(msgspec.Struct):
+    name: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
+
+
+class ReportIn(msgspec.Struct):
+    source: Literal["hotline", "snap", "grid", "patrol"]
+    external_id: Short
+    category: Short
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)]
+    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)]
+    text: Text = ""
+    datum: Literal["wgs84", "gcj02"] = "wgs84"
+    address: Annotated[str, msgspec.Meta(max_length=256)] = ""
+    reporter: Reporter | None = None
+    photos: Annotated[list[str], msgspec.Meta(max_length=9)] = msgspec.field(default_factory=list)
+    priority: Annotated[int, msgspec.Meta(ge=1, le=5)] = 3
+    merchant_id: str | None = None
+
+
+def _bad(field: str | None, message: str, status: int = 400) -> web.Response:
+    return web.json_response({"error": "invalid", "field": field, "message": message}, status=status)
+
+
+def _field_of(exc: msgspec.ValidationError) -> str | None:
+    return field_of(str(exc))
+
+
+def sla_for(reported_at: float) -> SlaMarks:
+    return SlaMarks(accept_by=reported_at + 60, move_by=reported_at + 180, handle_by=reported_at + 900)
+
+
+class IngestServer:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.app = web.Application(client_max_size=MAX_BODY_BYTES)
+        self.app.add_routes(
+            [
+                web.post("/api/v1/reports", self.post_report),
+                web.get("/osmand", self.osmand),
+                web.post("/osmand", self.osmand),
+                web.get("/", self.osmand_root),
+                web.get("/api/v1/health", self.health),
+            ]
+        )
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, self.hub.config.host, self.hub.config.api_port)
+        await self._site.start()
+
+    @property
+    def port(self) -> int:
+        assert self._runner is not None
+        server = self._runner.addresses[0]
+        return int(server[1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _principal(self, request: web.Request, action: str) -> Principal | web.Response:
+        header = request.headers.get("Authorization", "")
+        token = header[7:] if header.startswith("Bearer ") else request.query.get("token")
+        principal = self.hub.tokens.authenticate(token)
+        if principal is None:
+            return web.json_response(
+                {"error": "unauthorized", "field": "Authorization", "message": "missing or unknown token"},
+                status=401,
+            )
+        if not principal.may(action):
+            return web.json_response(
+                {"error": "forbidden", "message": f"role {principal.role} may not {action}"}, status=403
+            )
+        return principal
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"status": "ok", "seq": self.hub.published_seq, "uptime": time.time() - self.hub.started_at,
+             "clients": len(self.hub.subscribers)}
+        )
+
+    async def post_report(self, request: web.Request) -> web.Response:
+        principal = self._principal(request, "ingest")
+        if isinstance(principal, web.Response):
+            return principal
+        body = await request.read()
+        try:
+            report = msgspec.json.decode(body, type=ReportIn)
+        except msgspec.ValidationError as exc:
+            return _bad(_field_of(exc), str(exc))
+        except msgspec.DecodeError as exc:
+            return _bad(None, f"body is not JSON: {exc}")
+        incident_id, seq, created = await self.store_report(report, principal)
+        return web.json_response({"id": incident_id, "seq": seq}, status=201 if created else 200)
+
+    async def store_report(self, report: ReportIn, principal: Principal) -> tuple[str, int, bool]:
+        lat, lon = report.lat, report.lon
+        if report.datum == "gcj02":
+            from backend_client.geo import gcj02_to_wgs84
+
+            lat, lon = gcj02_to_wgs84(lat, lon)
+
+        def find(session: Session) -> tuple[str, int, bool] | None:
+            existing = session.scalar(
+                select(IncidentRow).where(
+                    IncidentRow.source == report.source, IncidentRow.external_id == report.external_id
+                )
+            )
+            return None if existing is None else (existing.id, self.hub.published_seq, False)
+
+        def work(session: Session, emitter: Emitter) -> tuple[str, int, bool]:
+            found = find(session)
+            if found is not None:
+                return found
+            now = time.time()
+            seq = emitter.next_seq
+            incident_id = f"WC{dt.datetime.now().strftime('%y%m%d')}-{seq:07d}"
+            row = IncidentRow(
+                id=incident_id, source=report.source, external_id=report.external_id,
+                category=report.category, text=report.text, address=report.address,
+                lat=lat, lon=lon,
+                reporter=msgspec.to_builtins(report.reporter) if report.reporter else None,
+                photos=report.photos, priority=report.priority, status="reported", units=[],
+                merchant_id=report.merchant_id, reported_at=now,
+                sla=msgspec.to_builtins(sla_for(now)),
+            )
+            session.add(row)
+            session.flush()  # the case row must exist before its timeline rows reference it
+            session.add(CaseEvent(incident_id=incident_id, kind="reported", ts=now, actor=principal.name,
+                                  detail={"source": report.source}))
+            session.flush()
+            incident = incident_from_row(row)
+            emitter.emit(lambda s, ts: IncidentNew(seq=s, ts=ts, incident=incident), ts=now)
+            text = f"【{SOURCE_NAMES[report.source]}】{report.category} · {report.address or incident_id}"
+            emitter.emit(
+                lambda s, ts: Ticker(seq=s, ts=ts, text=text, urgent=report.priority <= 1,
+                                     incident_id=incident_id),
+                ts=now,
+            )
+            return incident_id, seq, True
+
+        try:
+            return await self.hub.writer.submit(work)
+        except IntegrityError:
+            # Two retries of one report raced; the loser answers the winner's id.
+            def reread(session: Session, _emitter: Emitter) -> tuple[str, int, bool] | None:
+                return find(session)
+
+            found = await self.hub.writer.submit(reread)
+            if found is None:
+                raise
+            return found
+
+    async def osmand_root(self, request: web.Request) -> web.Response:
+        # Traccar-client posts to the server root by default.
+        if "id" in request.query or "deviceid" in request.query:
+            return await self.osmand(request)
+        return web.json_response({"service": "watchfloor-hub", "docs": "/openapi.json"})
+
+    async def osmand(self, request: web.Request) -> web.Response:
+        principal = self._principal(request, "ingest")
+        if isinstance(principal, web.Response):
+            return principal
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            params.update(await request.post())
+        device = params.get("id") or params.get("deviceid")
+        if not device:
+            return _bad("id", "device id missing")
+        officer = self.hub.devices.get(str(device))
+        if officer is None:
+            return _bad("id", f"unknown device {device}", status=404)
+        try:
+            lat, lon = float(params["lat"]), float(params["lon"])
+        except KeyError as exc:
+            return _bad(str(exc.args[0]), "missing coordinate")
+        except ValueError:
+            return _bad("lat", "coordinates must be numbers")
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+            return _bad("lat", "coordinates out of range")
+        try:
+            ts = _parse_timestamp(params.get("timestamp"))
+            speed = float(params["speed"]) * KNOTS_TO_MS if params.get("speed") else None
+            heading = float(params["bearing"]) if params.get("bearing") else None
+        except ValueError as exc:
+            return _bad(str(exc), "not a number or time")
+        self.hub.offer_fix(Fix(id=officer, lat=lat, lon=lon, ts=ts, speed=speed, heading=heading))
+        return web.Response(status=200, text="OK")
+
+
+def _parse_timestamp(raw: str | None) -> float:
+    if not raw:
+        return time.time()
+    try:
+        value = float(raw)
+    except ValueError:
+        try:
+            parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("timestamp") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return parsed.timestamp()
+    # Traccar-client sends seconds; some firmwares send milliseconds.
+    return value / 1000.0 if value > 1e11 else value

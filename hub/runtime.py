@@ -1,0 +1,114 @@
+"""Start and stop a whole hub: in the foreground (``watchfloor hub``) or on a thread.
+
+The embedded form runs the hub on its own thread and event loop, so that a demo or a test
+gets a real hub on loopback without its database work ever running on the UI thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+from collections.abc import Awaitable, Callable
+
+from hub.auth import TokenRegistry
+from hub.ingest import IngestServer
+from hub.service import Hub, HubConfig
+from hub.stream import StreamServer
+
+log = logging.getLogger(__name__)
+
+Extra = Callable[[Hub], Awaitable[Callable[[], Awaitable[None]]]]
+
+
+class HubRuntime:
+    """A hub with its stream and ingest servers, plus optional extras (the simulator)."""
+
+    def __init__(self, config: HubConfig, tokens: TokenRegistry, extras: list[Extra] | None = None) -> None:
+        self.config = config
+        self.tokens = tokens
+        self.extras = extras or []
+        self.hub: Hub | None = None
+        self.stream: StreamServer | None = None
+        self.ingest: IngestServer | None = None
+        self._stoppers: list[Callable[[], Awaitable[None]]] = []
+
+    async def start(self) -> None:
+        self.hub = Hub(self.config, self.tokens)
+        await self.hub.start()
+        self.stream = StreamServer(self.hub)
+        await self.stream.start()
+        self.ingest = IngestServer(self.hub)
+        await self.ingest.start()
+        # Port 0 asks the OS for a free port; record what was given.
+        self.config.port = self.stream.port
+        self.config.api_port = self.ingest.port
+        for extra in self.extras:
+            self._stoppers.append(await extra(self.hub))
+        log.info("hub on ws://%s:%d/stream, ingest on http://%s:%d", self.config.host,
+                 self.config.port, self.config.host, self.config.api_port)
+
+    async def stop(self) -> None:
+        for stopper in reversed(self._stoppers):
+            with contextlib.suppress(Exception):
+                await stopper()
+        self._stoppers.clear()
+        if self.ingest is not None:
+            await self.ingest.stop()
+        if self.stream is not None:
+            await self.stream.stop()
+        if self.hub is not None:
+            await self.hub.stop()
+
+    @property
+    def stream_url(self) -> str:
+        return f"ws://{self.config.host}:{self.config.port}/stream"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.config.host}:{self.config.api_port}"
+
+
+async def serve_forever(runtime: HubRuntime) -> None:
+    await runtime.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runtime.stop()
+
+
+class EmbeddedHub:
+    """A :class:`HubRuntime` on a daemon thread with its own event loop."""
+
+    def __init__(self, runtime: HubRuntime) -> None:
+        self.runtime = runtime
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="embedded-hub", daemon=True)
+        self._started = False
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.runtime.start(), self._loop).result(timeout)
+        self._started = True
+
+    def call(self, coro: Awaitable[object], timeout: float = 30.0) -> object:
+        """Run a coroutine on the hub's loop (tests use it to inject reports)."""
+
+        async def wrapper() -> object:
+            return await coro
+
+        return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result(timeout)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self._started:
+            asyncio.run_coroutine_threadsafe(self.runtime.stop(), self._loop).result(timeout)
+            self._started = False
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self._loop.close()

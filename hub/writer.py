@@ -1,0 +1,107 @@
+"""The single writer of the hub store.
+
+Every change goes through one thread, in one transaction per unit of work: the work
+appends events, each event gets the next ``seq``, the transaction commits, and only then
+are the events handed to the publisher. So nothing is broadcast or acknowledged before it
+is durable, ``seq`` order is commit order, and a failed commit gives its numbers back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session
+
+from backend_client.protocol import encode
+from backend_client.protocol.messages import StoredEvent
+from hub.store.models import StoredEventRow
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Published = list[tuple[StoredEvent, bytes]]
+EventFactory = Callable[[int, float], StoredEvent]
+
+
+class Emitter:
+    """Hands out ``seq`` numbers to the events of one unit of work."""
+
+    def __init__(self, session: Session, next_seq: int) -> None:
+        self._session = session
+        self.next_seq = next_seq
+        self.events: Published = []
+
+    def emit(self, make: EventFactory, ts: float | None = None) -> StoredEvent:
+        stamp = time.time() if ts is None else ts
+        event = make(self.next_seq, stamp)
+        frame = encode(event)
+        self.events.append((event, frame))
+        self.next_seq += 1
+        return event
+
+    def flush_rows(self) -> None:
+        if self.events:
+            self._session.execute(
+                insert(StoredEventRow),
+                [
+                    {"seq": event.seq, "type": _type_of(event), "ts": event.ts, "frame": frame}
+                    for event, frame in self.events
+                ],
+            )
+
+
+def _type_of(event: StoredEvent) -> str:
+    tag = type(event).__struct_config__.tag
+    return str(tag)
+
+
+class StoreWriter:
+    """Runs units of work on one thread and publishes their events in commit order."""
+
+    def __init__(self, engine: Engine, publish: Callable[[Published], None]) -> None:
+        self._engine = engine
+        self._publish = publish
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hub-writer")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+        with Session(engine) as session:
+            self.last_seq = int(session.scalar(select(func.max(StoredEventRow.seq))) or 0)
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def submit(self, work: Callable[[Session, Emitter], T]) -> asyncio.Future[T]:
+        """Run ``work`` in a transaction; the future resolves after commit and publication."""
+        assert self._loop is not None, "bind() the writer to the hub's loop first"
+        return asyncio.wrap_future(self._pool.submit(self._run, work), loop=self._loop)
+
+    def run_sync(self, work: Callable[[Session, Emitter], T]) -> T:
+        """The same, blocking the caller (start-up seeding, tools)."""
+        return self._pool.submit(self._run, work).result()
+
+    def _run(self, work: Callable[[Session, Emitter], T]) -> T:
+        with Session(self._engine, expire_on_commit=False) as session:
+            emitter = Emitter(session, self.last_seq + 1)
+            try:
+                result = work(session, emitter)
+                emitter.flush_rows()
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+        if emitter.events:
+            self.last_seq = emitter.events[-1][0].seq
+            if self._loop is not None and not self._loop.is_closed():
+                # call_soon_threadsafe keeps FIFO order, so clients see seq order.
+                self._loop.call_soon_threadsafe(self._publish, emitter.events)
+        return result
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
