@@ -25,8 +25,9 @@ class LinkStatus:
         return None if self.last_good is None else max(0.0, now - self.last_good)
 
 
-def classify(connected: bool, last_good: float | None, now: float,
-             stale_after: float = STALE_AFTER_SECONDS) -> Link:
+def classify(
+    connected: bool, last_good: float | None, now: float, stale_after: float = STALE_AFTER_SECONDS
+) -> Link:
     """The link state for a connection flag and the time of the last good data."""
     if last_good is None:
         return Link.CONNECTING if connected else Link.OFFLINE

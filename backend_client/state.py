@@ -75,8 +75,13 @@ class FeedState:
                 if previous is not None and unit.lat is None:
                     # A status change need not repeat the position it last reported.
                     unit = msgspec.structs.replace(
-                        unit, lat=previous.lat, lon=previous.lon, datum=previous.datum,
-                        ts=previous.ts, speed=previous.speed, heading=previous.heading,
+                        unit,
+                        lat=previous.lat,
+                        lon=previous.lon,
+                        datum=previous.datum,
+                        ts=previous.ts,
+                        speed=previous.speed,
+                        heading=previous.heading,
                     )
                 self.units[unit.id] = unit
             case IncidentNew(incident=incident) | IncidentUpdate(incident=incident):

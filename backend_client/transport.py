@@ -120,7 +120,13 @@ class FeedClient:
                 except _Gap:
                     log.info("gap after seq %s: asking again", self.tracker.last)
                     continue
-                except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, ProtocolError) as exc:
+                except (
+                    OSError,
+                    ConnectionClosed,
+                    InvalidHandshake,
+                    TimeoutError,
+                    ProtocolError,
+                ) as exc:
                     log.info("hub link down: %s", exc)
                 finally:
                     self._ws = None
@@ -144,7 +150,9 @@ class FeedClient:
     async def wait_synced(self, timeout: float = 10.0) -> None:
         await asyncio.wait_for(self._synced.wait(), timeout)
 
-    async def request(self, op: str, args: dict[str, Any] | None = None, timeout: float = 10.0) -> dict[str, Any]:
+    async def request(
+        self, op: str, args: dict[str, Any] | None = None, timeout: float = 10.0
+    ) -> dict[str, Any]:
         ws = self._ws
         if ws is None:
             raise RequestFailed("offline", "not connected to the hub")
@@ -236,7 +244,9 @@ class FeedClient:
         self._set_link(True)
 
     def _set_link(self, connected: bool) -> None:
-        link = classify(connected and self._ws is not None, self.last_good, self.clock(), self.stale_after)
+        link = classify(
+            connected and self._ws is not None, self.last_good, self.clock(), self.stale_after
+        )
         if link is not self._link:
             self._link = link
             if self.listener is not None:

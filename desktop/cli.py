@@ -17,10 +17,19 @@ EXIT_BAD_ARGS = 2
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=["zh_CN", "en"], default="zh_CN", help="UI language")
     parser.add_argument("--config", type=Path, help="configuration file (TOML)")
-    parser.add_argument("--screenshot", type=Path, metavar="PATH",
-                        help="render, save every window (PATH.png: one file; else a folder), exit")
-    parser.add_argument("--after", type=float, default=10.0, metavar="SECONDS",
-                        help="seconds to wait before --screenshot (default 10)")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PATH",
+        help="render, save every window (PATH.png: one file; else a folder), exit",
+    )
+    parser.add_argument(
+        "--after",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds to wait before --screenshot (default 10)",
+    )
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
 
 
@@ -96,8 +105,10 @@ def _is_loopback(host: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         if args.command == "demo":
             from desktop.demo import run_demo
@@ -108,9 +119,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "wall":
             from desktop.gui import WallOptions, run_wall
 
-            return run_wall(WallOptions(hub_url=stream_url(args.hub), token=args.token,
-                                        screenshot=args.screenshot, after=args.after,
-                                        windowed=args.windowed))
+            return run_wall(
+                WallOptions(
+                    hub_url=stream_url(args.hub),
+                    token=args.token,
+                    screenshot=args.screenshot,
+                    after=args.after,
+                    windowed=args.windowed,
+                )
+            )
         if args.command == "tail":
             from desktop.tail import run_tail
 
@@ -152,8 +169,9 @@ def _run_hub(args: argparse.Namespace) -> int:
         from hub.simdriver import simulator_extra
 
         extras.append(simulator_extra(officers=args.officers))
-    config = HubConfig(db_url=args.db, host=args.host, port=args.port, api_port=args.api_port,
-                       auth_file=args.auth)
+    config = HubConfig(
+        db_url=args.db, host=args.host, port=args.port, api_port=args.api_port, auth_file=args.auth
+    )
     asyncio.run(serve_forever(HubRuntime(config, tokens, extras)))
     return 0
 

@@ -12,14 +12,24 @@ from widgets.banner import StaleBanner
 from widgets.map import MapView, UnitInfo
 from widgets.ticker import TickerBar
 
-LINK_TEXT = {"live": "实时 LIVE", "stale": "过期 STALE", "offline": "离线 OFFLINE", "connecting": "连接中"}
+LINK_TEXT = {
+    "live": "实时 LIVE",
+    "stale": "过期 STALE",
+    "offline": "离线 OFFLINE",
+    "connecting": "连接中",
+}
 
 
 class WallWindow(QWidget):
     """A whole screen of the wall. Observes a :class:`QtFeed`; never touches the network."""
 
-    def __init__(self, feed: QtFeed, screen_name: str, team_colours: dict[str, str] | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        feed: QtFeed,
+        screen_name: str,
+        team_colours: dict[str, str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("WallWindow")
         self.setWindowTitle(f"Watchfloor 婺城区综合行政执法指挥中心 — {screen_name}")
@@ -71,8 +81,9 @@ class WallWindow(QWidget):
 
     def _unit_info(self) -> list[UnitInfo]:
         return [
-            UnitInfo(id=u.id, name=u.name, team=u.team, colour=self._colour(u.team),
-                     status=u.status)
+            UnitInfo(
+                id=u.id, name=u.name, team=u.team, colour=self._colour(u.team), status=u.status
+            )
             for u in self.feed.state.units.values()
         ]
 

@@ -108,5 +108,7 @@ class TokenRegistry:
     def generate(cls) -> tuple[TokenRegistry, dict[str, str]]:
         """Fresh random tokens, one per role (``watchfloor demo`` makes its own)."""
         values = {role: secrets.token_urlsafe(24) for role in ROLES}
-        registry = cls({value: Principal(name=f"demo-{role}", role=role) for role, value in values.items()})
+        registry = cls(
+            {value: Principal(name=f"demo-{role}", role=role) for role, value in values.items()}
+        )
         return registry, values

@@ -59,7 +59,9 @@ class ReportIn(msgspec.Struct):
 
 
 def _bad(field: str | None, message: str, status: int = 400) -> web.Response:
-    return web.json_response({"error": "invalid", "field": field, "message": message}, status=status)
+    return web.json_response(
+        {"error": "invalid", "field": field, "message": message}, status=status
+    )
 
 
 def _field_of(exc: msgspec.ValidationError) -> str | None:
@@ -67,7 +69,9 @@ def _field_of(exc: msgspec.ValidationError) -> str | None:
 
 
 def sla_for(reported_at: float) -> SlaMarks:
-    return SlaMarks(accept_by=reported_at + 60, move_by=reported_at + 180, handle_by=reported_at + 900)
+    return SlaMarks(
+        accept_by=reported_at + 60, move_by=reported_at + 180, handle_by=reported_at + 900
+    )
 
 
 class IngestServer:
@@ -108,19 +112,28 @@ class IngestServer:
         principal = self.hub.tokens.authenticate(token)
         if principal is None:
             return web.json_response(
-                {"error": "unauthorized", "field": "Authorization", "message": "missing or unknown token"},
+                {
+                    "error": "unauthorized",
+                    "field": "Authorization",
+                    "message": "missing or unknown token",
+                },
                 status=401,
             )
         if not principal.may(action):
             return web.json_response(
-                {"error": "forbidden", "message": f"role {principal.role} may not {action}"}, status=403
+                {"error": "forbidden", "message": f"role {principal.role} may not {action}"},
+                status=403,
             )
         return principal
 
     async def health(self, request: web.Request) -> web.Response:
         return web.json_response(
-            {"status": "ok", "seq": self.hub.published_seq, "uptime": time.time() - self.hub.started_at,
-             "clients": len(self.hub.subscribers)}
+            {
+                "status": "ok",
+                "seq": self.hub.published_seq,
+                "uptime": time.time() - self.hub.started_at,
+                "clients": len(self.hub.subscribers),
+            }
         )
 
     async def post_report(self, request: web.Request) -> web.Response:
@@ -147,7 +160,8 @@ class IngestServer:
         def find(session: Session) -> tuple[str, int, bool] | None:
             existing = session.scalar(
                 select(IncidentRow).where(
-                    IncidentRow.source == report.source, IncidentRow.external_id == report.external_id
+                    IncidentRow.source == report.source,
+                    IncidentRow.external_id == report.external_id,
                 )
             )
             return None if existing is None else (existing.id, self.hub.published_seq, False)
@@ -160,25 +174,43 @@ class IngestServer:
             seq = emitter.next_seq
             incident_id = f"WC{dt.datetime.now().strftime('%y%m%d')}-{seq:07d}"
             row = IncidentRow(
-                id=incident_id, source=report.source, external_id=report.external_id,
-                category=report.category, text=report.text, address=report.address,
-                lat=lat, lon=lon,
+                id=incident_id,
+                source=report.source,
+                external_id=report.external_id,
+                category=report.category,
+                text=report.text,
+                address=report.address,
+                lat=lat,
+                lon=lon,
                 reporter=msgspec.to_builtins(report.reporter) if report.reporter else None,
-                photos=report.photos, priority=report.priority, status="reported", units=[],
-                merchant_id=report.merchant_id, reported_at=now,
+                photos=report.photos,
+                priority=report.priority,
+                status="reported",
+                units=[],
+                merchant_id=report.merchant_id,
+                reported_at=now,
                 sla=msgspec.to_builtins(sla_for(now)),
             )
             session.add(row)
             session.flush()  # the case row must exist before its timeline rows reference it
-            session.add(CaseEvent(incident_id=incident_id, kind="reported", ts=now, actor=principal.name,
-                                  detail={"source": report.source}))
+            session.add(
+                CaseEvent(
+                    incident_id=incident_id,
+                    kind="reported",
+                    ts=now,
+                    actor=principal.name,
+                    detail={"source": report.source},
+                )
+            )
             session.flush()
             incident = incident_from_row(row)
             emitter.emit(lambda s, ts: IncidentNew(seq=s, ts=ts, incident=incident), ts=now)
-            text = f"【{SOURCE_NAMES[report.source]}】{report.category} · {report.address or incident_id}"
+            place = report.address or incident_id
+            text = f"【{SOURCE_NAMES[report.source]}】{report.category} · {place}"
             emitter.emit(
-                lambda s, ts: Ticker(seq=s, ts=ts, text=text, urgent=report.priority <= 1,
-                                     incident_id=incident_id),
+                lambda s, ts: Ticker(
+                    seq=s, ts=ts, text=text, urgent=report.priority <= 1, incident_id=incident_id
+                ),
                 ts=now,
             )
             return incident_id, seq, True
@@ -220,7 +252,9 @@ class IngestServer:
             return _bad(str(exc.args[0]), "missing coordinate")
         except ValueError:
             return _bad("lat", "coordinates must be numbers")
-        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        if not (
+            math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+        ):
             return _bad("lat", "coordinates out of range")
         try:
             ts = _parse_timestamp(params.get("timestamp"))

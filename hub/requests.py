@@ -70,7 +70,11 @@ def _args(kind: type[Any], args: dict[str, Any]) -> Any:
 def _audit(session: Session, who: Principal, action: str, subject: str, **detail: Any) -> None:
     session.add(
         AuditEntry(
-            ts=time.time(), actor=who.name, role=who.role, action=action, subject=subject,
+            ts=time.time(),
+            actor=who.name,
+            role=who.role,
+            action=action,
+            subject=subject,
             detail=detail or None,
         )
     )
@@ -94,7 +98,9 @@ class RequestRouter:
     async def handle(self, who: Principal, request: Request) -> bytes:
         handler = self.ops.get(request.op)
         if handler is None:
-            return encode(Error(code="unknown_op", message=f"no op {request.op!r}", id=request.id, field="op"))
+            return encode(
+                Error(code="unknown_op", message=f"no op {request.op!r}", id=request.id, field="op")
+            )
         if not who.may(request.op):
             return encode(
                 Error(
@@ -123,7 +129,9 @@ class RequestRouter:
             if row is None:
                 raise RequestError("not_found", f"no case {args.case_id}", "case_id")
             events = session.scalars(
-                select(CaseEvent).where(CaseEvent.incident_id == row.id).order_by(CaseEvent.ts, CaseEvent.id)
+                select(CaseEvent)
+                .where(CaseEvent.incident_id == row.id)
+                .order_by(CaseEvent.ts, CaseEvent.id)
             ).all()
             _audit(session, who, "view.case", row.id)
             incident = msgspec.to_builtins(incident_from_row(row))
@@ -145,14 +153,21 @@ class RequestRouter:
             if merchant is None:
                 raise RequestError("not_found", f"no merchant {args.merchant_id}", "merchant_id")
             cases = session.scalars(
-                select(IncidentRow).where(IncidentRow.merchant_id == merchant.id).order_by(IncidentRow.reported_at)
+                select(IncidentRow)
+                .where(IncidentRow.merchant_id == merchant.id)
+                .order_by(IncidentRow.reported_at)
             ).all()
             _audit(session, who, "view.merchant", merchant.id)
             return {
                 "merchant": {
-                    "id": merchant.id, "name": merchant.name, "credit_code": merchant.credit_code,
-                    "address": merchant.address, "category": merchant.category, "risk": merchant.risk,
-                    "lat": merchant.lat, "lon": merchant.lon,
+                    "id": merchant.id,
+                    "name": merchant.name,
+                    "credit_code": merchant.credit_code,
+                    "address": merchant.address,
+                    "category": merchant.category,
+                    "risk": merchant.risk,
+                    "lat": merchant.lat,
+                    "lon": merchant.lon,
                 },
                 "cases": [msgspec.to_builtins(incident_from_row(c)) for c in cases],
             }
@@ -201,14 +216,19 @@ class RequestRouter:
                 row.status = "dispatched"
             session.add(
                 CaseEvent(
-                    incident_id=row.id, kind="dispatched", ts=now, actor=who.name,
+                    incident_id=row.id,
+                    kind="dispatched",
+                    ts=now,
+                    actor=who.name,
                     detail={"units": args.unit_ids},
                 )
             )
             _audit(session, who, "dispatch", row.id, units=args.unit_ids)
             incident = incident_from_row(row)
             event = emitter.emit(
-                lambda seq, ts: IncidentUpdate(seq=seq, ts=ts, incident=incident, change="dispatched")
+                lambda seq, ts: IncidentUpdate(
+                    seq=seq, ts=ts, incident=incident, change="dispatched"
+                )
             )
             return {"incident_id": row.id, "seq": event.seq}
 
@@ -234,7 +254,11 @@ class RequestRouter:
 
         def read() -> dict[str, Any]:
             with Session(self.hub.engine) as session:
-                query = select(AuditEntry).order_by(AuditEntry.ts.desc(), AuditEntry.id.desc()).limit(limit)
+                query = (
+                    select(AuditEntry)
+                    .order_by(AuditEntry.ts.desc(), AuditEntry.id.desc())
+                    .limit(limit)
+                )
                 if args.since is not None:
                     query = query.where(AuditEntry.ts >= args.since)
                 if args.actor:
@@ -242,8 +266,14 @@ class RequestRouter:
                 entries = session.scalars(query).all()
                 return {
                     "entries": [
-                        {"ts": e.ts, "actor": e.actor, "role": e.role, "action": e.action,
-                         "subject": e.subject, "detail": e.detail or {}}
+                        {
+                            "ts": e.ts,
+                            "actor": e.actor,
+                            "role": e.role,
+                            "action": e.action,
+                            "subject": e.subject,
+                            "detail": e.detail or {},
+                        }
                         for e in entries
                     ]
                 }

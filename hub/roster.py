@@ -6,12 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import Unit, UnitStatus
 from hub.store.models import Merchant, Officer, Team
-from hub.writer import Emitter
+from hub.writer import Emitter, EventFactory
+
+
+def _announce(unit: Unit) -> EventFactory:
+    return lambda seq, ts: UnitStatus(seq=seq, ts=ts, unit=unit)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,9 @@ def seed_roster(
     known_teams = set(session.scalars(select(Team.id)))
     for team in teams:
         if team.id not in known_teams:
-            session.add(Team(id=team.id, name=team.name, kind=team.kind, colour=team.colour, zone=team.zone))
+            session.add(
+                Team(id=team.id, name=team.name, kind=team.kind, colour=team.colour, zone=team.zone)
+            )
     session.flush()
     known_officers = set(session.scalars(select(Officer.id)))
     added = 0
@@ -65,22 +71,41 @@ def seed_roster(
         if officer.id in known_officers:
             continue
         rows.append(
-            {"id": officer.id, "name": officer.name, "badge": officer.badge,
-             "team_id": officer.team_id, "device": officer.device, "status": officer.status}
+            {
+                "id": officer.id,
+                "name": officer.name,
+                "badge": officer.badge,
+                "team_id": officer.team_id,
+                "device": officer.device,
+                "status": officer.status,
+            }
         )
-        unit = Unit(id=officer.id, name=officer.name, team=officer.team_id, device=officer.device,
-                    status=officer.status)  # type: ignore[arg-type]
-        emitter.emit(lambda seq, ts, unit=unit: UnitStatus(seq=seq, ts=ts, unit=unit))
+        unit = Unit(
+            id=officer.id,
+            name=officer.name,
+            team=officer.team_id,
+            device=officer.device,
+            status=officer.status,
+        )  # type: ignore[arg-type]
+        emitter.emit(_announce(unit))
         added += 1
     if rows:
-        session.execute(Officer.__table__.insert(), rows)
+        session.execute(insert(Officer), rows)
     known_merchants = set(session.scalars(select(Merchant.id)))
     new_merchants = [
-        {"id": m.id, "name": m.name, "credit_code": m.credit_code, "address": m.address,
-         "category": m.category, "risk": m.risk, "lat": m.lat, "lon": m.lon}
+        {
+            "id": m.id,
+            "name": m.name,
+            "credit_code": m.credit_code,
+            "address": m.address,
+            "category": m.category,
+            "risk": m.risk,
+            "lat": m.lat,
+            "lon": m.lon,
+        }
         for m in merchants
         if m.id not in known_merchants
     ]
     if new_merchants:
-        session.execute(Merchant.__table__.insert(), new_merchants)
+        session.execute(insert(Merchant), new_merchants)
     return added

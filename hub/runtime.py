@@ -26,7 +26,9 @@ Extra = Callable[[Hub], Awaitable[Callable[[], Awaitable[None]]]]
 class HubRuntime:
     """A hub with its stream and ingest servers, plus optional extras (the simulator)."""
 
-    def __init__(self, config: HubConfig, tokens: TokenRegistry, extras: list[Extra] | None = None) -> None:
+    def __init__(
+        self, config: HubConfig, tokens: TokenRegistry, extras: list[Extra] | None = None
+    ) -> None:
         self.config = config
         self.tokens = tokens
         self.extras = extras or []
@@ -47,8 +49,13 @@ class HubRuntime:
         self.config.api_port = self.ingest.port
         for extra in self.extras:
             self._stoppers.append(await extra(self.hub))
-        log.info("hub on ws://%s:%d/stream, ingest on http://%s:%d", self.config.host,
-                 self.config.port, self.config.host, self.config.api_port)
+        log.info(
+            "hub on ws://%s:%d/stream, ingest on http://%s:%d",
+            self.config.host,
+            self.config.port,
+            self.config.host,
+            self.config.api_port,
+        )
 
     async def stop(self) -> None:
         for stopper in reversed(self._stoppers):
@@ -88,7 +95,9 @@ class EmbeddedHub:
     def __init__(self, runtime: HubRuntime) -> None:
         self.runtime = runtime
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="embedded-hub", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="embedded-hub", daemon=True
+        )
         self._started = False
 
     def start(self, timeout: float = 30.0) -> None:

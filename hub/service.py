@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,9 +14,10 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from backend_client.protocol import Heartbeat, encode
-from backend_client.protocol.messages import Fix, StoredEvent, UnitPositions
+from backend_client.protocol.messages import Fix, StoredEvent, Team, UnitPositions
 from backend_client.state import FeedState
 from hub.auth import TokenRegistry
+from hub.roster import MerchantRecord, OfficerRecord, TeamRecord, seed_roster
 from hub.snapshot_load import load_state
 from hub.store.db import create_schema, make_engine
 from hub.store.models import Officer, Position, StoredEventRow
@@ -146,6 +147,23 @@ class Hub:
             return frames
 
         return await asyncio.get_running_loop().run_in_executor(None, read)
+
+    # ---- roster ------------------------------------------------------------------------
+
+    async def seed(
+        self,
+        teams: Sequence[TeamRecord],
+        officers: Sequence[OfficerRecord],
+        merchants: Sequence[MerchantRecord] = (),
+    ) -> int:
+        """Store the roster entries not stored yet and announce new officers."""
+        added = await self.writer.submit(lambda s, e: seed_roster(s, e, teams, officers, merchants))
+        for team in teams:
+            self.state.teams.setdefault(
+                team.id, Team(id=team.id, name=team.name, colour=team.colour, kind=team.kind)
+            )
+        self.devices.update({officer.device: officer.id for officer in officers})
+        return added
 
     # ---- positions -------------------------------------------------------------------
 

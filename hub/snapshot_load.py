@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from backend_client.protocol.messages import Alert, Incident, SlaMarks, Team, Unit
 from backend_client.state import FeedState
 from hub.store.models import AlertRow, Officer, Position
-from hub.store.models import Team as TeamRow
 from hub.store.models import Incident as IncidentRow
+from hub.store.models import Team as TeamRow
 
 RECENT_CLOSED_SECONDS = 24 * 3600
 

@@ -12,8 +12,15 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 
-from backend_client.protocol import Error, Hello, ProtocolError, Request, Welcome, decode_client
-from backend_client.protocol import encode
+from backend_client.protocol import (
+    Error,
+    Hello,
+    ProtocolError,
+    Request,
+    Welcome,
+    decode_client,
+    encode,
+)
 from hub.auth import Principal
 from hub.requests import RequestRouter
 from hub.service import Hub, Subscriber
@@ -24,7 +31,9 @@ HELLO_TIMEOUT = 10.0
 MAX_BAD_FRAMES_PER_10S = 50
 
 
-def _error(code: str, message: str, request_id: int | None = None, field: str | None = None) -> bytes:
+def _error(
+    code: str, message: str, request_id: int | None = None, field: str | None = None
+) -> bytes:
     return encode(Error(code=code, message=message, id=request_id, field=field, ts=time.time()))
 
 
@@ -58,7 +67,9 @@ class StreamServer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 5)
 
-    def _check_path(self, connection: ServerConnection, request: HttpRequest) -> HttpResponse | None:
+    def _check_path(
+        self, connection: ServerConnection, request: HttpRequest
+    ) -> HttpResponse | None:
         if request.path.split("?", 1)[0] != "/stream":
             return connection.respond(404, "no such stream; use /stream\n")
         return None
@@ -109,7 +120,9 @@ class StreamServer:
         await ws.send(encode(welcome))
         return principal, message.since
 
-    async def _send_loop(self, ws: ServerConnection, subscriber: Subscriber, since: int | None) -> None:
+    async def _send_loop(
+        self, ws: ServerConnection, subscriber: Subscriber, since: int | None
+    ) -> None:
         sent = await self._catch_up(ws, subscriber, since)
         while True:
             item = await subscriber.queue.get()
@@ -128,7 +141,9 @@ class StreamServer:
             if seq > 0:
                 sent = seq
 
-    async def _catch_up(self, ws: ServerConnection, subscriber: Subscriber, since: int | None) -> int:
+    async def _catch_up(
+        self, ws: ServerConnection, subscriber: Subscriber, since: int | None
+    ) -> int:
         """Send what the client missed; live events meanwhile wait in its queue."""
         until = self.hub.published_seq
         if since is not None and 0 <= since <= until:

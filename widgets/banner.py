@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 TEXT = {
     "connecting": "正在连接指挥中心数据枢纽…  Connecting to hub…",
-    "offline": "数据中断：与数据枢纽失去连接 · 最后数据 {age} 前  Hub offline · last data {age_en} ago",
+    "offline": (
+        "数据中断：与数据枢纽失去连接 · 最后数据 {age} 前  Hub offline · last data {age_en} ago"
+    ),
     "stale": "数据已过期：{age} 未收到心跳  Data stale · no heartbeat for {age_en}",
 }
 

@@ -202,7 +202,9 @@ class Error(msgspec.Struct, tag="error", tag_field="type", kw_only=True):
     ts: float = 0.0
 
 
-StoredEvent = UnitPositions | UnitStatus | IncidentNew | IncidentUpdate | AlertNew | AlertClear | Ticker
+StoredEvent = (
+    UnitPositions | UnitStatus | IncidentNew | IncidentUpdate | AlertNew | AlertClear | Ticker
+)
 ServerMessage = Welcome | Snapshot | StoredEvent | Heartbeat | Response | Error
 
 STORED_EVENT_TYPES: tuple[type[msgspec.Struct], ...] = (

@@ -1,0 +1,122 @@
+"""HTTP ingest: validation names the field, retries never duplicate, nothing half-stored."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.store.models import CaseEvent, Incident
+from tests.support.hubs import LiveHub, report
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[LiveHub]:
+    test_hub = LiveHub(tmp_path / "hub.db").start()
+    yield test_hub
+    test_hub.stop()
+
+
+def _count(hub: LiveHub, model: type) -> int:
+    with Session(hub.hub.engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_report_is_committed_before_the_answer_and_retries_return_the_same_id(hub: LiveHub) -> None:
+    status, first = hub.post("/api/v1/reports", report("8890-0001"))
+    assert status == 201
+    with Session(hub.hub.engine) as session:
+        stored = session.get(Incident, first["id"])
+        assert stored is not None and stored.category == "占道经营"
+    status, again = hub.post("/api/v1/reports", report("8890-0001"))
+    assert status == 200 and again["id"] == first["id"]
+    assert _count(hub, Incident) == 1
+    status, other = hub.post("/api/v1/reports", report("8890-0001", source="snap"))
+    assert status == 201 and other["id"] != first["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (report("x1", lat=95.0), "lat"),
+        (report("x2", lon="东经119"), "lon"),
+        (report("x3", source="weibo"), "source"),
+        (report("x4", reporter={"name": 5}), "reporter.name"),
+        ({"source": "hotline", "category": "噪声扰民", "lat": 29.0, "lon": 119.6}, "external_id"),
+    ],
+)
+def test_bad_reports_are_refused_with_the_field_and_nothing_stored(
+    hub: LiveHub, body: dict, field: str
+) -> None:
+    status, answer = hub.post("/api/v1/reports", body)
+    assert status == 400
+    assert answer["field"] == field
+    assert _count(hub, Incident) == 0 and _count(hub, CaseEvent) == 0
+
+
+def test_malformed_json_is_a_400(hub: LiveHub) -> None:
+    status, answer = hub.post("/api/v1/reports", None, raw=b'{"source": ')
+    assert status == 400 and answer["error"] == "invalid"
+
+
+def test_unknown_fields_are_ignored(hub: LiveHub) -> None:
+    status, _ = hub.post("/api/v1/reports", report("x-extra", weather="晴"))
+    assert status == 201
+
+
+def test_tokens_and_roles_guard_ingest(hub: LiveHub) -> None:
+    status, answer = hub.post("/api/v1/reports", report("r1"), role="")
+    assert status == 401 and answer["field"] == "Authorization"
+    status, answer = hub.post("/api/v1/reports", report("r2"), role="wall")
+    assert status == 403
+    assert _count(hub, Incident) == 0
+
+
+def test_gcj02_reports_are_stored_in_wgs84(hub: LiveHub) -> None:
+    # The same boundary vertex as published (GCJ-02) and converted (WGS-84) in resources/.
+    geo = Path(__file__).resolve().parents[2] / "resources" / "geo"
+    gcj = json.loads((geo / "jinhua-gcj02.geojson").read_text())["features"][1]
+    wgs = json.loads((geo / "jinhua-wgs84.geojson").read_text())["features"][1]
+    gcj_lon, gcj_lat = gcj["geometry"]["coordinates"][0][0][0]
+    wgs_lon, wgs_lat = wgs["geometry"]["coordinates"][0][0][0]
+    status, answer = hub.post(
+        "/api/v1/reports", report("gcj-1", datum="gcj02", lat=gcj_lat, lon=gcj_lon)
+    )
+    assert status == 201
+    with Session(hub.hub.engine) as session:
+        stored = session.get(Incident, answer["id"])
+        assert stored is not None and stored.lat is not None and stored.lon is not None
+        # 1e-5 degrees is about a metre here; the datum shift itself is about 565 m.
+        assert abs(stored.lat - wgs_lat) < 1e-5 and abs(stored.lon - wgs_lon) < 1e-5
+
+
+def _osmand(hub: LiveHub, query: str) -> int:
+    url = f"{hub.api_url}/osmand?{query}&token={hub.token['source']}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_osmand_gps_reaches_the_officer(hub: LiveHub) -> None:
+    assert (
+        _osmand(hub, "id=dev-003&lat=29.1&lon=119.62&timestamp=1700000000&speed=10&bearing=90")
+        == 200
+    )
+    import time
+
+    deadline = time.time() + 5
+    while hub.hub.state.units["U003"].lat != 29.1 and time.time() < deadline:
+        time.sleep(0.05)
+    unit = hub.hub.state.units["U003"]
+    assert (unit.lat, unit.lon, unit.ts) == (29.1, 119.62, 1700000000.0)
+    assert unit.speed == pytest.approx(10 * 0.514444)  # OsmAnd sends knots
+    assert _osmand(hub, "id=nobody&lat=29.1&lon=119.62") == 404
+    assert _osmand(hub, "id=dev-003&lat=129.1&lon=119.62") == 400
+    assert _osmand(hub, "id=dev-003&lat=abc&lon=119.62") == 400

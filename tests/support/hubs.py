@@ -1,0 +1,115 @@
+"""A real hub on loopback with a real SQLite file, for tests."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from backend_client.protocol.messages import Fix
+from hub.auth import TokenRegistry
+from hub.roster import OfficerRecord, TeamRecord
+from hub.runtime import EmbeddedHub, HubRuntime
+from hub.service import HubConfig
+
+TEAMS = [
+    TeamRecord("T-CD", "城东中队", "township", "#e5484d"),
+    TeamRecord("T-SJ", "市场监管", "specialist", "#3ddc84"),
+]
+OFFICERS = [
+    OfficerRecord(f"U{i:03d}", f"警员{i:03d}", f"330702{i:04d}", TEAMS[i % 2].id, f"dev-{i:03d}")
+    for i in range(12)
+]
+
+
+class LiveHub:
+    """Start, stop and restart a hub on one database file; talk to it over loopback."""
+
+    def __init__(self, db_path: Path, **config: Any) -> None:
+        self.db_url = f"sqlite:///{db_path}"
+        self.tokens, self.token = TokenRegistry.generate()
+        self.config_overrides = config
+        self.embedded: EmbeddedHub | None = None
+        self.port = 0
+        self.api_port = 0
+
+    def start(self, seed: bool = True) -> LiveHub:
+        config = HubConfig(
+            db_url=self.db_url, port=self.port, api_port=self.api_port, **self.config_overrides
+        )
+        runtime = HubRuntime(config, self.tokens)
+        self.embedded = EmbeddedHub(runtime)
+        self.embedded.start()
+        # Keep the ports across restarts, as a real hub would.
+        self.port, self.api_port = config.port, config.api_port
+        if seed:
+            self.embedded.call(self.hub.seed(TEAMS, OFFICERS))
+        return self
+
+    def stop(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+            self.embedded = None
+
+    @property
+    def hub(self) -> Any:
+        assert self.embedded is not None and self.embedded.runtime.hub is not None
+        return self.embedded.runtime.hub
+
+    @property
+    def stream_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/stream"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def move(self, step: int) -> None:
+        """Every officer one step east; flushed into one positions batch."""
+        now = time.time()
+        fixes = [
+            Fix(id=o.id, lat=29.08 + i * 0.001, lon=119.60 + step * 0.0005, ts=now)
+            for i, o in enumerate(OFFICERS)
+        ]
+
+        async def offer() -> None:
+            self.hub.offer_fixes(fixes)
+            await self.hub.flush_positions()
+
+        assert self.embedded is not None
+        self.embedded.call(offer())
+
+    def post(
+        self, path: str, body: Any, role: str = "source", raw: bytes | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        data = raw if raw is not None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        if role:
+            headers["Authorization"] = f"Bearer {self.token[role]}"
+        request = urllib.request.Request(
+            self.api_url + path, data=data, headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+
+def report(external_id: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "source": "hotline",
+        "external_id": external_id,
+        "category": "占道经营",
+        "text": "八一北街有流动摊贩占道经营",
+        "lat": 29.085,
+        "lon": 119.652,
+        "datum": "wgs84",
+        "address": "城中街道八一北街",
+        "reporter": {"name": "张女士", "phone": "13800000000"},
+    }
+    body.update(overrides)
+    return body
