@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -103,7 +105,9 @@ def test_reinforcements_join_an_arrived_case_without_moving_it_back() -> None:
         (lambda c: start_followup(c, OFFICER, T0 + 1), "reported"),
     ],
 )
-def test_a_step_out_of_order_is_a_conflict_that_names_the_status(make, status) -> None:
+def test_a_step_out_of_order_is_a_conflict_that_names_the_status(
+    make: Callable[[Case], Step], status: str
+) -> None:
     case, _ = _reported()
     if status == "accepted":
         case = accept(case, OPERATOR, T0).case
@@ -121,7 +125,7 @@ def test_a_step_out_of_order_is_a_conflict_that_names_the_status(make, status) -
         (HUB, lambda c: dispatch(c, HUB, T0 + 1, ["o-7"])),
     ],
 )
-def test_roles_without_the_right_are_refused(actor, action) -> None:
+def test_roles_without_the_right_are_refused(actor: Person, action: Callable[[Case], Step]) -> None:
     case, _ = _reported()
     with pytest.raises(NotPermitted, match=rf"{actor.name} \({actor.role}\) may not") as info:
         action(case)
@@ -232,7 +236,7 @@ def _attempt(case: Case, action: CaseAction, role: str, ts: float, unit: str) ->
 
 @settings(max_examples=300)
 @given(st.data())
-def test_any_sequence_of_attempts_follows_the_rules_table(data) -> None:
+def test_any_sequence_of_attempts_follows_the_rules_table(data: st.DataObject) -> None:
     case, timeline = _reported()
     ts = T0
     for _ in range(data.draw(st.integers(0, 40), label="steps")):

@@ -141,7 +141,7 @@ def clocks(draw: st.DrawFn) -> SlaClock:
 
 
 @given(clocks(), st.floats(0, 3000), st.floats(0, 3000))
-def test_a_decided_stage_never_changes_its_mind(clock, a, b) -> None:
+def test_a_decided_stage_never_changes_its_mind(clock: SlaClock, a: float, b: float) -> None:
     early, late = sorted((a, b))
     for stage in STAGES:
         first = clock.standing(stage, T0 + early)
@@ -154,7 +154,9 @@ def test_a_decided_stage_never_changes_its_mind(clock, a, b) -> None:
 
 
 @given(clocks(), st.floats(0, 3000))
-def test_missed_means_done_late_or_still_not_done_after_the_deadline(clock, dt) -> None:
+def test_missed_means_done_late_or_still_not_done_after_the_deadline(
+    clock: SlaClock, dt: float
+) -> None:
     now = T0 + dt
     for s in clock.standings(now):
         done = clock.done_at(s.stage)
@@ -165,7 +167,9 @@ def test_missed_means_done_late_or_still_not_done_after_the_deadline(clock, dt) 
 
 
 @given(clocks(), st.lists(st.floats(0, 3000), max_size=30))
-def test_every_miss_is_recorded_exactly_once_however_often_or_late_the_sweep(clock, sweeps) -> None:
+def test_every_miss_is_recorded_exactly_once_however_often_or_late_the_sweep(
+    clock: SlaClock, sweeps: list[float]
+) -> None:
     recorded: list[str] = []
     for dt in sorted(sweeps):
         for miss in due_misses(clock, T0 + dt, recorded):
@@ -178,7 +182,7 @@ def test_every_miss_is_recorded_exactly_once_however_often_or_late_the_sweep(clo
 
 
 @given(st.lists(clocks(), max_size=20), st.floats(0, 3000))
-def test_compliance_accounts_for_every_case(cs, dt) -> None:
+def test_compliance_accounts_for_every_case(cs: list[SlaClock], dt: float) -> None:
     for c in compliance(cs, T0 + dt).values():
         assert c.met + c.missed + c.pending == len(cs)
         assert c.rate is None or 0.0 <= c.rate <= 1.0
