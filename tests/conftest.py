@@ -10,7 +10,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from widgets.qtenv import prepare_qt_environment  # noqa: E402
+from widgets.qtenv import prepare_qt_environment
 
 prepare_qt_environment()
 

@@ -1,0 +1,214 @@
+"""Drives the Wucheng simulator inside a running hub (``--simulate``, ``watchfloor demo``).
+
+The simulator is pure; this driver gives it the clock, feeds its fixes and reports through
+the same paths real devices and hotlines use (so the demo exercises the real ingest,
+store and stream), applies the officers' side of each case, and tells the simulator about
+operators' dispatches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from sqlalchemy.orm import Session
+
+from backend_client.protocol.messages import (
+    Fix,
+    IncidentNew,
+    IncidentUpdate,
+    StoredEvent,
+    Unit,
+    UnitStatus,
+)
+from backend_client.resources import resources_dir
+from hub.auth import Principal
+from hub.ingest import IngestServer, ReportIn
+from hub.roster import MerchantRecord, OfficerRecord, TeamRecord
+from hub.service import Hub
+from hub.simulator import SimStep, Simulator, WuchengWorld
+from hub.store.models import Officer
+from hub.writer import Emitter, EventFactory
+
+log = logging.getLogger(__name__)
+
+SIMULATOR = Principal(name="模拟终端", role="source")
+TICK_SECONDS = 1.0
+
+
+class SimulatorDriver:
+    def __init__(self, hub: Hub, simulator: Simulator, tick: float = TICK_SECONDS) -> None:
+        self.hub = hub
+        self.sim = simulator
+        self.tick = tick
+        self.ingest = IngestServer(hub)
+        self._task: asyncio.Task[None] | None = None
+        self._own_dispatches: set[str] = set()
+        hub.listeners.append(self._on_event)
+
+    async def seed(self) -> None:
+        world = self.sim.world
+        await self.hub.seed(
+            [
+                TeamRecord(t.id, t.name, t.kind, t.colour, [list(p) for p in t.zone])
+                for t in world.teams
+            ],
+            [OfficerRecord(o.id, o.name, o.badge, o.team_id, o.device) for o in world.officers],
+            [
+                MerchantRecord(
+                    m.id, m.name, m.credit_code, m.address, m.category, m.risk, m.lat, m.lon
+                )
+                for m in world.merchants
+            ],
+        )
+        # Cases left open by an earlier run are the simulator's to finish too.
+        for incident in list(self.hub.state.incidents.values()):
+            if (
+                incident.status != "closed"
+                and incident.lat is not None
+                and incident.lon is not None
+            ):
+                self.sim.on_incident(
+                    incident.id, incident.lat, incident.lon, incident.reported_at, incident.category
+                )
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="simulator")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(ValueError):
+            self.hub.listeners.remove(self._on_event)
+
+    async def _run(self) -> None:
+        last = time.time()
+        while True:
+            await asyncio.sleep(self.tick)
+            now = time.time()
+            try:
+                await self.apply(self.sim.step(now, now - last))
+            except Exception:
+                # The demo must keep moving even if one step fails (a full disk, say);
+                # the hub reports its own store errors.
+                log.exception("simulator step failed")
+            last = now
+
+    async def apply(self, step: SimStep) -> None:
+        fixes = step.fixes
+        self.hub.offer_fixes(
+            Fix(
+                id=str(i),
+                lat=float(la),
+                lon=float(lo),
+                ts=fixes.ts,
+                speed=float(s),
+                heading=float(h),
+            )
+            for i, la, lo, s, h in zip(
+                fixes.ids.tolist(),
+                fixes.lat.tolist(),
+                fixes.lon.tolist(),
+                fixes.speed.tolist(),
+                fixes.heading.tolist(),
+                strict=True,
+            )
+        )
+        for raw in step.reports:
+            await self._report(raw)
+        if step.status_changes:
+            await self._statuses([(c.officer_id, c.status) for c in step.status_changes])
+        apply_action = getattr(self.hub, "apply_case_action", None)
+        for action in step.actions:
+            if apply_action is None:
+                break
+            if action.action == "dispatch":
+                self._own_dispatches.add(action.incident_id)
+            try:
+                await apply_action(
+                    action.incident_id,
+                    action.action,
+                    SIMULATOR.name,
+                    action.ts,
+                    list(action.officer_ids),
+                )
+            except Exception as exc:  # a case closed by an operator meanwhile, say
+                log.info(
+                    "simulated %s on %s not applied: %s", action.action, action.incident_id, exc
+                )
+
+    async def _report(self, raw: dict[str, Any]) -> None:
+        try:
+            report = msgspec.convert(raw, ReportIn)
+        except msgspec.ValidationError as exc:
+            log.warning("simulated report rejected: %s", exc)
+            return
+        await self.ingest.store_report(report, SIMULATOR)
+
+    async def _statuses(self, changes: list[tuple[str, str]]) -> None:
+        units = self.hub.state.units
+
+        def work(session: Session, emitter: Emitter) -> None:
+            for officer_id, status in changes:
+                row = session.get(Officer, officer_id)
+                current = units.get(officer_id)
+                if row is None or current is None:
+                    continue
+                row.status = status
+                unit = msgspec.structs.replace(
+                    current, status=status, lat=None, lon=None, ts=None, speed=None, heading=None
+                )
+                emitter.emit(_status_event(unit))
+
+        await self.hub.writer.submit(work)
+
+    def _on_event(self, event: StoredEvent) -> None:
+        match event:
+            case IncidentNew(incident=incident) if (
+                incident.lat is not None and incident.lon is not None
+            ):
+                self.sim.on_incident(
+                    incident.id, incident.lat, incident.lon, incident.reported_at, incident.category
+                )
+            case IncidentUpdate(incident=incident, change="dispatched"):
+                if incident.id in self._own_dispatches:
+                    self._own_dispatches.discard(incident.id)
+                else:
+                    self.sim.on_dispatch(incident.id, list(incident.units), event.ts)
+
+
+def _status_event(unit: Unit) -> EventFactory:
+    return lambda seq, ts: UnitStatus(seq=seq, ts=ts, unit=unit)
+
+
+def simulator_extra(
+    officers: int = 300,
+    merchants: int | None = None,
+    seed: int = 20240601,
+    incident_rate_per_hour: float = 90.0,
+) -> Callable[[Hub], Awaitable[Callable[[], Awaitable[None]]]]:
+    """A :class:`hub.runtime.HubRuntime` extra that runs the simulator on the hub's loop."""
+
+    async def start(hub: Hub) -> Callable[[], Awaitable[None]]:
+        shops = merchants if merchants is not None else max(200, min(3000, officers * 10))
+        world = await asyncio.get_running_loop().run_in_executor(
+            None,
+            lambda: WuchengWorld.load(
+                resources_dir(), seed=seed, officers=officers, merchants=shops
+            ),
+        )
+        driver = SimulatorDriver(
+            hub, Simulator(world, seed=seed, incident_rate_per_hour=incident_rate_per_hour)
+        )
+        await driver.seed()
+        driver.start()
+        return driver.stop
+
+    return start

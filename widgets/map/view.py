@@ -1,0 +1,233 @@
+"""``MapView``: the live map at the centre of every wall.
+
+A folium-built page served on ``watchfloor://``, one small ``MapBridge`` on a
+QWebChannel, and a coalescing timer so that Python may call :meth:`MapView.update_units`
+at any rate while the page receives at most one positions frame per display frame.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEnginePage
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from backend_client.geo import Datum, check_datum, convert
+from widgets.map.page import MapConfig, build_map_html, wucheng_origin
+from widgets.map.scheme import app_scheme_handler
+from widgets.map.units import UnitInfo, UnitTable
+
+_page_numbers = itertools.count(1)
+
+
+class MapBridge(QObject):
+    """The only object the page sees. Signals go to JS; slots are called by JS."""
+
+    # Python -> JS, each one JSON text: strings cross the channel without per-field
+    # conversion, and the typed arrays inside are base64 already.
+    meta = Signal(str)
+    frame = Signal(str)
+    command = Signal(str)
+
+    # Re-emitted by MapView; kept separate so the page cannot reach MapView's API.
+    pageReadyReceived = Signal()
+    unitClicked = Signal(str, str)
+    painted = Signal(int, float, float)
+
+    @Slot()
+    def pageReady(self) -> None:
+        self.pageReadyReceived.emit()
+
+    @Slot(str, str)
+    def entityClicked(self, kind: str, entity_id: str) -> None:
+        self.unitClicked.emit(kind, entity_id)
+
+    @Slot(int, float, float)
+    def framePainted(self, seq: int, apply_ms: float, draw_ms: float) -> None:
+        self.painted.emit(seq, apply_ms, draw_ms)
+
+
+class MapView(QWebEngineView):
+    """Offline base map of Jinhua/Wucheng with every officer live on one canvas layer.
+
+    All calls may be made before the page is up; they are kept and sent on ``ready``.
+    """
+
+    #: The page and the bridge are up; emitted again after a reload (renderer crash).
+    ready = Signal()
+    #: The operator clicked an entity: ``("unit", officer_id)``.
+    entityClicked = Signal(str, str)
+    #: A positions frame was painted: ``(seq, js_apply_ms, js_draw_ms)`` -- for latency
+    #: figures and a wall's "map is live" check.
+    framePainted = Signal(int, float, float)
+
+    def __init__(self, parent: QWidget | None = None, *, config: MapConfig | None = None) -> None:
+        super().__init__(parent)
+        self._config = config or MapConfig()
+        self._datum: Datum = self._config.datum
+        self._table = UnitTable(wucheng_origin(self._datum))
+        self._pending_commands: list[str] = []
+        self._is_ready = False
+        self._last_send = -1e9
+        self.frames_sent = 0
+
+        self._bridge = MapBridge(self)
+        self._bridge.pageReadyReceived.connect(self._on_page_ready)
+        self._bridge.unitClicked.connect(self.entityClicked)
+        self._bridge.painted.connect(self.framePainted)
+        self._channel = QWebChannel(self)
+        self._channel.registerObject("bridge", self._bridge)
+        self.page().setWebChannel(self._channel)
+        self.page().loadStarted.connect(self._on_load_started)
+        self.page().renderProcessTerminated.connect(self._on_renderer_gone)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._flush)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(500)
+        self._reload_timer.timeout.connect(self._reload)
+
+        handler = app_scheme_handler(self.page().profile())
+        doc_path = f"page/map-{next(_page_numbers)}.html"
+        self._url = QUrl(handler.add_document(doc_path, build_map_html(self._config).encode()))
+        # The handler outlives views; without this each closed map would leak its page.
+        self.destroyed.connect(lambda _obj=None: handler.remove_document(doc_path))
+        self.load(self._url)
+
+    # -- public API ---------------------------------------------------------------------
+
+    @property
+    def datum(self) -> Datum:
+        """The base layer's datum: positions are shown (and read back) in this datum."""
+        return self._datum
+
+    @property
+    def is_ready(self) -> bool:
+        return self._is_ready
+
+    def document_url(self) -> QUrl:
+        """Where this view's page is served (stable across reloads)."""
+        return QUrl(self._url)
+
+    def set_units(self, units: Sequence[UnitInfo]) -> None:
+        """Replace the roster (metadata); known officers keep their positions."""
+        self._table.set_units(units)
+        self._schedule()
+
+    def update_units(
+        self,
+        ids: Sequence[str],
+        lat: npt.ArrayLike,
+        lon: npt.ArrayLike,
+        datum: str = "wgs84",
+    ) -> None:
+        """Latest fixes for some officers; cheap, callable at any rate (coalesced).
+
+        Officers not in the roster yet are shown with placeholder metadata until
+        :meth:`set_units` names them.
+        """
+        lat_a = np.asarray(lat, dtype=np.float64).reshape(-1)
+        lon_a = np.asarray(lon, dtype=np.float64).reshape(-1)
+        if not (len(ids) == len(lat_a) == len(lon_a)):
+            raise ValueError(
+                f"ids, lat and lon differ in length ({len(ids)}, {len(lat_a)}, {len(lon_a)})"
+            )
+        src = check_datum(datum)
+        if src != self._datum:
+            lat_a, lon_a = convert(lat_a, lon_a, src, self._datum)
+        self._table.update(ids, lat_a, lon_a)
+        self._schedule()
+
+    def set_unit_status(self, unit_id: str, status: str) -> None:
+        """Change one officer's duty status (drawn style); rides the next frame."""
+        self._table.set_status(unit_id, status)
+        self._schedule()
+
+    def fit_wucheng(self) -> None:
+        """Frame Wucheng district in the view."""
+        self._send_command("fitWucheng")
+
+    def set_view(self, lat: float, lon: float, zoom: float, datum: str = "wgs84") -> None:
+        """Centre on a point (converted to the map datum) at a zoom level."""
+        m_lat, m_lon = convert(float(lat), float(lon), check_datum(datum), self._datum)
+        self._send_command("setView", {"lat": m_lat, "lon": m_lon, "zoom": zoom})
+
+    def unit_position(self, unit_id: str) -> tuple[float, float] | None:
+        """Latest position Python holds for an officer, in the map datum."""
+        return self._table.position(unit_id)
+
+    def flush_now(self) -> None:
+        """Send pending changes at once (benchmarks; tests that want no timer wait)."""
+        self._timer.stop()
+        self._flush()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _send_command(self, op: str, args: dict[str, Any] | None = None) -> None:
+        text = json.dumps({"op": op, "args": args or {}})
+        if self._is_ready:
+            self._bridge.command.emit(text)
+        else:
+            self._pending_commands.append(text)
+
+    def _schedule(self) -> None:
+        if not self._is_ready or self._timer.isActive():
+            return
+        since = (time.monotonic() - self._last_send) * 1000.0
+        # A 0 ms timer still waits for the current event-loop pass, so a burst of calls
+        # made together lands in one frame.
+        self._timer.start(max(0, int(self._config.frame_interval_ms - since)))
+
+    def _flush(self) -> None:
+        if not self._is_ready:
+            return
+        meta = self._table.take_meta()
+        if meta is not None:
+            self._bridge.meta.emit(json.dumps(meta, ensure_ascii=False))
+        frame = self._table.take_frame()
+        if frame is not None:
+            self._bridge.frame.emit(json.dumps(frame))
+            self.frames_sent += 1
+            self._last_send = time.monotonic()
+
+    def _on_page_ready(self) -> None:
+        self._is_ready = True
+        # A fresh page (first load or a reload after a renderer crash) knows nothing.
+        self._table.mark_all_for_resend()
+        commands, self._pending_commands = self._pending_commands, []
+        for text in commands:
+            self._bridge.command.emit(text)
+        self._flush()
+        self.ready.emit()
+
+    def _on_load_started(self) -> None:
+        self._is_ready = False
+        self._timer.stop()
+
+    def _reload(self) -> None:
+        self.load(self._url)
+
+    def _on_renderer_gone(
+        self, status: QWebEnginePage.RenderProcessTerminationStatus, _code: int
+    ) -> None:
+        self._is_ready = False
+        self._timer.stop()
+        if status == QWebEnginePage.RenderProcessTerminationStatus.NormalTerminationStatus:
+            return
+        # A wall runs for months; a crashed renderer must come back by itself, and
+        # _on_page_ready then resends the whole state. The timer is a child of the view,
+        # so a view closed in the meantime never reloads (its renderer is also reported
+        # gone when it is torn down).
+        self._reload_timer.start()
