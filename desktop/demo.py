@@ -17,11 +17,10 @@ def default_demo_db() -> str:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from hub.simdriver import simulator_extra
-
     from hub.auth import TokenRegistry
     from hub.runtime import EmbeddedHub, HubRuntime
     from hub.service import HubConfig
+    from hub.simdriver import simulator_extra
 
     tokens, values = TokenRegistry.generate()
     config = HubConfig(db_url=args.db or default_demo_db(), host="127.0.0.1", port=0, api_port=0)

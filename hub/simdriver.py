@@ -192,7 +192,7 @@ def simulator_extra(
     officers: int = 300,
     merchants: int | None = None,
     seed: int = 20240601,
-    incident_rate_per_hour: float = 90.0,
+    incident_rate_per_hour: float = 180.0,
 ) -> Callable[[Hub], Awaitable[Callable[[], Awaitable[None]]]]:
     """A :class:`hub.runtime.HubRuntime` extra that runs the simulator on the hub's loop."""
 
