@@ -85,8 +85,8 @@ def seed_roster(
             name=officer.name,
             team=officer.team_id,
             device=officer.device,
-            status=officer.status,
-        )  # type: ignore[arg-type]
+            status=officer.status,  # type: ignore[arg-type]
+        )
         emitter.emit(_announce(unit))
         added += 1
     if rows:
