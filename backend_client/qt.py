@@ -28,6 +28,7 @@ from backend_client.protocol.messages import (
     UnitStatus,
 )
 from backend_client.state import FeedState
+from backend_client.tracks import TrackHistory
 from backend_client.transport import FeedClient
 
 log = logging.getLogger(__name__)
@@ -60,9 +61,17 @@ class QtFeed(QObject):
     tickerReceived = Signal(str, bool, float)  # text, urgent, ts
     linkChanged = Signal(str, object)  # Link value, last good time (float | None)
 
-    def __init__(self, url: str, token: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        parent: QObject | None = None,
+        *,
+        tracks: TrackHistory | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.client = FeedClient(url, token, self)
+        # Trails are opt-in: their table costs memory in proportion to officers x minutes.
+        self.client = FeedClient(url, token, self, tracks=tracks)
         self._moved: dict[str, tuple[float, float]] = {}
         self._changed_units: dict[str, Unit] = {}
         self._task: asyncio.Task[None] | None = None

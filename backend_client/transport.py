@@ -3,6 +3,12 @@
 Walls run for days: the client reconnects forever with exponential backoff and jitter,
 resumes from the last applied ``seq``, drops duplicates, and on a gap reconnects at once
 asking for what it missed (the hub answers with the events or a fresh snapshot).
+
+Frames it cannot read: an unknown ``type`` without a ``seq`` (a newer hub's notice that
+stores nothing) is skipped; anything else might have been a stored event, so the client
+asks again from its last ``seq``. If asking again makes no progress (the hub keeps sending
+the same unreadable event), the next attempt asks for a fresh snapshot instead, which is
+valid past that event: never a silent skip, never a hot reconnect loop.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
@@ -30,12 +37,16 @@ from backend_client.protocol import (
     Response,
     SequenceTracker,
     Snapshot,
+    UnitPositions,
     Welcome,
     decode_server,
     encode,
 )
 from backend_client.protocol.messages import STORED_EVENT_TYPES, StoredEvent
 from backend_client.state import FeedState
+
+if TYPE_CHECKING:
+    from backend_client.tracks import TrackHistory
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +66,33 @@ class RequestFailed(Exception):
 
 
 class AuthRejected(Exception):
-    """The hub refused the token: retrying will not help."""
+    """The hub refused the token (or the URL is unusable): retrying will not help."""
+
+    def __init__(self, message: str, code: str = "unauthorized") -> None:
+        super().__init__(message)
+        self.code = code
 
 
-class _Gap(Exception):
-    pass
+class _Resync(Exception):
+    """Leave this connection and ask the hub again from the last applied ``seq``."""
+
+
+class _Envelope(msgspec.Struct):
+    """What every frame has in common; read only from frames the schemas rejected."""
+
+    type: str = ""
+    seq: int | None = None
+
+
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
+
+
+def _carries_seq(raw: str | bytes) -> bool:
+    """Whether an unreadable frame may have been a stored event (when in doubt: yes)."""
+    try:
+        return _envelope_decoder.decode(raw).seq is not None
+    except msgspec.MsgspecError:
+        return True
 
 
 class FeedClient:
@@ -71,9 +104,12 @@ class FeedClient:
         *,
         since: int | None = None,
         backoff_initial: float = 0.25,
-        backoff_max: float = 10.0,
+        # Capped at 2 s: a wall must be back within 2 s of its hub (DESIGN.md budgets),
+        # and a reconnect attempt every 1-2 s per wall is nothing for a hub.
+        backoff_max: float = 2.0,
         stale_after: float = STALE_AFTER_SECONDS,
         clock: Callable[[], float] = time.time,
+        tracks: TrackHistory | None = None,
     ) -> None:
         self.url = url
         self.token = token
@@ -95,7 +131,15 @@ class FeedClient:
         self._stopping = False
         self._link = Link.CONNECTING
         self._synced = asyncio.Event()
+        self.tracks = tracks
         self.fatal: str | None = None
+        self.fatal_code: str | None = None
+        self.resyncs = 0
+        self.skipped_unknown = 0
+        # Progress (a snapshot or an applied event) made by the current connection, and
+        # how many resyncs in a row made none: after one, the client asks for a snapshot.
+        self._progress = False
+        self._fruitless_resyncs = 0
 
     # ---- public ------------------------------------------------------------------------
 
@@ -104,34 +148,45 @@ class FeedClient:
         return LinkStatus(self._link, self.last_good, self.fatal or "")
 
     async def run(self) -> None:
-        """Connect and keep connected until :meth:`stop`."""
+        """Connect and keep connected until :meth:`stop` (or until the hub refuses us)."""
         watchdog = asyncio.create_task(self._watch_staleness())
         attempt = 0
         try:
             while not self._stopping:
+                self._progress = False
+                resync = False
                 try:
                     await self._session()
-                    attempt = 0
                 except AuthRejected as exc:
-                    self.fatal = str(exc)
+                    self.fatal, self.fatal_code = str(exc), exc.code
+                    self._ws = None
                     self._set_link(False)
-                    log.error("hub refused the token: %s", exc)
+                    log.error("hub refused us: %s", exc)
                     return
-                except _Gap:
-                    log.info("gap after seq %s: asking again", self.tracker.last)
-                    continue
+                except _Resync as exc:
+                    resync = True
+                    self.resyncs += 1
+                    log.info("%s after seq %s: asking again", exc, self.tracker.last)
                 except (
                     OSError,
                     ConnectionClosed,
                     InvalidHandshake,
                     TimeoutError,
-                    ProtocolError,
                 ) as exc:
                     log.info("hub link down: %s", exc)
                 finally:
                     self._ws = None
                     self._fail_pending()
-                    self._set_link(False)
+                if self._progress:
+                    attempt = 0
+                    self._fruitless_resyncs = 0
+                elif resync:
+                    self._fruitless_resyncs += 1
+                if resync and self._progress:
+                    # A gap in a stream that was flowing: repair it at once, and without
+                    # telling widgets we were offline (we were not, for them).
+                    continue
+                self._set_link(False)
                 if self._stopping:
                     break
                 delay = min(self.backoff_max, self.backoff_initial * 2**attempt)
@@ -175,11 +230,13 @@ class FeedClient:
         try:
             ws = await connect(self.url, open_timeout=5, max_size=64 << 20, max_queue=256)
         except InvalidURI as exc:
-            raise AuthRejected(f"bad hub URL: {exc}") from None
+            raise AuthRejected(f"bad hub URL: {exc}", "bad_url") from None
         async with ws:
             self._ws = ws
             self.connects += 1
-            await ws.send(encode(Hello(token=self.token, since=self.tracker.resume_from)).decode())
+            # Asking again from the same seq already failed once: take a snapshot.
+            since = None if self._fruitless_resyncs else self.tracker.resume_from
+            await ws.send(encode(Hello(token=self.token, since=since)).decode())
             async for raw in ws:
                 self._receive(raw)
 
@@ -187,10 +244,15 @@ class FeedClient:
         try:
             message = decode_server(raw)
         except ProtocolError as exc:
+            if exc.code == "unknown_type" and not _carries_seq(raw):
+                # A newer hub's message that stores nothing: safe to skip.
+                self.skipped_unknown += 1
+                log.debug("skipped a frame of unknown type: %s", exc)
+                return
             # A frame we cannot read may have carried a stored event: resume from what we
             # have rather than skip it silently.
             log.warning("unreadable frame from hub (%s): resyncing", exc)
-            raise _Gap() from None
+            raise _Resync(f"unreadable frame ({exc.code})") from None
         now = self.clock()
         match message:
             case Welcome(role=role, server_time=server_time):
@@ -199,13 +261,16 @@ class FeedClient:
             case Snapshot():
                 self.state.load(message)
                 self.tracker.on_snapshot(message.seq)
+                if self.tracks is not None:
+                    self.tracks.reserve(len(self.state.units))
+                self._progress = True
                 self._good(now)
                 self._synced.set()
                 if self.listener is not None:
                     self.listener.on_snapshot(self.state)
             case Heartbeat(seq=seq):
                 if self.tracker.on_heartbeat(seq) is Decision.GAP:
-                    raise _Gap()
+                    raise _Resync(f"heartbeat at seq {seq}")
                 self._good(now)
                 self._synced.set()
             case Response(id=request_id, result=result):
@@ -214,7 +279,7 @@ class FeedClient:
                     future.set_result(result)
             case Error(id=request_id, code=code, message=text, field=field):
                 if code == "unauthorized" or (code == "forbidden" and request_id is None):
-                    raise AuthRejected(text)
+                    raise AuthRejected(text, code)
                 future = self._pending.get(request_id) if request_id is not None else None
                 if future is not None and not future.done():
                     future.set_exception(RequestFailed(code, text, field))
@@ -228,10 +293,13 @@ class FeedClient:
         if decision is Decision.DUPLICATE:
             return
         if decision is Decision.GAP:
-            raise _Gap()
+            raise _Resync(f"gap before seq {event.seq}")
         self.state.apply(event)
         self.tracker.applied(event.seq)
         self.applied += 1
+        self._progress = True
+        if self.tracks is not None and isinstance(event, UnitPositions):
+            self.tracks.add(event.fixes)
         self._good(now)
         self._synced.set()
         if self.listener is not None:
@@ -253,8 +321,10 @@ class FeedClient:
                 self.listener.on_link(self.status)
 
     async def _watch_staleness(self) -> None:
+        # Often enough that "stale" shows within a quarter of the threshold (tests use
+        # thresholds well under a second), at most once a second on a wall.
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(min(1.0, self.stale_after / 4))
             self._set_link(self._ws is not None)
 
     def _fail_pending(self) -> None:

@@ -1,5 +1,11 @@
 """``watchfloor tail``: every event as one JSON line, resuming across hub restarts exactly
-like a wall does. Its output is the proof that nothing is lost or doubled."""
+like a wall does. Its output is the proof that nothing is lost or doubled.
+
+stdout carries only JSON lines (a ``snapshot`` line, then one line per event, each with
+its ``seq``), so scripts can read it; link changes and errors go to stderr.
+Exit codes: 0 (stopped, or ``--count`` reached), 2 (the hub refused the token, or the URL
+is unusable: retrying would not help), 130 (interrupted).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ from backend_client.protocol.messages import StoredEvent
 from backend_client.state import FeedState
 from backend_client.transport import FeedClient
 
+EXIT_REFUSED = 2
+
 _encoder = msgspec.json.Encoder()
 
 
@@ -22,10 +30,16 @@ class _Printer:
         self.limit = limit
         self.printed = 0
         self.done = asyncio.Event()
+        self.client: FeedClient | None = None
 
     def _write(self, obj: msgspec.Struct) -> None:
-        sys.stdout.buffer.write(_encoder.encode(obj) + b"\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.buffer.write(_encoder.encode(obj) + b"\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader went away (`watchfloor tail | head`): stop quietly.
+            self.done.set()
+            return
         self.printed += 1
         if self.limit is not None and self.printed >= self.limit:
             self.done.set()
@@ -37,19 +51,28 @@ class _Printer:
         self._write(event)
 
     def on_link(self, status: LinkStatus) -> None:
-        print(f"tail: link {status.link.value}", file=sys.stderr, flush=True)
+        last = self.client.tracker.last if self.client is not None else None
+        where = "" if last is None else f" (last seq {last})"
+        print(f"tail: link {status.link.value}{where}", file=sys.stderr, flush=True)
 
 
 async def run_tail(url: str, token: str, since: int | None, count: int | None) -> int:
     printer = _Printer(count)
     client = FeedClient(url, token, printer, since=since)
+    printer.client = client
     runner = asyncio.create_task(client.run())
     stopper = asyncio.create_task(printer.done.wait())
-    await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    await client.stop()
-    stopper.cancel()
-    await asyncio.gather(runner, return_exceptions=True)
+    try:
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        await client.stop()
+        stopper.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
     if client.fatal:
-        print(f"tail: {client.fatal}", file=sys.stderr)
-        return 2
+        if client.fatal_code in ("unauthorized", "forbidden"):
+            reason = f"the hub at {url} refused the token ({client.fatal}); check --token"
+        else:
+            reason = client.fatal
+        print(f"tail: {reason}", file=sys.stderr, flush=True)
+        return EXIT_REFUSED
     return 0
