@@ -1,4 +1,4 @@
-"""A real hub on loopback with a real SQLite file, for tests."""
+"""A real hub on loopback with a real database (a SQLite file or PostgreSQL), for tests."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from backend_client.protocol.messages import Fix
 from hub.auth import TokenRegistry
 from hub.roster import OfficerRecord, TeamRecord
 from hub.runtime import EmbeddedHub, HubRuntime
 from hub.service import HubConfig
+
+T = TypeVar("T")
 
 TEAMS = [
     TeamRecord("T-CD", "城东中队", "township", "#e5484d"),
@@ -28,8 +31,9 @@ OFFICERS = [
 class LiveHub:
     """Start, stop and restart a hub on one database file; talk to it over loopback."""
 
-    def __init__(self, db_path: Path, **config: Any) -> None:
-        self.db_url = f"sqlite:///{db_path}"
+    def __init__(self, db: Path | str, **config: Any) -> None:
+        # A path is a SQLite file; a string is any SQLAlchemy URL (PostgreSQL).
+        self.db_url = f"sqlite:///{db}" if isinstance(db, Path) else db
         self.tokens, self.token = TokenRegistry.generate()
         self.config_overrides = config
         self.embedded: EmbeddedHub | None = None
@@ -66,6 +70,11 @@ class LiveHub:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    def run(self, coro: Awaitable[T]) -> T:
+        """Run a coroutine of the hub's own API on the hub's loop and return its result."""
+        assert self.embedded is not None
+        return self.embedded.call(coro)  # type: ignore[return-value]
 
     def move(self, step: int) -> None:
         """Every officer one step east; flushed into one positions batch."""
