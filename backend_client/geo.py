@@ -55,14 +55,36 @@ def _offset(lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, FloatArray]:
     y_pi = y * math.pi
     common = 20.0 * np.sin(6.0 * x_pi) + 20.0 * np.sin(2.0 * x_pi)
     d_lat = (
-        -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
-        + (common + 20.0 * np.sin(y_pi) + 40.0 * np.sin(y_pi / 3.0)
-           + 160.0 * np.sin(y_pi / 12.0) + 320.0 * np.sin(y_pi / 30.0)) * (2.0 / 3.0)
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * sqrt_abs_x
+        + (
+            common
+            + 20.0 * np.sin(y_pi)
+            + 40.0 * np.sin(y_pi / 3.0)
+            + 160.0 * np.sin(y_pi / 12.0)
+            + 320.0 * np.sin(y_pi / 30.0)
+        )
+        * (2.0 / 3.0)
     )
     d_lon = (
-        300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
-        + (common + 20.0 * np.sin(x_pi) + 40.0 * np.sin(x_pi / 3.0)
-           + 150.0 * np.sin(x_pi / 12.0) + 300.0 * np.sin(x_pi / 30.0)) * (2.0 / 3.0)
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * sqrt_abs_x
+        + (
+            common
+            + 20.0 * np.sin(x_pi)
+            + 40.0 * np.sin(x_pi / 3.0)
+            + 150.0 * np.sin(x_pi / 12.0)
+            + 300.0 * np.sin(x_pi / 30.0)
+        )
+        * (2.0 / 3.0)
     )
     rad_lat = np.radians(lat)
     magic = 1.0 - _EE * np.sin(rad_lat) ** 2

@@ -1,13 +1,17 @@
 /*
  * Watchfloor live map: every officer drawn by ONE canvas layer, fed over QWebChannel.
  *
- * Python sends two kinds of messages on the single exposed object ("bridge"):
- *   meta  - rarely: ids, names, teams, colours for a range of slots (or a full reset);
- *   frame - at most once per display frame: the slots that moved, as base64 typed arrays
- *           (Uint32 slots, Float32 lat/lon offsets from a float64 origin, Uint8 statuses).
+ * Python sends three kinds of messages on the single exposed object ("bridge"):
+ *   meta    - rarely: ids, names, teams, colours for a range of slots (or a full reset);
+ *   frame   - at most once per display frame: the slots that moved, as base64 typed arrays
+ *             (Uint32 slots, Float32 lat/lon offsets from a float64 origin, Uint8 statuses);
+ *   command - view changes, incidents, trails, follow (small JSON objects).
  * Positions are stored in float64 typed arrays indexed by slot; nothing per officer is a
  * Leaflet object, so the cost of a batch is a loop over the batch, and the cost of a
- * redraw a loop over the officers on screen.
+ * redraw a loop over the officers plus a pixel blit of the ones on screen.
+ *
+ * Layers, bottom to top: base (tiles or offline outlines), trails (own canvas), officers
+ * (own canvas, ImageData), incidents (a few hundred DOM markers; CSS pulse).
  */
 (function () {
   "use strict";
@@ -33,6 +37,13 @@
   var HIT_SLOP_PX = 4;
   var LABEL_MIN_ZOOM = 15;
   var LABEL_MAX_VISIBLE = 400;
+  // Past this many officers on screen a trail is a smear, not information (and costs a
+  // line per sample): trails then wait for the operator to zoom in.
+  var TRAIL_MAX_VISIBLE = 3000;
+  var TRAIL_BANDS = 4;
+  var DENSE_VISIBLE = 4000;
+  var MIN_DENSE_RADIUS = 3.5;
+  var TRAIL_REDRAW_MS = 1000;
   var FONT = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif";
 
   var store = {
@@ -44,11 +55,15 @@
     status: new Uint8Array(0),
     statuses: ["unknown"], statusClass: new Uint8Array([1]),
     slotOf: new Map(),
-    batches: 0, lastSeq: 0, lastApplyMs: 0, lastDrawMs: 0, paintedSeq: 0
+    batches: 0, lastSeq: 0, lastApplyMs: 0, lastDrawMs: 0, paintedSeq: 0,
+    redraws: 0, skippedRedraws: 0
   };
   var bridge = null;
-  var layer = null;
+  var layer = null;       // the officers' renderer (UnitCanvas, or the baseline adapter)
+  var trailLayer = null;
   var drawQueued = false;
+  var needUnitDraw = false;
+  var following = null;   // officer id the view keeps centred, or null
 
   function decodeBase64(text) {
     if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
@@ -74,6 +89,59 @@
     return k;
   }
 
+  // ---- trails: a ring buffer of samples per officer, in flat typed arrays ----------------
+  //
+  // Memory is count * points * 12 bytes whatever the run length (20,000 officers x 60
+  // points = 14 MB); samples are taken at most every minutes*60/points seconds, so the
+  // ring spans the last `minutes`.
+
+  var trails = {
+    enabled: false, minutes: 10, points: 60, interval: 10,
+    cap: 0, lat: null, lon: null, t: null, head: null, len: null, lastT: null,
+    olat: 0, olon: 0, drawn: 0, skipped: false, dirty: false
+  };
+
+  function trailsAllocate(n) {
+    var k = trails.points;
+    if (n <= trails.cap && trails.lat) return;
+    var cap = Math.max(n, 16);
+    function g(Type, old, per, fill) {
+      var out = new Type(cap * per);
+      if (fill !== undefined) out.fill(fill);
+      if (old) out.set(old.subarray(0, Math.min(old.length, out.length)));
+      return out;
+    }
+    trails.lat = g(Float32Array, trails.lat, k);
+    trails.lon = g(Float32Array, trails.lon, k);
+    trails.t = g(Float32Array, trails.t, k);
+    trails.head = g(Uint16Array, trails.head, 1);
+    trails.len = g(Uint16Array, trails.len, 1);
+    trails.lastT = g(Float64Array, trails.lastT, 1, -1e9);
+    trails.cap = cap;
+  }
+
+  function trailsReset() {
+    trails.lat = trails.lon = trails.t = trails.head = trails.len = trails.lastT = null;
+    trails.cap = 0;
+  }
+
+  function trailSample(s, now) {
+    if (now - trails.lastT[s] < trails.interval) return;
+    var k = trails.points, h = trails.head[s], base = s * k;
+    // Offsets from a fixed origin keep float32 at millimetres (see units.py).
+    trails.lat[base + h] = store.lat[s] - trails.olat;
+    trails.lon[base + h] = store.lon[s] - trails.olon;
+    trails.t[base + h] = now;
+    trails.head[s] = (h + 1) % k;
+    if (trails.len[s] < k) trails.len[s] += 1;
+    trails.lastT[s] = now;
+    trails.dirty = true;
+  }
+
+  function nowSeconds() { return performance.now() / 1000; }
+
+  // ---- meta and frames --------------------------------------------------------------------
+
   function applyMeta(meta) {
     var n = meta.count;
     if (meta.reset) {
@@ -83,11 +151,13 @@
       store.lat = new Float64Array(n).fill(NaN);
       store.lon = new Float64Array(n).fill(NaN);
       store.status = new Uint8Array(n);
+      if (trails.enabled) { trailsReset(); trailsAllocate(n); }
     } else if (n > store.count) {
       store.colourIdx = grow(Uint16Array, store.colourIdx, n);
       store.lat = grow(Float64Array, store.lat, n, NaN);
       store.lon = grow(Float64Array, store.lon, n, NaN);
       store.status = grow(Uint8Array, store.status, n);
+      if (trails.enabled) trailsAllocate(n);
     }
     for (var k = 0; k < meta.ids.length; k++) {
       var slot = meta.start + k;
@@ -98,7 +168,9 @@
       store.slotOf.set(meta.ids[k], slot);
     }
     store.count = n;
-    if (layer) layer._spriteKey = null; // colours may have changed under the same index
+    if (layer && layer.metaChanged) layer.metaChanged(meta);
+    needUnitDraw = true;
+    if (trailLayer) trailLayer.requestRedraw(true);
     scheduleDraw();
   }
 
@@ -109,6 +181,7 @@
       var c = STATUS_CLASS[names[i]];
       store.statusClass[i] = c === undefined ? 1 : c;
     }
+    needUnitDraw = true;
   }
 
   function applyFrame(frame) {
@@ -119,25 +192,45 @@
     var st = decodeBase64(frame.st);
     var olat = frame.o[0], olon = frame.o[1];
     var lat = store.lat, lon = store.lon, status = store.status, count = store.count;
+    var view = layer ? layer.viewBox() : null, visibleChange = needUnitDraw || !view;
+    var inView = layer ? layer._inView : null;
+    var sampling = trails.enabled && trails.lat !== null, now = nowSeconds();
     for (var k = 0; k < idx.length; k++) {
       var s = idx[k];
       if (s >= count) continue; // a frame can never outrun its meta; stay safe anyway
-      lat[s] = olat + pos[2 * k];
-      lon[s] = olon + pos[2 * k + 1];
+      var la = olat + pos[2 * k], lo = olon + pos[2 * k + 1];
+      lat[s] = la;
+      lon[s] = lo;
       status[s] = st[k];
+      // A redraw is needed only if the officer was on screen, or now is: a wall zoomed on
+      // one street does not repaint for 19,000 officers moving elsewhere.
+      if (!visibleChange && ((inView && inView[s]) ||
+          (la >= view.s && la <= view.n && lo >= view.w && lo <= view.e))) {
+        visibleChange = true;
+      }
+      if (sampling) trailSample(s, now);
     }
+    if (layer && layer.applied) layer.applied(idx, count);
     store.batches += 1;
     store.lastSeq = frame.seq;
     store.lastApplyMs = performance.now() - t0;
+    if (visibleChange) needUnitDraw = true; else store.skippedRedraws += 1;
+    if (following !== null) followStep();
+    if (trails.dirty && trailLayer) trailLayer.requestRedraw(false);
     scheduleDraw();
   }
 
+  // All drawing happens in one requestAnimationFrame callback however many batches came
+  // in since the last frame: the display cannot show more than one anyway.
   function scheduleDraw() {
     if (drawQueued || !layer) return;
     drawQueued = true;
     requestAnimationFrame(function () {
       drawQueued = false;
-      if (layer) layer.redraw();
+      if (needUnitDraw) {
+        needUnitDraw = false;
+        layer.redraw();
+      }
       if (bridge && store.paintedSeq !== store.lastSeq) {
         store.paintedSeq = store.lastSeq;
         bridge.framePainted(store.lastSeq, store.lastApplyMs, store.lastDrawMs);
@@ -152,14 +245,40 @@
   }
 
   function radiusForZoom(zoom) {
-    // Wall operators read the map from metres away: never smaller than ~9 px across.
-    return Math.max(4.5, Math.min(8, 3 + (zoom - 9) * 1.1));
+    // Wall operators read the map from metres away: never smaller than ~11 px across.
+    return Math.max(5.5, Math.min(9, 4 + (zoom - 9) * 1.1));
+  }
+
+  // Lat/lon box of a renderer's padded pixel bounds, widened by a marker radius.
+  function latLngBox(map, b, marginPx) {
+    var nw = map.layerPointToLatLng(L.point(b.min.x - marginPx, b.min.y - marginPx));
+    var se = map.layerPointToLatLng(L.point(b.max.x + marginPx, b.max.y + marginPx));
+    return { n: nw.lat, w: nw.lng, s: se.lat, e: se.lng };
+  }
+
+  // Source-over of one non-premultiplied RGBA pixel (ImageData layout, little-endian
+  // ABGR in a Uint32) onto another. Only anti-aliased sprite edges that land on another
+  // officer come here; everything else is a plain copy.
+  function blend(src, dst) {
+    var sa = src >>> 24, da = dst >>> 24;
+    var ia = ((255 - sa) * da) / 255, oa = sa + ia;
+    var r = ((src & 255) * sa + (dst & 255) * ia) / oa;
+    var g = (((src >>> 8) & 255) * sa + ((dst >>> 8) & 255) * ia) / oa;
+    var b = (((src >>> 16) & 255) * sa + ((dst >>> 16) & 255) * ia) / oa;
+    return (((oa + 0.5) | 0) << 24) | (((b + 0.5) | 0) << 16) | (((g + 0.5) | 0) << 8) | ((r + 0.5) | 0);
   }
 
   // A Leaflet renderer (it handles panes, zoom animation and padding like L.Canvas) that
   // draws the officers from the typed arrays instead of from per-object paths.
+  //
+  // Drawing is pixel writes into one ImageData and a single putImageData: in software
+  // rendering 20,000 drawImage calls cost ~65 ms (per-call overhead), 20,000 sprite
+  // blits into a Uint32Array a few ms. Sprites are pre-rendered per (status, colour)
+  // and placed at integer pixels, so a blit is a row copy with no resampling.
   var UnitCanvas = L.Renderer.extend({
-    options: { padding: 0.1 },
+    // A small margin: every extra pixel is cleared, blitted and composited per frame,
+    // and a wall rarely pans (Leaflet redraws on moveend anyway).
+    options: { padding: 0.05 },
 
     _initContainer: function () {
       this._container = document.createElement("canvas");
@@ -169,6 +288,314 @@
       this._py = new Float32Array(0);
       this._order = new Uint32Array(0);
       this._keys = new Uint16Array(0);
+      this._inView = new Uint8Array(0);
+      this._img = null;
+      this._rect = null; // device-pixel rect stamped by the last redraw
+      this._labelled = false;
+      this._box = null;
+    },
+
+    _destroyContainer: function () {
+      L.DomUtil.remove(this._container);
+      delete this._ctx;
+      delete this._container;
+    },
+
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) return;
+      L.Renderer.prototype._update.call(this);
+      var b = this._bounds, size = b.getSize(), dpr = window.devicePixelRatio || 1;
+      var c = this._container;
+      L.DomUtil.setPosition(c, b.min);
+      c.width = Math.round(dpr * size.x);
+      c.height = Math.round(dpr * size.y);
+      c.style.width = size.x + "px";
+      c.style.height = size.y + "px";
+      this._box = latLngBox(this._map, b, 3 * radiusForZoom(this._map.getZoom()));
+      this._rect = null; // resizing cleared the canvas
+      this.redraw();
+    },
+
+    viewBox: function () { return this._box; },
+
+    redraw: function () {
+      if (!this._ctx || !this._map || !this._bounds) return;
+      var t0 = performance.now();
+      var ctx = this._ctx, c = this._container, b = this._bounds;
+      var dpr = window.devicePixelRatio || 1, W = c.width, H = c.height;
+      if (W === 0 || H === 0) return;
+      if (!this._img || this._img.width !== W || this._img.height !== H) {
+        this._img = ctx.createImageData(W, H);
+        this._buf = new Uint32Array(this._img.data.buffer);
+        this._rect = null;
+      }
+      var buf = this._buf, prev = this._rect, row;
+      if (prev) {
+        for (row = prev.y0; row < prev.y1; row++) buf.fill(0, row * W + prev.x0, row * W + prev.x1);
+      }
+
+      var n = store.count;
+      if (this._px.length < n) {
+        this._px = new Float32Array(n); this._py = new Float32Array(n);
+        this._order = new Uint32Array(n); this._keys = new Uint16Array(n);
+        this._inView = new Uint8Array(n);
+      }
+      var map = this._map, zoom = map.getZoom();
+      var scale = 256 * Math.pow(2, zoom), po = map.getPixelOrigin();
+      var r = radiusForZoom(zoom), pad = 3 * r;
+      var x0 = b.min.x - pad, y0 = b.min.y - pad, x1 = b.max.x + pad, y1 = b.max.y + pad;
+      var nPal = Math.max(store.palette.length, 1);
+      var nKeys = N_CLASSES * nPal;
+      var counts = new Uint32Array(nKeys + 1);
+      var px = this._px, py = this._py, keys = this._keys, order = this._order;
+      var inView = this._inView;
+      var lat = store.lat, lon = store.lon, visible = 0;
+
+      // Order the visible officers by (status class, colour), and within that from top
+      // to bottom, with two counting sorts: higher classes are stamped last (on top),
+      // each bucket uses one sprite, and consecutive stamps touch neighbouring rows of
+      // the pixel buffer -- on a 2-core wall PC cache misses, not arithmetic, are what
+      // the blit costs.
+      var bandH = 16 / dpr, nBands = Math.ceil((b.max.y - b.min.y + 2 * pad) / bandH) + 1;
+      var bandCounts = new Uint32Array(nBands + 1), tmp = this._tmp;
+      if (!tmp || tmp.length < n) tmp = this._tmp = new Uint32Array(n);
+      var bands = this._bands;
+      if (!bands || bands.length < n) bands = this._bands = new Uint32Array(n);
+      for (var i = 0; i < n; i++) {
+        var la = lat[i];
+        inView[i] = 0;
+        if (la !== la) { keys[i] = 0xffff; continue; } // NaN: no fix yet
+        var x = scale * (lon[i] / 360 + 0.5) - po.x;
+        var y = projectY(la, scale) - po.y;
+        if (x < x0 || x > x1 || y < y0 || y > y1) { keys[i] = 0xffff; continue; }
+        px[i] = x; py[i] = y;
+        inView[i] = 1;
+        var key = store.statusClass[store.status[i]] * nPal + store.colourIdx[i];
+        keys[i] = key;
+        var band = ((y - y0) / bandH) | 0;
+        bands[i] = band;
+        bandCounts[band + 1] += 1;
+        counts[key + 1] += 1;
+        visible += 1;
+      }
+      for (var k = 0; k < nBands; k++) bandCounts[k + 1] += bandCounts[k];
+      for (i = 0; i < n; i++) {
+        if (keys[i] !== 0xffff) tmp[bandCounts[bands[i]]++] = i;
+      }
+      for (k = 0; k < nKeys; k++) counts[k + 1] += counts[k];
+      var fillPos = counts.slice(0, nKeys);
+      for (var t = 0; t < visible; t++) {
+        i = tmp[t];
+        order[fillPos[keys[i]]++] = i;
+      }
+
+      // Declutter: past DENSE_VISIBLE officers on screen the dots shrink (to a floor that
+      // still reads across the room), so a district view of 20,000 is a readable density
+      // picture with SOS halos standing out, and the blit has half the pixels to write.
+      if (visible > DENSE_VISIBLE) {
+        r = Math.max(MIN_DENSE_RADIUS, Math.round(2 * r * Math.sqrt(DENSE_VISIBLE / visible)) / 2);
+      }
+      this._r = r;
+      var rx0 = W, ry0 = H, rx1 = 0, ry1 = 0, j, s;
+      for (k = 0; k < nKeys; k++) {
+        var from = counts[k], to = counts[k + 1];
+        if (from === to) continue;
+        var spr = this._sprite(k, nPal, r, dpr, W), half = spr.half, size = spr.size;
+        var offs = spr.offs, vals = spr.vals, nOpaque = spr.nOpaque, nAll = offs.length;
+        var sdx = spr.dx, sdy = spr.dy;
+        for (j = from; j < to; j++) {
+          s = order[j];
+          var sx = Math.round((px[s] - b.min.x) * dpr) - half;
+          var sy = Math.round((py[s] - b.min.y) * dpr) - half;
+          if (sx < rx0) rx0 = sx;
+          if (sy < ry0) ry0 = sy;
+          if (sx + size > rx1) rx1 = sx + size;
+          if (sy + size > ry1) ry1 = sy + size;
+          var base = sy * W + sx, q, o, dv;
+          if (sx >= 0 && sy >= 0 && sx + size <= W && sy + size <= H) {
+            // Wholly inside (nearly every officer): opaque pixels are plain stores, the
+            // anti-aliased rim blends only where it lands on another officer.
+            for (q = 0; q < nOpaque; q++) buf[base + offs[q]] = vals[q];
+            for (; q < nAll; q++) {
+              o = base + offs[q];
+              dv = buf[o];
+              buf[o] = dv === 0 ? vals[q] : blend(vals[q], dv);
+            }
+          } else {
+            for (q = 0; q < nAll; q++) {
+              var xx = sx + sdx[q], yy = sy + sdy[q];
+              if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+              o = yy * W + xx;
+              dv = buf[o];
+              buf[o] = q < nOpaque || dv === 0 ? vals[q] : blend(vals[q], dv);
+            }
+          }
+        }
+      }
+      if (rx0 < 0) rx0 = 0;
+      if (ry0 < 0) ry0 = 0;
+      if (rx1 > W) rx1 = W;
+      if (ry1 > H) ry1 = H;
+      var rect = rx1 > rx0 ? { x0: rx0, y0: ry0, x1: rx1, y1: ry1 } : null;
+
+      var labels = zoom >= LABEL_MIN_ZOOM && visible > 0 && visible <= LABEL_MAX_VISIBLE;
+      if (labels || this._labelled) {
+        // Text lies outside the stamped rect: replace the whole canvas.
+        ctx.putImageData(this._img, 0, 0);
+      } else {
+        // Only what changed: the union of the last and the new stamped rects.
+        var u = prev && rect ? {
+          x0: Math.min(prev.x0, rect.x0), y0: Math.min(prev.y0, rect.y0),
+          x1: Math.max(prev.x1, rect.x1), y1: Math.max(prev.y1, rect.y1)
+        } : (prev || rect);
+        if (u) ctx.putImageData(this._img, 0, 0, u.x0, u.y0, u.x1 - u.x0, u.y1 - u.y0);
+      }
+      this._rect = rect;
+      this._labelled = labels;
+      if (labels) {
+        ctx.setTransform(dpr, 0, 0, dpr, -b.min.x * dpr, -b.min.y * dpr);
+        ctx.font = "bold 15px " + FONT;
+        ctx.textBaseline = "middle";
+        ctx.lineJoin = "round";
+        ctx.lineWidth = 4;
+        ctx.strokeStyle = "rgba(5,10,16,0.92)";
+        ctx.fillStyle = "#f2f8ff";
+        for (j = 0; j < visible; j++) {
+          s = order[j];
+          ctx.strokeText(store.names[s], px[s] + r + 5, py[s]);
+          ctx.fillText(store.names[s], px[s] + r + 5, py[s]);
+        }
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+      }
+      this._lastVisible = visible;
+      store.redraws += 1;
+      store.lastDrawMs = performance.now() - t0;
+    },
+
+    metaChanged: function () { this._spriteKey = null; }, // colours may move between slots
+
+    // One pre-rendered sprite per (status class, colour), kept as the list of its
+    // non-transparent pixels (opaque ones first) with their offsets in a canvas row of
+    // width W: stamping it is then one store per pixel, no per-row arithmetic.
+    _sprite: function (key, nPal, r, dpr, W) {
+      var cacheKey = r + "/" + dpr + "/" + nPal + "/" + W;
+      if (this._spriteKey !== cacheKey) {
+        this._sprites = {};
+        this._spriteKey = cacheKey;
+      }
+      var found = this._sprites[key];
+      if (found) return found;
+      var style = CLASS_STYLE[(key / nPal) | 0];
+      var rr = r * style.scale;
+      var outer = style.halo ? rr * 2.2 : rr + style.ringWidth;
+      var half = Math.ceil(outer * dpr) + 1, size = 2 * half;
+      var c = document.createElement("canvas");
+      c.width = c.height = size;
+      var g = c.getContext("2d");
+      g.translate(half, half);
+      g.scale(dpr, dpr);
+      if (style.halo) {
+        g.beginPath();
+        g.arc(0, 0, rr * 2.2, 0, 2 * Math.PI);
+        g.fillStyle = style.halo;
+        g.fill();
+      }
+      g.beginPath();
+      g.arc(0, 0, rr, 0, 2 * Math.PI);
+      g.globalAlpha = style.alpha;
+      g.fillStyle = style.fill || store.palette[key % nPal] || "#9aa7b4";
+      g.fill();
+      g.lineWidth = style.ringWidth;
+      g.strokeStyle = style.ring;
+      g.stroke();
+      var data = new Uint32Array(g.getImageData(0, 0, size, size).data.buffer.slice(0));
+      var opaque = [], rim = [];
+      for (var i = 0; i < data.length; i++) {
+        var a = data[i] >>> 24;
+        if (a === 255) opaque.push(i); else if (a > 0) rim.push(i);
+      }
+      var all = opaque.concat(rim), m = all.length;
+      var offs = new Int32Array(m), vals = new Uint32Array(m);
+      var dxs = new Int16Array(m), dys = new Int16Array(m);
+      for (var q = 0; q < m; q++) {
+        var yy = (all[q] / size) | 0, xx = all[q] - yy * size;
+        offs[q] = yy * W + xx; vals[q] = data[all[q]]; dxs[q] = xx; dys[q] = yy;
+      }
+      found = { offs: offs, vals: vals, dx: dxs, dy: dys, nOpaque: opaque.length, half: half, size: size };
+      this._sprites[key] = found;
+      return found;
+    },
+
+    // The officer under a container point, or -1. Projects afresh rather than reusing
+    // the last paint, so it is right even when the page has not painted yet.
+    hitTest: function (containerPoint) {
+      var map = this._map, lp = map.containerPointToLayerPoint(containerPoint);
+      var zoom = map.getZoom(), scale = 256 * Math.pow(2, zoom), po = map.getPixelOrigin();
+      var r = (this._r || radiusForZoom(zoom)) * 1.2 + HIT_SLOP_PX;
+      var best = -1, bestD = r * r, bestClass = -1;
+      for (var i = 0; i < store.count; i++) {
+        var la = store.lat[i];
+        if (la !== la) continue;
+        var dx = scale * (store.lon[i] / 360 + 0.5) - po.x - lp.x;
+        var dy = projectY(la, scale) - po.y - lp.y;
+        var d = dx * dx + dy * dy;
+        var cls = store.statusClass[store.status[i]];
+        // What is drawn on top wins a tie, as the operator sees it.
+        if (d < bestD || (d === bestD && cls > bestClass)) { best = i; bestD = d; bestClass = cls; }
+      }
+      return best;
+    }
+  });
+
+  // The baseline the canvas layer is measured against (bench/map_latency.py): one Leaflet
+  // circleMarker per officer on Leaflet's own canvas renderer, moved with setLatLng.
+  // Not for production walls: Leaflet redraws every marker on every change.
+  function MarkerBaseline(map, pane) {
+    var renderer = L.canvas({ pane: pane, padding: 0.1 });
+    var markers = [];
+    var origRedraw = renderer._redraw;
+    renderer._redraw = function () {
+      var t0 = performance.now();
+      origRedraw.call(this);
+      store.lastDrawMs = performance.now() - t0;
+      store.redraws += 1;
+    };
+    this._inView = null;
+    this.viewBox = function () { return null; };
+    this.redraw = function () {}; // Leaflet schedules its own canvas redraw
+    this.metaChanged = function (meta) {
+      if (meta.reset) { markers.forEach(function (m) { if (m) map.removeLayer(m); }); markers = []; }
+    };
+    this.applied = function (idx, count) {
+      for (var k = 0; k < idx.length; k++) {
+        var s = idx[k];
+        if (s >= count) continue;
+        var ll = [store.lat[s], store.lon[s]];
+        if (!markers[s]) {
+          markers[s] = L.circleMarker(ll, {
+            renderer: renderer, radius: 6, weight: 1.25, color: "#04080c",
+            fillColor: store.palette[store.colourIdx[s]] || "#9aa7b4", fillOpacity: 1,
+            interactive: false
+          }).addTo(map);
+        } else {
+          markers[s].setLatLng(ll);
+        }
+      }
+    };
+    this.hitTest = function () { return -1; };
+  }
+
+  // ---- trails renderer ----------------------------------------------------------------------
+
+  var TrailCanvas = L.Renderer.extend({
+    options: { padding: 0.1 },
+
+    _initContainer: function () {
+      this._container = document.createElement("canvas");
+      this._container.className = "wf-trails";
+      this._ctx = this._container.getContext("2d");
+      this._timer = null;
+      this._lastDraw = 0;
     },
 
     _destroyContainer: function () {
@@ -190,137 +617,201 @@
       this.redraw();
     },
 
+    // Trails move slowly (one sample per officer every few seconds): redraw at most once
+    // a second, never in the officers' frame budget.
+    requestRedraw: function (now) {
+      if (this._timer !== null) return;
+      var wait = now ? 0 : Math.max(0, TRAIL_REDRAW_MS - (performance.now() - this._lastDraw));
+      var self = this;
+      this._timer = setTimeout(function () {
+        self._timer = null;
+        requestAnimationFrame(function () { self.redraw(); });
+      }, wait);
+    },
+
     redraw: function () {
       if (!this._ctx || !this._map || !this._bounds) return;
-      var t0 = performance.now();
+      this._lastDraw = performance.now();
+      trails.dirty = false;
       var ctx = this._ctx, c = this._container, b = this._bounds;
       var dpr = window.devicePixelRatio || 1;
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, c.width, c.height);
-      // Draw in Leaflet layer points; the canvas sits at the padded bounds' corner.
-      ctx.setTransform(dpr, 0, 0, dpr, -b.min.x * dpr, -b.min.y * dpr);
-
-      var n = store.count;
-      if (this._px.length < n) {
-        this._px = new Float32Array(n); this._py = new Float32Array(n);
-        this._order = new Uint32Array(n); this._keys = new Uint16Array(n);
-      }
+      trails.drawn = 0;
+      trails.skipped = false;
+      if (!trails.enabled || !trails.lat) return;
       var map = this._map, zoom = map.getZoom();
       var scale = 256 * Math.pow(2, zoom), po = map.getPixelOrigin();
-      var r = radiusForZoom(zoom), pad = 3 * r;
-      var x0 = b.min.x - pad, y0 = b.min.y - pad, x1 = b.max.x + pad, y1 = b.max.y + pad;
-      var nPal = Math.max(store.palette.length, 1);
-      var nKeys = N_CLASSES * nPal;
-      var counts = new Uint32Array(nKeys + 1);
-      var px = this._px, py = this._py, keys = this._keys, order = this._order;
-      var lat = store.lat, lon = store.lon, visible = 0;
-
-      // Bucket the visible officers by (status class, colour) with a counting sort, so
-      // each bucket is one path and one fill: canvas state changes are what cost.
-      for (var i = 0; i < n; i++) {
-        var la = lat[i];
-        if (la !== la) { keys[i] = 0xffff; continue; } // NaN: no fix yet
-        var x = scale * (lon[i] / 360 + 0.5) - po.x;
-        var y = projectY(la, scale) - po.y;
-        if (x < x0 || x > x1 || y < y0 || y > y1) { keys[i] = 0xffff; continue; }
-        px[i] = x; py[i] = y;
-        var key = store.statusClass[store.status[i]] * nPal + store.colourIdx[i];
-        keys[i] = key;
-        counts[key + 1] += 1;
-        visible += 1;
+      var box = latLngBox(map, b, 0);
+      var n = Math.min(store.count, trails.cap), k = trails.points;
+      var visible = [];
+      for (var s = 0; s < n; s++) {
+        var la = store.lat[s], lo = store.lon[s];
+        if (trails.len[s] === 0 || la !== la) continue;
+        if (la >= box.s && la <= box.n && lo >= box.w && lo <= box.e) visible.push(s);
       }
-      for (var k = 0; k < nKeys; k++) counts[k + 1] += counts[k];
-      var fillPos = counts.slice(0, nKeys);
-      for (i = 0; i < n; i++) {
-        if (keys[i] !== 0xffff) order[fillPos[keys[i]]++] = i;
-      }
-
-      // One pre-rendered sprite per (status class, colour), stamped with drawImage:
-      // software raster fills thousands of anti-aliased arcs far slower than it blits.
-      for (k = 0; k < nKeys; k++) {
-        var from = counts[k], to = counts[k + 1];
-        if (from === to) continue;
-        var spr = this._sprite(k, nPal, r, dpr), half = spr.half, size = spr.size, j, s;
-        for (j = from; j < to; j++) {
-          s = order[j];
-          ctx.drawImage(spr.canvas, Math.round(px[s]) - half, Math.round(py[s]) - half, size, size);
+      if (visible.length > TRAIL_MAX_VISIBLE) { trails.skipped = true; return; }
+      ctx.setTransform(dpr, 0, 0, dpr, -b.min.x * dpr, -b.min.y * dpr);
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      ctx.lineWidth = zoom >= 15 ? 3.5 : 2.5;
+      var now = nowSeconds(), span = trails.minutes * 60;
+      var olat = trails.olat, olon = trails.olon;
+      // One path per (colour, age band): the fade costs TRAIL_BANDS strokes per colour,
+      // not one per segment.
+      var paths = {};
+      for (var v = 0; v < visible.length; v++) {
+        s = visible[v];
+        var len = trails.len[s], head = trails.head[s], base = s * k;
+        var px = scale * (store.lon[s] / 360 + 0.5) - po.x;
+        var py = projectY(store.lat[s], scale) - po.y;
+        // Newest sample to oldest; the first segment joins the officer's live position.
+        for (var q = 1; q <= len; q++) {
+          var at = base + (head - q + k) % k;
+          var age = now - trails.t[at];
+          if (age > span) break;
+          var x = scale * ((trails.lon[at] + olon) / 360 + 0.5) - po.x;
+          var y = projectY(trails.lat[at] + olat, scale) - po.y;
+          var band = Math.min(TRAIL_BANDS - 1, (age / span * TRAIL_BANDS) | 0);
+          var key = store.colourIdx[s] * TRAIL_BANDS + band;
+          var p = paths[key] || (paths[key] = []);
+          p.push(px, py, x, y);
+          px = x; py = y;
+          trails.drawn += 1;
         }
       }
-
-      if (zoom >= LABEL_MIN_ZOOM && visible <= LABEL_MAX_VISIBLE) {
-        ctx.font = "13px " + FONT;
-        ctx.textBaseline = "middle";
-        ctx.lineWidth = 3;
-        ctx.strokeStyle = "rgba(5,10,16,0.9)";
-        ctx.fillStyle = "#e6f1fb";
-        for (j = 0; j < visible; j++) {
-          s = order[j];
-          ctx.strokeText(store.names[s], px[s] + r + 4, py[s]);
-          ctx.fillText(store.names[s], px[s] + r + 4, py[s]);
+      for (var name in paths) {
+        var keyN = +name, seg = paths[name];
+        ctx.strokeStyle = store.palette[(keyN / TRAIL_BANDS) | 0] || "#9aa7b4";
+        ctx.globalAlpha = 0.7 * (1 - (keyN % TRAIL_BANDS) / TRAIL_BANDS);
+        ctx.beginPath();
+        for (var m = 0; m < seg.length; m += 4) {
+          ctx.moveTo(seg[m], seg[m + 1]);
+          ctx.lineTo(seg[m + 2], seg[m + 3]);
         }
+        ctx.stroke();
       }
-      this._lastVisible = visible;
-      store.lastDrawMs = performance.now() - t0;
-    },
-
-    _sprite: function (key, nPal, r, dpr) {
-      var cacheKey = r + "/" + dpr + "/" + nPal;
-      if (this._spriteKey !== cacheKey) {
-        this._sprites = {};
-        this._spriteKey = cacheKey;
-      }
-      var found = this._sprites[key];
-      if (found) return found;
-      var style = CLASS_STYLE[(key / nPal) | 0];
-      var rr = r * style.scale;
-      var outer = style.halo ? rr * 2.2 : rr + style.ringWidth;
-      var half = Math.ceil(outer) + 1, size = 2 * half;
-      var c = document.createElement("canvas");
-      c.width = c.height = Math.ceil(size * dpr);
-      var g = c.getContext("2d");
-      g.scale(dpr, dpr);
-      if (style.halo) {
-        g.beginPath();
-        g.arc(half, half, rr * 2.2, 0, 2 * Math.PI);
-        g.fillStyle = style.halo;
-        g.fill();
-      }
-      g.beginPath();
-      g.arc(half, half, rr, 0, 2 * Math.PI);
-      g.globalAlpha = style.alpha;
-      g.fillStyle = style.fill || store.palette[key % nPal] || "#9aa7b4";
-      g.fill();
-      g.lineWidth = style.ringWidth;
-      g.strokeStyle = style.ring;
-      g.stroke();
-      found = { canvas: c, half: half, size: size };
-      this._sprites[key] = found;
-      return found;
-    },
-
-    // The officer under a container point, or -1. Projects afresh rather than reusing
-    // the last paint, so it is right even when the page has not painted yet.
-    hitTest: function (containerPoint) {
-      var map = this._map, lp = map.containerPointToLayerPoint(containerPoint);
-      var zoom = map.getZoom(), scale = 256 * Math.pow(2, zoom), po = map.getPixelOrigin();
-      var r = radiusForZoom(zoom) * 1.2 + HIT_SLOP_PX;
-      var best = -1, bestD = r * r, bestClass = -1;
-      for (var i = 0; i < store.count; i++) {
-        var la = store.lat[i];
-        if (la !== la) continue;
-        var dx = scale * (store.lon[i] / 360 + 0.5) - po.x - lp.x;
-        var dy = projectY(la, scale) - po.y - lp.y;
-        var d = dx * dx + dy * dy;
-        var cls = store.statusClass[store.status[i]];
-        // What is drawn on top wins a tie, as the operator sees it.
-        if (d < bestD || (d === bestD && cls > bestClass)) { best = i; bestD = d; bestClass = cls; }
-      }
-      return best;
+      ctx.globalAlpha = 1;
     }
   });
 
+  function setTrails(args) {
+    var enabled = !!args.enabled;
+    if (args.minutes) trails.minutes = args.minutes;
+    if (args.points) trails.points = args.points;
+    trails.interval = trails.minutes * 60 / trails.points;
+    if (enabled && (!trails.enabled || args.points)) { trailsReset(); trailsAllocate(store.count); }
+    if (!enabled) trailsReset(); // give the memory back
+    trails.enabled = enabled;
+    var now = nowSeconds();
+    if (enabled) {
+      // Start each trail at the current position, so it grows from where officers are.
+      for (var s = 0; s < store.count; s++) if (store.lat[s] === store.lat[s]) trailSample(s, now);
+    }
+    if (trailLayer) trailLayer.requestRedraw(true);
+  }
+
+  // ---- incidents: DOM markers, a few hundred at most -------------------------------------
+
+  var incidents = new Map(); // id -> {info, marker, state}
+
+  function incidentState(info) {
+    if (info.clock === "running" && info.deadline !== null && Date.now() / 1000 > info.deadline) {
+      // The hub will say so in its next update; the wall must not wait for it to turn red.
+      return "missed";
+    }
+    return info.clock;
+  }
+
+  function incidentHtml(info, state) {
+    var p = Math.max(1, Math.min(5, info.priority | 0));
+    var div = document.createElement("div");
+    div.className = "wf-inc wf-inc-" + state + " wf-inc-p" + p;
+    var glyph = document.createElement("span");
+    glyph.className = "wf-inc-glyph";
+    glyph.textContent = info.glyph || "!";
+    div.appendChild(glyph);
+    return div;
+  }
+
+  function incidentIcon(info, state) {
+    // Priority 1 is the most urgent: bigger, so it reads first from across the room.
+    var size = [0, 40, 34, 30, 28, 26][Math.max(1, Math.min(5, info.priority | 0))];
+    return L.divIcon({
+      html: incidentHtml(info, state), className: "wf-inc-icon",
+      iconSize: [size, size], iconAnchor: [size / 2, size / 2]
+    });
+  }
+
+  function upsertIncident(info) {
+    var entry = incidents.get(info.id), state = incidentState(info);
+    if (!entry) {
+      var marker = L.marker([info.lat, info.lon], {
+        icon: incidentIcon(info, state), pane: "wfIncidents", keyboard: false,
+        // Urgent and missed incidents on top of quiet ones.
+        zIndexOffset: (state === "missed" ? 2000 : state === "running" ? 1000 : 0) + (6 - info.priority) * 100
+      });
+      marker.on("click", function (e) {
+        L.DomEvent.stopPropagation(e);
+        wf.lastClick = info.id;
+        if (bridge) bridge.entityClicked("incident", info.id);
+      });
+      marker.addTo(wf.map);
+      entry = { info: info, marker: marker, state: state };
+      incidents.set(info.id, entry);
+      return;
+    }
+    var iconChanged = state !== entry.state || info.priority !== entry.info.priority ||
+      info.glyph !== entry.info.glyph;
+    entry.info = info;
+    entry.marker.setLatLng([info.lat, info.lon]);
+    if (iconChanged) {
+      entry.state = state;
+      entry.marker.setIcon(incidentIcon(info, state));
+      entry.marker.setZIndexOffset(
+        (state === "missed" ? 2000 : state === "running" ? 1000 : 0) + (6 - info.priority) * 100);
+    }
+  }
+
+  function removeIncident(id) {
+    var entry = incidents.get(id);
+    if (!entry) return;
+    wf.map.removeLayer(entry.marker);
+    incidents.delete(id);
+  }
+
+  // Once a second: a running clock past its deadline turns red without a round trip.
+  function tickIncidents() {
+    incidents.forEach(function (entry) {
+      if (entry.state === "running" && incidentState(entry.info) !== "running") upsertIncident(entry.info);
+    });
+  }
+
+  // ---- follow -------------------------------------------------------------------------------
+
+  function followStep() {
+    var slot = store.slotOf.get(following);
+    if (slot === undefined || store.lat[slot] !== store.lat[slot]) return;
+    var c = wf.map.getCenter();
+    if (Math.abs(c.lat - store.lat[slot]) < 1e-9 && Math.abs(c.lng - store.lon[slot]) < 1e-9) return;
+    wf.map.panTo([store.lat[slot], store.lon[slot]], { animate: false });
+  }
+
+  function setFollowing(id) {
+    if (following === id) return;
+    following = id;
+    if (bridge) bridge.followChanged(id || "");
+    if (id !== null) followStep();
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  // A fit waiting for the view's first real size must not undo a later explicit view.
+  function cancelPendingFit() { wf.map.off("resize", commands.fitWucheng); }
+
   var commands = {
     fitWucheng: function () {
+      cancelPendingFit();
       var size = wf.map.getSize();
       if (size.x === 0 || size.y === 0) {
         // A page laid out before its view is shown has no size: fitting now would give
@@ -331,8 +822,40 @@
       wf.map.fitBounds(wf.wuchengBounds, { padding: [24, 24], animate: false });
     },
     setView: function (args) {
+      cancelPendingFit();
       wf.map.setView([args.lat, args.lon], args.zoom, { animate: false });
-    }
+    },
+    setIncidents: function (args) {
+      var keep = new Set();
+      args.items.forEach(function (info) { keep.add(info.id); upsertIncident(info); });
+      Array.from(incidents.keys()).forEach(function (id) { if (!keep.has(id)) removeIncident(id); });
+    },
+    updateIncident: function (args) { upsertIncident(args.item); },
+    removeIncident: function (args) { removeIncident(args.id); },
+    fitIncident: function (args) {
+      var entry = incidents.get(args.id);
+      if (!entry) return;
+      cancelPendingFit();
+      setFollowing(null);
+      // The incident and the officers sent to it: the operator wants to see who is how far.
+      var b = L.latLngBounds([[entry.info.lat, entry.info.lon]]);
+      (entry.info.units || []).forEach(function (uid) {
+        var s = store.slotOf.get(uid);
+        if (s !== undefined && store.lat[s] === store.lat[s]) b.extend([store.lat[s], store.lon[s]]);
+      });
+      wf.map.fitBounds(b.pad(0.2), { maxZoom: args.maxZoom || 16, padding: [60, 60], animate: false });
+    },
+    followUnit: function (args) {
+      if (args.id) cancelPendingFit();
+      if (args.id && args.zoom) {
+        var s = store.slotOf.get(args.id);
+        if (s !== undefined && store.lat[s] === store.lat[s]) {
+          wf.map.setView([store.lat[s], store.lon[s]], args.zoom, { animate: false });
+        }
+      }
+      setFollowing(args.id || null);
+    },
+    setTrails: setTrails
   };
 
   function runCommand(cmd) {
@@ -345,19 +868,40 @@
     wf.map = map;
     wf.config = config;
     wf.wuchengBounds = L.latLngBounds(config.wucheng);
-    var pane = map.createPane("wfUnits");
+    trails.olat = config.origin[0];
+    trails.olon = config.origin[1];
+    if (config.tiles) {
+      // Under the vector overlays (tilePane 200 < overlayPane 400).
+      wf.tiles = L.tileLayer(config.tiles.url, config.tiles.options).addTo(map);
+    }
     // Above outlines and district labels (markerPane is 600), below tooltips (650).
+    var trailPane = map.createPane("wfTrails");
+    trailPane.style.zIndex = 610;
+    trailPane.style.pointerEvents = "none";
+    var pane = map.createPane("wfUnits");
     pane.style.zIndex = 620;
     pane.style.pointerEvents = "none";
-    layer = new UnitCanvas({ pane: "wfUnits" });
-    map.addLayer(layer);
+    var incPane = map.createPane("wfIncidents");
+    incPane.style.zIndex = 630;
+    trailLayer = new TrailCanvas({ pane: "wfTrails" });
+    map.addLayer(trailLayer);
+    if (config.unitRenderer === "markers") {
+      layer = new MarkerBaseline(map, "wfUnits");
+    } else {
+      layer = new UnitCanvas({ pane: "wfUnits" });
+      map.addLayer(layer);
+    }
     L.control.scale({ imperial: false, position: "bottomleft", maxWidth: 160 }).addTo(map);
     commands.fitWucheng();
+    if (config.trails) setTrails(config.trails);
     map.on("click", function (e) {
       var slot = layer.hitTest(e.containerPoint);
       wf.lastClick = slot >= 0 ? store.ids[slot] : null;
       if (slot >= 0 && bridge) bridge.entityClicked("unit", store.ids[slot]);
     });
+    // Any hand on the map ends following: the operator wants to look elsewhere.
+    map.on("dragstart", function () { setFollowing(null); });
+    setInterval(tickIncidents, 1000);
     if (window.qt && window.qt.webChannelTransport) {
       new QWebChannel(window.qt.webChannelTransport, function (channel) {
         bridge = channel.objects.bridge;
@@ -369,7 +913,8 @@
     }
   };
 
-  // Read-back for tests and diagnostics: positions are in the map's datum.
+  // ---- read-back for tests and diagnostics: positions are in the map's datum -------------
+
   wf.unitState = function () {
     var units = {};
     for (var i = 0; i < store.count; i++) {
@@ -381,7 +926,8 @@
     }
     return {
       count: store.count, batches: store.batches, lastSeq: store.lastSeq,
-      lastApplyMs: store.lastApplyMs, visible: layer ? layer._lastVisible : 0, units: units
+      lastApplyMs: store.lastApplyMs, visible: layer ? layer._lastVisible : 0, units: units,
+      labelled: !!(layer && layer._labelled)
     };
   };
 
@@ -389,8 +935,54 @@
     return {
       count: store.count, batches: store.batches, lastSeq: store.lastSeq,
       lastApplyMs: store.lastApplyMs, lastDrawMs: store.lastDrawMs,
-      zoom: wf.map ? wf.map.getZoom() : null
+      redraws: store.redraws, skippedRedraws: store.skippedRedraws,
+      zoom: wf.map ? wf.map.getZoom() : null, following: following
     };
+  };
+
+  wf.incidentState = function () {
+    var out = {};
+    incidents.forEach(function (entry, id) {
+      var el = entry.marker.getElement();
+      out[id] = {
+        lat: entry.info.lat, lon: entry.info.lon, state: entry.state,
+        priority: entry.info.priority, category: entry.info.category, glyph: entry.info.glyph,
+        className: el ? el.firstChild.className : null,
+        animation: el ? getComputedStyle(el.firstChild, "::after").animationName : null
+      };
+    });
+    return out;
+  };
+
+  wf.incidentContainerPoint = function (id) {
+    var entry = incidents.get(id);
+    if (!entry) return null;
+    var p = wf.map.latLngToContainerPoint(entry.marker.getLatLng());
+    return { x: p.x, y: p.y };
+  };
+
+  wf.trailState = function () {
+    var per = {};
+    if (trails.lat) {
+      for (var s = 0; s < store.count; s++) if (trails.len[s]) per[store.ids[s]] = trails.len[s];
+    }
+    return {
+      enabled: trails.enabled, minutes: trails.minutes, points: trails.points,
+      interval: trails.interval, drawn: trails.drawn, skipped: trails.skipped,
+      capacity: trails.cap, bytes: trails.lat ? trails.cap * trails.points * 12 : 0, lengths: per
+    };
+  };
+
+  // The samples of one officer's trail, oldest first, as [lat, lon] (map datum).
+  wf.trailOf = function (id) {
+    var s = store.slotOf.get(id);
+    if (s === undefined || !trails.lat) return [];
+    var k = trails.points, len = trails.len[s], head = trails.head[s], out = [];
+    for (var q = len; q >= 1; q--) {
+      var at = s * k + (head - q + k) % k;
+      out.push([trails.lat[at] + trails.olat, trails.lon[at] + trails.olon]);
+    }
+    return out;
   };
 
   wf.unitContainerPoint = function (id) {
@@ -398,6 +990,13 @@
     if (slot === undefined || store.lat[slot] !== store.lat[slot]) return null;
     var p = wf.map.latLngToContainerPoint([store.lat[slot], store.lon[slot]]);
     return { x: p.x, y: p.y };
+  };
+
+  // Diagnostics: time the officers' redraw (min of reps), for tuning on the target PC.
+  wf.benchRedraw = function (reps) {
+    var out = [];
+    for (var i = 0; i < reps; i++) { layer.redraw(); out.push(store.lastDrawMs); }
+    return { min: Math.min.apply(null, out), all: out };
   };
 
   wf.hitTest = function (x, y) {

@@ -189,7 +189,9 @@ def test_click_on_an_officer_emits_its_id(view: MapView, qtbot):
     target = view.focusProxy()
     with qtbot.waitSignal(view.entityClicked, timeout=3000) as blocker:
         QTest.mouseClick(
-            target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+            target,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
             QPoint(round(pt["x"]), round(pt["y"])),
         )
     assert blocker.args == ["unit", "u12"]
@@ -259,8 +261,13 @@ def test_the_page_requests_nothing_outside_the_app_scheme(view: MapView, interce
     # chrome://crash is the crash test's own doing, if it ran first.
     assert schemes - {"chrome"} == {"watchfloor"}, interceptor.urls
     served = app_scheme_handler(view.page().profile()).served
-    for asset in ("/leaflet/leaflet.js", "/leaflet/leaflet.css", "/qt/qwebchannel.js",
-                  "/map/watchfloor-map.js", "/map/watchfloor-map.css"):
+    for asset in (
+        "/leaflet/leaflet.js",
+        "/leaflet/leaflet.css",
+        "/qt/qwebchannel.js",
+        "/map/watchfloor-map.js",
+        "/map/watchfloor-map.css",
+    ):
         assert asset in served
 
 

@@ -1,11 +1,23 @@
-"""The live map widget: offline base layer, officers on one canvas layer, click-through.
+"""The live map widget: base layer (offline, XYZ or MBTiles), officers on one canvas layer,
+trails, incidents with their 1-3-15 state, click-through.
 
 Import ``widgets.qtenv.prepare_qt_environment()`` (which registers ``watchfloor://``)
 before creating the QApplication.
 """
 
+from widgets.map.incidents import ClockState, IncidentInfo
 from widgets.map.page import MapConfig
+from widgets.map.tiles import MbTiles, TileSource, XyzTiles
 from widgets.map.units import UnitInfo
 from widgets.map.view import MapView
 
-__all__ = ["MapConfig", "MapView", "UnitInfo"]
+__all__ = [
+    "ClockState",
+    "IncidentInfo",
+    "MapConfig",
+    "MapView",
+    "MbTiles",
+    "TileSource",
+    "UnitInfo",
+    "XyzTiles",
+]

@@ -1,8 +1,10 @@
 """Build the map page (HTML) with folium: offline base layer plus the live-units script.
 
-The base layer is vector data shipped in ``resources/geo`` (district outlines, rivers),
-styled for a dark wall; there are no tiles, so nothing can be fetched from the network.
-Every script and stylesheet is served by ``watchfloor://app/``.
+The default base layer is vector data shipped in ``resources/geo`` (district outlines,
+rivers), styled for a dark wall; with no tiles nothing can be fetched from the network.
+A tile base (an XYZ template or an MBTiles file, see ``tiles.py``) replaces the filled
+districts; the outlines stay on top as orientation. Every script and stylesheet is served
+by ``watchfloor://app/``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import copy
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import folium
 import numpy as np
@@ -22,6 +24,7 @@ from jinja2 import Template
 
 from backend_client.geo import Datum, check_datum, wgs84_to_gcj02_array
 from widgets.map.scheme import BASE_URL, RESOURCES_DIR
+from widgets.map.tiles import MbTiles, TileSource, XyzTiles
 
 WUCHENG_ADCODE: Final = "330702"
 JINHUA_ADCODE: Final = "330700"
@@ -36,9 +39,22 @@ _RIVERS_WGS84: Final = "jinhua-rivers-wgs84.geojson"
 
 @dataclass(frozen=True, slots=True)
 class MapConfig:
-    """How a map view looks and behaves; the datum is the base layer's datum."""
+    """How a map view looks and behaves; the datum is the base layer's datum.
+
+    With ``tiles`` set, ``datum`` must be the tiles' datum (a mismatch would put every
+    officer ~565 m off the streets under them): build it with :meth:`for_tiles`.
+    """
 
     datum: Datum = "wgs84"
+    #: ``None``: the offline vector base; else an XYZ template or an MBTiles file.
+    tiles: TileSource | None = None
+    #: Officers' trails (last ``trail_minutes``, ``trail_points`` samples each).
+    trails: bool = False
+    trail_minutes: float = 10.0
+    trail_points: int = 60
+    #: ``"canvas"``: the one-layer renderer; ``"markers"``: one Leaflet circleMarker per
+    #: officer moved by setLatLng -- the baseline the benchmark compares against.
+    unit_renderer: Literal["canvas", "markers"] = "canvas"
     #: Minimum spacing of bridge calls carrying positions (one per display frame or so).
     frame_interval_ms: int = 33
     #: Wall maps are not touched; a workstation wants +/- buttons.
@@ -50,6 +66,22 @@ class MapConfig:
         check_datum(self.datum)
         if not 1 <= self.frame_interval_ms <= 1000:
             raise ValueError(f"frame_interval_ms must be 1..1000, got {self.frame_interval_ms}")
+        if self.tiles is not None and self.tiles.datum != self.datum:
+            raise ValueError(
+                f"MapConfig.datum {self.datum!r} differs from the tiles' datum "
+                f"{self.tiles.datum!r}; use MapConfig.for_tiles()"
+            )
+        if not 0 < self.trail_minutes <= 120:
+            raise ValueError(f"trail_minutes must be in (0, 120], got {self.trail_minutes}")
+        if not 2 <= self.trail_points <= 1000:
+            raise ValueError(f"trail_points must be 2..1000, got {self.trail_points}")
+        if self.unit_renderer not in ("canvas", "markers"):
+            raise ValueError(f"unit_renderer must be 'canvas' or 'markers': {self.unit_renderer!r}")
+
+    @classmethod
+    def for_tiles(cls, tiles: TileSource, **options: Any) -> MapConfig:
+        """A config over ``tiles``, in the tiles' datum."""
+        return cls(datum=tiles.datum, tiles=tiles, **options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +208,7 @@ class LiveUnitsLayer(JSCSSMixin, MacroElement):
         {% endmacro %}
         """
     )
+
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
         self._name = "LiveUnitsLayer"
@@ -192,8 +225,43 @@ def _feature(geometry: dict[str, Any], **props: Any) -> dict[str, Any]:
     return {"type": "Feature", "properties": props, "geometry": geometry}
 
 
-def build_map_html(config: MapConfig) -> str:
-    """The complete page for one map view."""
+def _tile_spec(config: MapConfig, tile_url: str | None) -> dict[str, Any] | None:
+    tiles = config.tiles
+    if tiles is None:
+        return None
+    if isinstance(tiles, XyzTiles):
+        return {
+            "url": tile_url or tiles.url,
+            "options": {
+                "minZoom": tiles.min_zoom,
+                "maxNativeZoom": tiles.max_native_zoom,
+                "maxZoom": tiles.max_zoom,
+                "subdomains": tiles.subdomains,
+                "attribution": tiles.attribution,
+            },
+        }
+    assert isinstance(tiles, MbTiles)
+    if tile_url is None:
+        raise ValueError("an MBTiles base needs the URL its tiles are served at")
+    return {"url": tile_url, "options": dict(_MBTILES_OPTIONS)}
+
+
+_MBTILES_OPTIONS: Final = {"minZoom": 0, "maxZoom": 19, "maxNativeZoom": 18}
+
+
+def build_map_html(
+    config: MapConfig,
+    *,
+    tile_url: str | None = None,
+    tile_zooms: tuple[int, int] | None = None,
+) -> str:
+    """The complete page for one map view.
+
+    ``tile_url`` is where an MBTiles base is served (``AppSchemeHandler.add_mbtiles``);
+    ``tile_zooms`` its (min, max) zoom, so Leaflet scales the deepest tiles rather than
+    asking for deeper ones the package lacks.
+    """
+    tiled = config.tiles is not None
     geo = load_geography(config.datum)
     wucheng = geo.district(WUCHENG_ADCODE)
     m = folium.Map(
@@ -212,11 +280,16 @@ def build_map_html(config: MapConfig) -> str:
     m.default_css = [("leaflet_css", BASE_URL + "leaflet/leaflet.css")]
 
     others = [d for d in geo.districts if d.adcode != WUCHENG_ADCODE]
+    # Over tiles the districts are outlines only: fills would hide the streets.
+    district_fill = 0.0 if tiled else 1.0
     folium.GeoJson(
         {"type": "FeatureCollection", "features": [_feature(d.geometry) for d in others]},
         name="districts",
         style_function=lambda _f: {
-            "color": "#35506b", "weight": 1, "fillColor": "#111d2a", "fillOpacity": 1.0,
+            "color": "#35506b",
+            "weight": 1,
+            "fillColor": "#111d2a",
+            "fillOpacity": district_fill,
         },
         interactive=False,
         control=False,
@@ -226,18 +299,22 @@ def build_map_html(config: MapConfig) -> str:
         folium.GeoJson(
             _feature(wucheng.geometry),
             style_function=lambda _f, w=weight, o=opacity, c=colour: {
-                "color": c, "weight": w, "opacity": o,
-                "fillColor": "#17324a", "fillOpacity": 1.0 if w > 3 else 0.0,
+                "color": c,
+                "weight": w,
+                "opacity": o,
+                "fillColor": "#17324a",
+                "fillOpacity": district_fill if w > 3 else 0.0,
             },
             interactive=False,
             control=False,
         ).add_to(m)
-    folium.GeoJson(
-        geo.rivers,
-        style_function=lambda _f: {"color": "#2b6d9c", "weight": 1.6, "opacity": 0.9},
-        interactive=False,
-        control=False,
-    ).add_to(m)
+    if not tiled:  # tiles draw their own rivers
+        folium.GeoJson(
+            geo.rivers,
+            style_function=lambda _f: {"color": "#2b6d9c", "weight": 1.6, "opacity": 0.9},
+            interactive=False,
+            control=False,
+        ).add_to(m)
     folium.GeoJson(
         geo.city,
         style_function=lambda _f: {"color": "#4a6886", "weight": 1.5, "fill": False},
@@ -257,9 +334,24 @@ def build_map_html(config: MapConfig) -> str:
             keyboard=False,
         ).add_to(m)
 
+    tiles = _tile_spec(config, tile_url)
+    if tiles is not None and tile_zooms is not None:
+        # Not minZoom: a layer minZoom above the current zoom makes Leaflet start an
+        # animated zoom that lands after (and undoes) the wall's first setView. Below the
+        # package's zooms the layer is simply blank (its requests find nothing).
+        tiles["options"]["maxNativeZoom"] = tile_zooms[1]
+        tiles["options"]["maxZoom"] = max(tile_zooms[1] + 1, 19)
     page_config: dict[str, Any] = {
         "datum": config.datum,
         "wucheng": [list(wucheng.bounds[0]), list(wucheng.bounds[1])],
+        "origin": list(wucheng.label_at),
+        "tiles": tiles,
+        "unitRenderer": config.unit_renderer,
+        "trails": {
+            "enabled": config.trails,
+            "minutes": config.trail_minutes,
+            "points": config.trail_points,
+        },
         **config.page_options,
     }
     LiveUnitsLayer(page_config).add_to(m)

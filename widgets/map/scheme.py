@@ -19,6 +19,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 
+from widgets.map.tiles import MbTilesReader
 from widgets.qtenv import APP_SCHEME
 
 RESOURCES_DIR: Final = Path(__file__).resolve().parents[2] / "resources"
@@ -54,6 +55,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._documents: dict[str, tuple[bytes, bytes]] = {}
+        self._tilesets: dict[str, MbTilesReader] = {}
         #: Paths served (or refused) in order; lets tests prove what a page loaded.
         self.served: list[str] = []
 
@@ -65,6 +67,33 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def remove_document(self, path: str) -> None:
         self._documents.pop(path.lstrip("/"), None)
+
+    def add_mbtiles(self, key: str, reader: MbTilesReader) -> str:
+        """Serve ``reader``'s tiles; returns the Leaflet URL template for them."""
+        if not key.isalnum():
+            raise ValueError(f"tile set key must be alphanumeric, got {key!r}")
+        old = self._tilesets.pop(key, None)
+        if old is not None and old is not reader:
+            old.close()
+        self._tilesets[key] = reader
+        return f"{BASE_URL}tiles/{key}/{{z}}/{{x}}/{{y}}"
+
+    def remove_mbtiles(self, key: str) -> None:
+        reader = self._tilesets.pop(key, None)
+        if reader is not None:
+            reader.close()
+
+    def _tile(self, rest: str) -> tuple[bytes, bytes] | None:
+        parts = rest.split("/")
+        if len(parts) != 4:
+            return None
+        key, z, x, y = parts
+        reader = self._tilesets.get(key)
+        y = y.split(".", 1)[0]  # a template may end in ".png"
+        if reader is None or not (z.isdigit() and x.isdigit() and y.isdigit()):
+            return None
+        data = reader.tile(int(z), int(x), int(y))
+        return None if data is None else (data, reader.mime)
 
     def resolve(self, path: str) -> tuple[bytes, bytes] | None:
         """The body and MIME type for ``path``, or ``None`` when nothing is there."""
@@ -79,6 +108,8 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
             f.close()
             return data, _MIME_OVERRIDES[".js"]
         root, _, rest = path.partition("/")
+        if root == "tiles":
+            return self._tile(rest)
         if root not in _STATIC_ROOTS or not rest:
             return None
         base = (RESOURCES_DIR / root).resolve()

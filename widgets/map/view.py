@@ -17,13 +17,15 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
-from PySide6.QtWebEngineCore import QWebEnginePage
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from backend_client.geo import Datum, check_datum, convert
+from widgets.map.incidents import IncidentInfo, sort_for_page
 from widgets.map.page import MapConfig, build_map_html, wucheng_origin
 from widgets.map.scheme import app_scheme_handler
+from widgets.map.tiles import MbTiles, MbTilesReader, XyzTiles
 from widgets.map.units import UnitInfo, UnitTable
 
 _page_numbers = itertools.count(1)
@@ -42,6 +44,7 @@ class MapBridge(QObject):
     pageReadyReceived = Signal()
     unitClicked = Signal(str, str)
     painted = Signal(int, float, float)
+    followChangedReceived = Signal(str)
 
     @Slot()
     def pageReady(self) -> None:
@@ -55,6 +58,10 @@ class MapBridge(QObject):
     def framePainted(self, seq: int, apply_ms: float, draw_ms: float) -> None:
         self.painted.emit(seq, apply_ms, draw_ms)
 
+    @Slot(str)
+    def followChanged(self, unit_id: str) -> None:
+        self.followChangedReceived.emit(unit_id)
+
 
 class MapView(QWebEngineView):
     """Offline base map of Jinhua/Wucheng with every officer live on one canvas layer.
@@ -64,11 +71,14 @@ class MapView(QWebEngineView):
 
     #: The page and the bridge are up; emitted again after a reload (renderer crash).
     ready = Signal()
-    #: The operator clicked an entity: ``("unit", officer_id)``.
+    #: The operator clicked an entity: ``("unit", officer_id)`` or
+    #: ``("incident", incident_id)``.
     entityClicked = Signal(str, str)
     #: A positions frame was painted: ``(seq, js_apply_ms, js_draw_ms)`` -- for latency
     #: figures and a wall's "map is live" check.
     framePainted = Signal(int, float, float)
+    #: The officer the view follows, ``""`` when it stopped (e.g. the operator dragged).
+    followingChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, config: MapConfig | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +86,11 @@ class MapView(QWebEngineView):
         self._datum: Datum = self._config.datum
         self._table = UnitTable(wucheng_origin(self._datum))
         self._pending_commands: list[str] = []
+        # State the page must hold: kept here so a reloaded page gets it all again.
+        self._incidents: dict[str, IncidentInfo] = {}
+        self._trails = self._config.trails
+        self._trail_args: dict[str, Any] | None = None  # set_trails() since the config
+        self._following: str | None = None
         self._is_ready = False
         self._last_send = -1e9
         self.frames_sent = 0
@@ -84,6 +99,7 @@ class MapView(QWebEngineView):
         self._bridge.pageReadyReceived.connect(self._on_page_ready)
         self._bridge.unitClicked.connect(self.entityClicked)
         self._bridge.painted.connect(self.framePainted)
+        self._bridge.followChangedReceived.connect(self._on_follow_changed)
         self._channel = QWebChannel(self)
         self._channel.registerObject("bridge", self._bridge)
         self.page().setWebChannel(self._channel)
@@ -100,10 +116,34 @@ class MapView(QWebEngineView):
         self._reload_timer.timeout.connect(self._reload)
 
         handler = app_scheme_handler(self.page().profile())
-        doc_path = f"page/map-{next(_page_numbers)}.html"
-        self._url = QUrl(handler.add_document(doc_path, build_map_html(self._config).encode()))
-        # The handler outlives views; without this each closed map would leak its page.
-        self.destroyed.connect(lambda _obj=None: handler.remove_document(doc_path))
+        number = next(_page_numbers)
+        doc_path = f"page/map-{number}.html"
+        tile_url: str | None = None
+        tile_zooms: tuple[int, int] | None = None
+        tiles = self._config.tiles
+        tile_key = f"m{number}"
+        if isinstance(tiles, MbTiles):
+            reader = MbTilesReader(tiles.path)
+            tile_url = handler.add_mbtiles(tile_key, reader)
+            tile_zooms = reader.zoom_range()
+        elif isinstance(tiles, XyzTiles):
+            # watchfloor:// is a LocalScheme (see widgets/qtenv.py), and QtWebEngine keeps
+            # such pages off the network unless told otherwise: only a view with XYZ tiles
+            # is. (Plain-http tile servers on the LAN then load too, checked: images are
+            # not blocked as mixed content from this scheme.)
+            self.settings().setAttribute(
+                QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, True
+            )
+        html = build_map_html(self._config, tile_url=tile_url, tile_zooms=tile_zooms)
+        self._url = QUrl(handler.add_document(doc_path, html.encode()))
+
+        # The handler outlives views; without this each closed map would leak its page
+        # (and keep its MBTiles file open).
+        def release(_obj: object = None) -> None:
+            handler.remove_document(doc_path)
+            handler.remove_mbtiles(tile_key)
+
+        self.destroyed.connect(release)
         self.load(self._url)
 
     # -- public API ---------------------------------------------------------------------
@@ -164,6 +204,66 @@ class MapView(QWebEngineView):
         m_lat, m_lon = convert(float(lat), float(lon), check_datum(datum), self._datum)
         self._send_command("setView", {"lat": m_lat, "lon": m_lon, "zoom": zoom})
 
+    def set_incidents(self, incidents: Sequence[IncidentInfo]) -> None:
+        """Replace every incident shown (tens to hundreds; each is a DOM marker)."""
+        items = sort_for_page(incidents)
+        self._incidents = {i.id: i for i in items}
+        self._send_state("setIncidents", {"items": [self._page_item(i) for i in items]})
+
+    def update_incident(self, info: IncidentInfo) -> None:
+        """Add or change one incident (place, priority, 1-3-15 state)."""
+        self._incidents[info.id] = info
+        self._send_state("updateIncident", {"item": self._page_item(info)})
+
+    def remove_incident(self, incident_id: str) -> None:
+        """Take an incident off the map (closed, or no longer this wall's concern)."""
+        if self._incidents.pop(incident_id, None) is not None:
+            self._send_state("removeIncident", {"id": incident_id})
+
+    @property
+    def incidents(self) -> Sequence[IncidentInfo]:
+        return tuple(self._incidents.values())
+
+    def fit_incident(self, incident_id: str, max_zoom: float = 16) -> None:
+        """Frame an incident and the officers assigned to it (stops following)."""
+        if incident_id not in self._incidents:
+            raise KeyError(f"unknown incident {incident_id!r}")
+        self._send_command("fitIncident", {"id": incident_id, "maxZoom": max_zoom})
+
+    def follow_unit(self, unit_id: str | None, zoom: float | None = None) -> None:
+        """Keep an officer centred as it moves (``None`` stops); a drag stops it too."""
+        if unit_id is not None and self._table.slot(unit_id) is None:
+            raise KeyError(f"unknown officer {unit_id!r}")
+        self._following = unit_id
+        self._send_state("followUnit", {"id": unit_id, "zoom": zoom})
+
+    @property
+    def following(self) -> str | None:
+        """The officer the view keeps centred, if any."""
+        return self._following
+
+    def set_trails(
+        self, enabled: bool, minutes: float | None = None, points: int | None = None
+    ) -> None:
+        """Show (or hide) each officer's track of the last ``minutes``, fading with age."""
+        if minutes is not None and not 0 < minutes <= 120:
+            raise ValueError(f"trail minutes must be in (0, 120], got {minutes}")
+        if points is not None and not 2 <= points <= 1000:
+            raise ValueError(f"trail points must be 2..1000, got {points}")
+        self._trails = enabled
+        args: dict[str, Any] = dict(self._trail_args or {})
+        args["enabled"] = enabled
+        if minutes is not None:
+            args["minutes"] = minutes
+        if points is not None:
+            args["points"] = points
+        self._trail_args = args
+        self._send_state("setTrails", args)
+
+    @property
+    def trails_enabled(self) -> bool:
+        return self._trails
+
     def unit_position(self, unit_id: str) -> tuple[float, float] | None:
         """Latest position Python holds for an officer, in the map datum."""
         return self._table.position(unit_id)
@@ -181,6 +281,19 @@ class MapView(QWebEngineView):
             self._bridge.command.emit(text)
         else:
             self._pending_commands.append(text)
+
+    def _send_state(self, op: str, args: dict[str, Any]) -> None:
+        """A change to state the page is re-sent whole on ready: no need to queue it."""
+        if self._is_ready:
+            self._bridge.command.emit(json.dumps({"op": op, "args": args}, ensure_ascii=False))
+
+    def _page_item(self, info: IncidentInfo) -> dict[str, Any]:
+        lat, lon = convert(info.lat, info.lon, info.datum, self._datum)
+        return info.page_item(lat, lon)
+
+    def _on_follow_changed(self, unit_id: str) -> None:
+        self._following = unit_id or None
+        self.followingChanged.emit(unit_id)
 
     def _schedule(self) -> None:
         if not self._is_ready or self._timer.isActive():
@@ -210,6 +323,14 @@ class MapView(QWebEngineView):
         for text in commands:
             self._bridge.command.emit(text)
         self._flush()
+        # Incidents, trails and following after the officers, so fit/follow find them.
+        self._send_state(
+            "setIncidents", {"items": [self._page_item(i) for i in self._incidents.values()]}
+        )
+        if self._trail_args is not None:
+            self._send_state("setTrails", self._trail_args)
+        if self._following is not None:
+            self._send_state("followUnit", {"id": self._following})
         self.ready.emit()
 
     def _on_load_started(self) -> None:

@@ -1,0 +1,121 @@
+"""Ticker, clock, alerts, banner and the English catalogue, as widgets."""
+
+from __future__ import annotations
+
+import ast
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from backend_client.protocol.messages import Alert
+from backend_client.qt import QtFeed
+from desktop.i18n import EN, install_language
+from widgets.alerts import KIND_TEXT, AlertList
+from widgets.banner import StaleBanner
+from widgets.clock import ClockPanel
+from widgets.ticker import FLASH_S, TickerBar
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_urgent_items_are_pinned_and_the_rest_scroll(qtbot: Any) -> None:
+    bar = TickerBar(pinned=1)
+    qtbot.addWidget(bar)
+    bar.resize(1600, 60)
+    bar.show()
+    now = time.time()
+    bar.announce("【热线】占道经营 · 八一北街", False, now - 5)
+    bar.announce("【超时】案件 C1 超时未受理", True, now - 2)
+    bar.announce("【超时】案件 C2 超时未出发", True, now)
+    assert bar.items[0].endswith("C2 超时未出发")
+    assert [p.text for p in bar.pinned(now)] == ["【超时】案件 C2 超时未出发"]
+    assert "C2" not in bar._run and "八一北街" in bar._run  # pinned, not scrolled twice
+    assert bar.pinned(now + FLASH_S + 1)  # still pinned after flashing stops
+    before = bar._offset
+    qtbot.wait(200)
+    assert bar._offset > before  # it scrolls
+    assert not bar.grab().isNull()
+
+
+def test_clock_fills_its_cell(qtbot: Any) -> None:
+    clock = ClockPanel()
+    qtbot.addWidget(clock)
+    clock.resize(900, 300)
+    clock.show()
+    qtbot.wait(10)
+    assert clock.time_label.text().count(":") == 2
+    assert "年" in clock.date_label.text()
+    assert clock.time_label.font().pixelSize() >= 150
+
+
+def test_alert_list_orders_by_severity(qtbot: Any) -> None:
+    feed = QtFeed("ws://127.0.0.1:9/stream", "unused")
+    now = time.time()
+    feed.state.alerts["a1"] = Alert(id="a1", kind="device_silent", subject="U1", ts=now, severity=3)
+    feed.state.alerts["a2"] = Alert(
+        id="a2", kind="sla_missed", subject="C1", ts=now - 60, severity=1, text="案件 C1 超时"
+    )
+    alerts = AlertList(feed)
+    qtbot.addWidget(alerts)
+    texts = alerts.texts()
+    assert "1-3-15 超时" in texts[0] and "终端失联" in texts[1]
+    del feed.state.alerts["a1"]
+    del feed.state.alerts["a2"]
+    feed.alertChanged.emit("a1", None)
+    assert alerts.texts() == ["暂无督办告警"]
+
+
+def test_every_ui_text_has_an_english_entry() -> None:
+    sources: set[str] = set()
+    for folder in ("widgets", "desktop"):
+        for path in (REPO / folder).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "tr"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                ):
+                    sources.add(node.args[0].value)
+    from desktop.wall import LINK_TEXT, PANEL_TITLES
+    from widgets import kpi, queue, situation  # noqa: F401  (tables passed through tr())
+    from widgets.banner import TEXT
+    from widgets.clock import WEEKDAYS
+
+    tables = [
+        queue.STAGE_TEXT,
+        queue.SOURCE_TEXT,
+        queue.STATUS_TEXT,
+        KIND_TEXT,
+        LINK_TEXT,
+        PANEL_TITLES,
+        TEXT,
+        kpi.UNIT_STATUS_TEXT,
+        kpi.STAGE_LABEL,
+    ]
+    for table in tables:
+        sources.update(v for v in table.values() if v)
+    sources.update(queue.COLUMNS, WEEKDAYS, kpi.RESPONSE_LABELS)
+    missing = sorted(s for s in sources if s not in EN)
+    assert not missing, missing
+
+
+@pytest.fixture
+def english(qapp: QApplication) -> Any:
+    install_language("en")
+    yield
+    install_language("zh_CN")
+
+
+def test_english_ui(english: Any, qtbot: Any) -> None:
+    banner = StaleBanner()
+    qtbot.addWidget(banner)
+    banner.set_link("offline", time.time() - 75)
+    assert banner.text() == "Hub offline · last data 1 min 15 s ago"
+    clock = ClockPanel()
+    qtbot.addWidget(clock)
+    assert "年" not in clock.date_label.text() and "day" in clock.date_label.text()
