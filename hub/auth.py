@@ -1,7 +1,7 @@
 """Tokens and roles (DESIGN.md, "Auth file").
 
-``wall`` reads the stream; ``operator`` also dispatches and acknowledges; ``supervisor``
-also reads case history and the audit log; ``source`` only ingests; ``admin`` may do all.
+``wall`` reads the stream; ``operator`` also dispatches, steps cases and acknowledges;
+``supervisor`` also reads the audit log; ``source`` only ingests; ``admin`` may do all.
 """
 
 from __future__ import annotations
@@ -18,7 +18,15 @@ ROLES = ("wall", "operator", "supervisor", "source", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "wall": frozenset({"stream", "case.history", "merchant.profile", "unit.track"}),
     "operator": frozenset(
-        {"stream", "case.history", "merchant.profile", "unit.track", "dispatch", "alert.ack"}
+        {
+            "stream",
+            "case.history",
+            "merchant.profile",
+            "unit.track",
+            "dispatch",
+            "alert.ack",
+            "case.step",
+        }
     ),
     "supervisor": frozenset(
         {
@@ -28,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "unit.track",
             "dispatch",
             "alert.ack",
+            "case.step",
             "audit.query",
         }
     ),
@@ -41,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "unit.track",
             "dispatch",
             "alert.ack",
+            "case.step",
             "audit.query",
         }
     ),

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import math
 import time
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import msgspec
 from aiohttp import web
@@ -22,6 +22,10 @@ from sqlalchemy.orm import Session
 from backend_client.protocol.codec import field_of
 from backend_client.protocol.messages import Fix, IncidentNew, SlaMarks, Ticker
 from hub.auth import Principal
+from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
+from hub.ingest_models import Reporter, ReportIn
+from hub.open311 import Open311Error, to_report
+from hub.openapi import openapi_document
 from hub.service import Hub
 from hub.snapshot_load import incident_from_row
 from hub.store.models import CaseEvent
@@ -30,32 +34,11 @@ from hub.writer import Emitter
 
 log = logging.getLogger(__name__)
 
+__all__ = ["IngestServer", "ReportIn", "Reporter", "sla_for"]
+
 MAX_BODY_BYTES = 8 * 1024 * 1024
 KNOTS_TO_MS = 0.514444
 SOURCE_NAMES = {"hotline": "8890热线", "snap": "随手拍", "grid": "网格上报", "patrol": "巡查发现"}
-
-Text = Annotated[str, msgspec.Meta(max_length=4000)]
-Short = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-
-
-class Reporter(msgspec.Struct):
-    name: Annotated[str, msgspec.Meta(max_length=64)] = ""
-    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
-
-
-class ReportIn(msgspec.Struct):
-    source: Literal["hotline", "snap", "grid", "patrol"]
-    external_id: Short
-    category: Short
-    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)]
-    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)]
-    text: Text = ""
-    datum: Literal["wgs84", "gcj02"] = "wgs84"
-    address: Annotated[str, msgspec.Meta(max_length=256)] = ""
-    reporter: Reporter | None = None
-    photos: Annotated[list[str], msgspec.Meta(max_length=9)] = msgspec.field(default_factory=list)
-    priority: Annotated[int, msgspec.Meta(ge=1, le=5)] = 3
-    merchant_id: str | None = None
 
 
 def _bad(field: str | None, message: str, status: int = 400) -> web.Response:
@@ -64,13 +47,31 @@ def _bad(field: str | None, message: str, status: int = 400) -> web.Response:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("watchfloor")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
+def _open311_error(field: str | None, message: str) -> web.Response:
+    # GeoReport's error shape (a list of {code, description}), naming our field too.
+    return web.json_response([{"code": 400, "description": message, "field": field}], status=400)
+
+
 def _field_of(exc: msgspec.ValidationError) -> str | None:
     return field_of(str(exc))
 
 
-def sla_for(reported_at: float) -> SlaMarks:
+def sla_for(reported_at: float, limits: SlaLimits = ONE_THREE_FIFTEEN) -> SlaMarks:
+    """The deadlines of a new case, fixed at report time (a later config change does not
+    move the goalposts of cases already open)."""
     return SlaMarks(
-        accept_by=reported_at + 60, move_by=reported_at + 180, handle_by=reported_at + 900
+        accept_by=reported_at + limits.accept_within,
+        move_by=reported_at + limits.move_within,
+        handle_by=reported_at + limits.handle_within,
     )
 
 
@@ -85,6 +86,8 @@ class IngestServer:
                 web.post("/osmand", self.osmand),
                 web.get("/", self.osmand_root),
                 web.get("/api/v1/health", self.health),
+                web.post("/open311/v2/requests.json", self.post_open311),
+                web.get("/openapi.json", self.openapi),
             ]
         )
         self._runner: web.AppRunner | None = None
@@ -150,6 +153,51 @@ class IngestServer:
         incident_id, seq, created = await self.store_report(report, principal)
         return web.json_response({"id": incident_id, "seq": seq}, status=201 if created else 200)
 
+    async def openapi(self, request: web.Request) -> web.Response:
+        return web.json_response(openapi_document(_version()))
+
+    async def post_open311(self, request: web.Request) -> web.Response:
+        fields: dict[str, Any]
+        if request.content_type == "application/json":
+            try:
+                decoded = msgspec.json.decode(await request.read())
+            except msgspec.DecodeError as exc:
+                return _open311_error(None, f"body is not JSON: {exc}")
+            if not isinstance(decoded, dict):
+                return _open311_error(None, "body must be a JSON object")
+            fields = decoded
+        else:
+            fields = dict(await request.post())
+        if "Authorization" not in request.headers and fields.get("api_key"):
+            # GeoReport clients send their key as api_key in the form.
+            token = str(fields["api_key"])
+            principal = self.hub.tokens.authenticate(token)
+            checked: Principal | web.Response = (
+                principal
+                if principal is not None and principal.may("ingest")
+                else web.json_response(
+                    {
+                        "error": "forbidden" if principal else "unauthorized",
+                        "field": "api_key",
+                        "message": "api_key may not ingest",
+                    },
+                    status=403 if principal else 401,
+                )
+            )
+        else:
+            checked = self._principal(request, "ingest")
+        if isinstance(checked, web.Response):
+            return checked
+        try:
+            report = to_report(fields, request.headers.get("Idempotency-Key"))
+        except Open311Error as exc:
+            return _open311_error(exc.field, exc.message)
+        incident_id, _seq, created = await self.store_report(report, checked)
+        return web.json_response(
+            [{"service_request_id": incident_id, "service_notice": "", "account_id": None}],
+            status=201 if created else 200,
+        )
+
     async def store_report(self, report: ReportIn, principal: Principal) -> tuple[str, int, bool]:
         lat, lon = report.lat, report.lon
         if report.datum == "gcj02":
@@ -189,7 +237,7 @@ class IngestServer:
                 units=[],
                 merchant_id=report.merchant_id,
                 reported_at=now,
-                sla=msgspec.to_builtins(sla_for(now)),
+                sla=msgspec.to_builtins(sla_for(now, self.hub.config.sla_limits)),
             )
             session.add(row)
             session.flush()  # the case row must exist before its timeline rows reference it

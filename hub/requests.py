@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from backend_client.protocol import Error, Request, Response, encode
 from backend_client.protocol.codec import field_of
-from backend_client.protocol.messages import IncidentUpdate
 from hub.auth import Principal
+from hub.cases import CaseNotFound, StepArgs, StepResult, parse_action
+from hub.domain.lifecycle import CaseAction, CaseRuleError
 from hub.service import Hub
 from hub.snapshot_load import incident_from_row
 from hub.store.models import AuditEntry, CaseEvent, Merchant, Position
@@ -48,6 +49,15 @@ class TrackArgs(msgspec.Struct):
 class DispatchArgs(msgspec.Struct):
     incident_id: str
     unit_ids: list[str]
+
+
+class CaseStepArgs(msgspec.Struct):
+    case_id: str
+    action: str
+    units: list[str] = msgspec.field(default_factory=list)
+    outcome: str = ""
+    note: str = ""
+    deadline: float | None = None
 
 
 class AlertAckArgs(msgspec.Struct):
@@ -91,6 +101,7 @@ class RequestRouter:
             "merchant.profile": self.merchant_profile,
             "unit.track": self.unit_track,
             "dispatch": self.dispatch,
+            "case.step": self.case_step,
             "alert.ack": self.alert_ack,
             "audit.query": self.audit_query,
         }
@@ -113,6 +124,9 @@ class RequestRouter:
             result = await handler(who, request.args)
         except RequestError as exc:
             return encode(Error(code=exc.code, message=exc.message, id=request.id, field=exc.field))
+        except CaseRuleError as exc:
+            # The lifecycle's verdict: forbidden (role), conflict (status) or invalid.
+            return encode(Error(code=exc.code, message=str(exc), id=request.id))
         return encode(Response(id=request.id, result=result, ts=time.time()))
 
     async def _write(self, work: Callable[[Session, Emitter], dict[str, Any]]) -> dict[str, Any]:
@@ -203,36 +217,56 @@ class RequestRouter:
         unknown = [u for u in args.unit_ids if u not in self.hub.state.units]
         if unknown:
             raise RequestError("not_found", f"no unit {unknown[0]}", "unit_ids")
+        result = await self._step(
+            who,
+            args.incident_id,
+            CaseAction.DISPATCH,
+            StepArgs(units=tuple(args.unit_ids)),
+            "dispatch",
+            "incident_id",
+        )
+        return {"incident_id": result.incident_id, "status": result.status, "seq": result.seq}
 
-        def work(session: Session, emitter: Emitter) -> dict[str, Any]:
-            row = session.get(IncidentRow, args.incident_id)
-            if row is None:
-                raise RequestError("not_found", f"no incident {args.incident_id}", "incident_id")
-            if row.status == "closed":
-                raise RequestError("conflict", "incident is closed", "incident_id")
-            now = time.time()
-            row.units = sorted(set(row.units or []) | set(args.unit_ids))
-            if row.status in ("reported", "accepted"):
-                row.status = "dispatched"
-            session.add(
-                CaseEvent(
-                    incident_id=row.id,
-                    kind="dispatched",
-                    ts=now,
-                    actor=who.name,
-                    detail={"units": args.unit_ids},
-                )
-            )
-            _audit(session, who, "dispatch", row.id, units=args.unit_ids)
-            incident = incident_from_row(row)
-            event = emitter.emit(
-                lambda seq, ts: IncidentUpdate(
-                    seq=seq, ts=ts, incident=incident, change="dispatched"
-                )
-            )
-            return {"incident_id": row.id, "seq": event.seq}
+    async def case_step(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        """One lifecycle step from a desk: ``{case_id, action, units?, outcome?, note?,
+        deadline?}``; the lifecycle checks the role and the status again."""
+        args: CaseStepArgs = _args(CaseStepArgs, raw)
+        try:
+            action = parse_action(args.action)
+        except KeyError:
+            raise RequestError("invalid", f"no action {args.action!r}", "action") from None
+        unknown = [u for u in args.units if u not in self.hub.state.units]
+        if unknown:
+            raise RequestError("not_found", f"no unit {unknown[0]}", "units")
+        step = StepArgs(
+            units=tuple(args.units), outcome=args.outcome, note=args.note, deadline=args.deadline
+        )
+        result = await self._step(who, args.case_id, action, step, f"case.{action}", "case_id")
+        return {
+            "case_id": result.incident_id,
+            "status": result.status,
+            "seq": result.seq,
+            "missed": list(result.missed),
+        }
 
-        return await self._write(work)
+    async def _step(
+        self,
+        who: Principal,
+        incident_id: str,
+        action: CaseAction,
+        args: StepArgs,
+        audit_action: str,
+        id_field: str,
+    ) -> StepResult:
+        def audit(session: Session, result: StepResult) -> None:
+            detail: dict[str, Any] = {"units": list(args.units)} if args.units else {}
+            _audit(session, who, audit_action, result.incident_id, **detail)
+
+        work = self.hub.case_step_work(incident_id, action, who, None, args, also=audit)
+        try:
+            return await self.hub.writer.submit(work)
+        except CaseNotFound:
+            raise RequestError("not_found", f"no incident {incident_id}", id_field) from None
 
     async def alert_ack(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
         args: AlertAckArgs = _args(AlertAckArgs, raw)

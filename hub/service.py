@@ -6,21 +6,46 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from backend_client.protocol import Heartbeat, encode
-from backend_client.protocol.messages import Fix, StoredEvent, Team, UnitPositions
+from backend_client.protocol.messages import (
+    Fix,
+    StoredEvent,
+    Team,
+    Unit,
+    UnitPositions,
+    UnitStatus,
+    UnitStatusName,
+)
 from backend_client.state import FeedState
 from hub.auth import TokenRegistry
+from hub.cases import (
+    CaseNotFound,
+    StepArgs,
+    StepResult,
+    apply_step,
+    miss_candidates,
+    parse_action,
+    sweep_misses,
+)
+from hub.domain.lifecycle import HUB, Actor, CaseAction, CaseRuleError, Person
+from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
+from hub.domain.supervision import SupervisionConfig
+from hub.patrol import SUPERVISION_KINDS, Patrol, merchant_cases, store_changes
 from hub.roster import MerchantRecord, OfficerRecord, TeamRecord, seed_roster
 from hub.snapshot_load import load_state
-from hub.store.db import create_schema, make_engine
+from hub.store.db import make_engine, upgrade_schema
+from hub.store.models import CaseEvent as CaseEventRow
+from hub.store.models import Incident as IncidentRow
 from hub.store.models import Officer, Position, StoredEventRow
+from hub.store.models import Team as TeamRow
 from hub.writer import Emitter, Published, StoreWriter
 
 log = logging.getLogger(__name__)
@@ -28,6 +53,15 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 POSITION_BATCH_SECONDS = 0.05
 CLIENT_QUEUE_FRAMES = 4096
+POSITION_RETENTION_SECONDS = 15 * 60.0
+PRUNE_SECONDS = 60.0
+SLA_TICK_SECONDS = 1.0
+SUPERVISION_SECONDS = 5.0
+POSITIONS_TYPE = "unit.positions"
+
+# Steps a desk takes even when the simulator driver stands in for it; the rest are the
+# officer's own (lifecycle.RULES says which roles may take each).
+DESK_ACTIONS = frozenset({CaseAction.ACCEPT, CaseAction.DISPATCH, CaseAction.CLOSE})
 
 
 @dataclass
@@ -40,6 +74,15 @@ class HubConfig:
     heartbeat_seconds: float = HEARTBEAT_SECONDS
     position_batch_seconds: float = POSITION_BATCH_SECONDS
     client_queue_frames: int = CLIENT_QUEUE_FRAMES
+    # unit.positions events older than this leave the event log (their Position rows
+    # stay for track replay); a client resuming from before then gets a snapshot.
+    position_retention_seconds: float = POSITION_RETENTION_SECONDS
+    prune_seconds: float = PRUNE_SECONDS
+    sla_tick_seconds: float = SLA_TICK_SECONDS
+    supervision_seconds: float = SUPERVISION_SECONDS
+    supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
+    # The 1-3-15 rule; other limits are for drills and tests. Stored per case at report.
+    sla_limits: SlaLimits = ONE_THREE_FIFTEEN
 
 
 @dataclass(eq=False)
@@ -73,13 +116,15 @@ class Hub:
         self.config = config
         self.tokens = tokens
         self.engine: Engine = make_engine(config.db_url)
-        create_schema(self.engine)
+        upgrade_schema(self.engine)
         self.writer = StoreWriter(self.engine, self._publish)
+        self.patrol = Patrol(config=config.supervision)
         with Session(self.engine) as session:
             self.state: FeedState = load_state(session, self.writer.last_seq)
             self.devices: dict[str, str] = {
                 officer.device: officer.id for officer in session.scalars(select(Officer))
             }
+            self._load_patrol(session)
         self.subscribers: set[Subscriber] = set()
         self.published_seq = self.writer.last_seq
         self._pending_fixes: dict[str, Fix] = {}
@@ -91,9 +136,22 @@ class Hub:
 
     async def start(self) -> None:
         self.writer.bind(asyncio.get_running_loop())
+        config = self.config
         self._tasks = [
             asyncio.create_task(self._heartbeat_loop(), name="hub-heartbeat"),
             asyncio.create_task(self._position_loop(), name="hub-positions"),
+            asyncio.create_task(
+                self._every(config.sla_tick_seconds, self.sweep_sla, "1-3-15 sweep"),
+                name="hub-sla",
+            ),
+            asyncio.create_task(
+                self._every(config.supervision_seconds, self.supervise, "supervision"),
+                name="hub-supervision",
+            ),
+            asyncio.create_task(
+                self._every(config.prune_seconds, self.prune_positions, "event pruning"),
+                name="hub-prune",
+            ),
         ]
 
     async def stop(self) -> None:
@@ -163,6 +221,9 @@ class Hub:
                 team.id, Team(id=team.id, name=team.name, colour=team.colour, kind=team.kind)
             )
         self.devices.update({officer.device: officer.id for officer in officers})
+        for team in teams:
+            if team.zone and team.id not in self.patrol.zones:
+                self.patrol.zones[team.id] = [(float(x), float(y)) for x, y in team.zone]
         return added
 
     # ---- positions -------------------------------------------------------------------
@@ -202,8 +263,17 @@ class Hub:
         await self.writer.submit(work)
 
     async def _position_loop(self) -> None:
+        # A fixed cadence, not a fixed pause after each flush: a flush that takes 30 ms
+        # would otherwise stretch the batches to 80 ms apart and add that to every fix.
+        loop = asyncio.get_running_loop()
+        interval = self.config.position_batch_seconds
+        next_at = loop.time()
         while True:
-            await asyncio.sleep(self.config.position_batch_seconds)
+            next_at += interval
+            delay = next_at - loop.time()
+            if delay < -interval:
+                next_at = loop.time()  # fell far behind: do not catch up with a burst
+            await asyncio.sleep(max(0.0, delay))
             try:
                 await self.flush_positions()
             except Exception:
@@ -221,3 +291,180 @@ class Hub:
         for subscriber in self.subscribers:
             if not subscriber.needs_snapshot:
                 subscriber.queue.put_nowait((-1, frame))
+
+    # ---- cases -------------------------------------------------------------------------
+
+    async def apply_case_action(
+        self,
+        incident_id: str,
+        action: str,
+        actor: str,
+        ts: float | None = None,
+        units: Sequence[str] = (),
+        *,
+        role: str | None = None,
+        outcome: str = "",
+        note: str = "",
+        deadline: float | None = None,
+    ) -> StepResult:
+        """Take one lifecycle step on a case, for the hub's own drivers (the simulator).
+
+        ``action`` is ``accept``, ``dispatch`` (``units`` sent), ``moving``/``arrive``
+        (``units[0]`` is the officer), ``handle``, ``rectify`` (with ``deadline``),
+        ``followup`` or ``close``. ``actor`` is the name written on the timeline; its role
+        is ``role`` or, by default, ``operator`` for accept/dispatch/close and ``officer``
+        for the rest. Committed and streamed before it returns. Raises ``KeyError`` for an
+        unknown action, :class:`~hub.cases.CaseNotFound`, or the domain's
+        :class:`~hub.domain.lifecycle.CaseRuleError` (its ``code`` is the wire error code).
+        """
+        step = parse_action(action)
+        who: Actor = Person(actor, role or ("operator" if step in DESK_ACTIONS else "officer"))
+        args = StepArgs(units=tuple(units), outcome=outcome, note=note, deadline=deadline)
+        return await self.writer.submit(self.case_step_work(incident_id, step, who, ts, args))
+
+    def case_step_work(
+        self,
+        incident_id: str,
+        action: CaseAction,
+        actor: Actor,
+        ts: float | None,
+        args: StepArgs,
+        also: Callable[[Session, StepResult], None] | None = None,
+    ) -> Callable[[Session, Emitter], StepResult]:
+        """A unit of work taking one step; ``also`` adds to the same transaction (audit)."""
+
+        def work(session: Session, emitter: Emitter) -> StepResult:
+            now = time.time()
+            result = apply_step(
+                session, emitter, incident_id, action, actor, now if ts is None else ts, args, now
+            )
+            if also is not None:
+                also(session, result)
+            # The patrol's rectification clock is not on the wire; keep it here.
+            if result.case.rectify_by is not None and result.status == "rectifying":
+                self.patrol.rectify_by[incident_id] = result.case.rectify_by
+            else:
+                self.patrol.rectify_by.pop(incident_id, None)
+            return result
+
+        return work
+
+    async def set_unit_status(
+        self,
+        officer_id: str,
+        status: UnitStatusName,
+        ts: float | None = None,
+        incident_id: str | None = None,
+    ) -> int:
+        """Store and stream an officer's duty status; returns the event's seq.
+
+        ``en_route`` towards ``incident_id`` also records that an officer is moving (the 3
+        of 1-3-15) when the case still waits for it, as the hub itself (role ``system``).
+        """
+        unit = self.state.units.get(officer_id)
+        if unit is None:
+            raise KeyError(officer_id)
+        changed = Unit(
+            id=unit.id, name=unit.name, team=unit.team, device=unit.device, status=status
+        )
+
+        def work(session: Session, emitter: Emitter) -> int:
+            row = session.get(Officer, officer_id)
+            if row is None:
+                raise KeyError(officer_id)
+            row.status = status
+            return emitter.emit(lambda seq, t: UnitStatus(seq=seq, ts=t, unit=changed), ts=ts).seq
+
+        seq = await self.writer.submit(work)
+        incident = self.state.incidents.get(incident_id) if incident_id else None
+        if (
+            status == "en_route"
+            and incident is not None
+            and incident.sla is not None
+            and incident.sla.moving_at is None
+            and officer_id in incident.units
+        ):
+            with contextlib.suppress(CaseRuleError, CaseNotFound):
+                args = StepArgs(units=(officer_id,))
+                await self.writer.submit(
+                    self.case_step_work(incident.id, CaseAction.REPORT_MOVING, HUB, ts, args)
+                )
+        return seq
+
+    # ---- timers: 1-3-15 sweep, supervision, pruning -----------------------------------
+
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[Any]], what: str) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except Exception:
+                # One failed round (database gone for a moment) must not end the timer.
+                log.exception("%s failed", what)
+
+    async def sweep_sla(self, now: float | None = None) -> list[tuple[str, tuple[str, ...]]]:
+        """Record every 1-3-15 miss due by ``now`` (exactly once each); returns them."""
+        at = time.time() if now is None else now
+        candidates = miss_candidates(self.state.incidents.values(), at)
+        if not candidates:
+            return []
+        return await self.writer.submit(lambda s, e: sweep_misses(s, e, candidates, at))
+
+    async def supervise(self, now: float | None = None) -> tuple[int, int]:
+        """One round of the AI patrol; returns (alerts raised, alerts cleared)."""
+        at = time.time() if now is None else now
+        config = self.config.supervision
+        loop = asyncio.get_running_loop()
+
+        def read_history() -> list[Any]:
+            with Session(self.engine) as session:
+                return merchant_cases(session, at, config.repeat_window_days)
+
+        history = await loop.run_in_executor(None, read_history)
+        active = [a.id for a in self.state.alerts.values() if a.kind in SUPERVISION_KINDS]
+        inputs = self.patrol.gather(at, self.state.units, self.state.incidents, history, active)
+        changes = await loop.run_in_executor(None, Patrol.run_rules, inputs, config)
+        if changes.raised or changes.cleared:
+            await self.writer.submit(lambda s, e: store_changes(s, e, changes))
+        return len(changes.raised), len(changes.cleared)
+
+    async def prune_positions(self, now: float | None = None) -> int:
+        """Delete ``unit.positions`` events older than the retention window; returns rows.
+
+        The newest event is never deleted: ``seq`` restarts from the highest stored one, so
+        an empty log would hand out numbers again.
+        """
+        cutoff = (time.time() if now is None else now) - self.config.position_retention_seconds
+
+        def work(session: Session, _emitter: Emitter) -> int:
+            result = session.execute(
+                delete(StoredEventRow).where(
+                    StoredEventRow.type == POSITIONS_TYPE,
+                    StoredEventRow.ts < cutoff,
+                    StoredEventRow.seq < self.writer.last_seq,
+                )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+        return await self.writer.submit(work)
+
+    def _load_patrol(self, session: Session) -> None:
+        for team in session.scalars(select(TeamRow).where(TeamRow.zone.is_not(None))):
+            if team.zone:
+                self.patrol.zones[team.id] = [(float(x), float(y)) for x, y in team.zone]
+        latest = (
+            select(CaseEventRow.incident_id, func.max(CaseEventRow.id).label("id"))
+            .join(IncidentRow, IncidentRow.id == CaseEventRow.incident_id)
+            .where(
+                IncidentRow.status == "rectifying",
+                CaseEventRow.kind == "rectification_deadline",
+            )
+            .group_by(CaseEventRow.incident_id)
+            .subquery()
+        )
+        for row in session.scalars(
+            select(CaseEventRow).join(latest, CaseEventRow.id == latest.c.id)
+        ):
+            deadline = (row.detail or {}).get("deadline")
+            if isinstance(deadline, int | float):
+                self.patrol.rectify_by[row.incident_id] = float(deadline)

@@ -144,6 +144,8 @@ class StoredEventRow(Base):
     """
 
     __tablename__ = "events"
+    # Pruning finds old positions batches by time (hub.service.Hub.prune_positions).
+    __table_args__ = (Index("ix_events_ts", "ts"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     type: Mapped[str] = mapped_column(String(32))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,13 +14,6 @@ from backend_client.protocol.messages import StoredEvent, UnitPositions
 from backend_client.state import FeedState
 from backend_client.transport import FeedClient, RequestFailed
 from tests.support.hubs import OFFICERS, LiveHub, report
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[LiveHub]:
-    test_hub = LiveHub(tmp_path / "hub.db").start()
-    yield test_hub
-    test_hub.stop()
 
 
 class Recorder:
@@ -168,8 +159,10 @@ def test_dispatch_is_stored_audited_and_streamed(hub: LiveHub) -> None:
         assert supervisor.state.incidents[body["id"]].units == ["U001", "U002"]
         assert answer["seq"] <= supervisor.tracker.last  # type: ignore[operator]
         history = await supervisor.request("case.history", {"case_id": body["id"]})
-        assert [e["kind"] for e in history["events"]] == ["reported", "dispatched"]
-        assert history["events"][1]["actor"] == "demo-operator"
+        # The lifecycle: dispatching a reported case accepts it at the same moment.
+        assert [e["kind"] for e in history["events"]] == ["reported", "accepted", "dispatched"]
+        assert [e["actor"] for e in history["events"][1:]] == ["demo-operator"] * 2
+        assert history["events"][2]["detail"] == {"units": ["U001", "U002"]}
         audit = await supervisor.request("audit.query", {"limit": 10})
         actions = [(e["actor"], e["action"], e["subject"]) for e in audit["entries"]]
         assert ("demo-operator", "dispatch", body["id"]) in actions
@@ -210,8 +203,8 @@ def test_bad_frames_get_errors_and_the_socket_stays_open(hub: LiveHub) -> None:
     asyncio.run(scenario())
 
 
-def test_slow_client_is_given_a_snapshot_instead_of_growing_memory(tmp_path: Path) -> None:
-    hub = LiveHub(tmp_path / "slow.db", client_queue_frames=5).start()
+def test_slow_client_is_given_a_snapshot_instead_of_growing_memory(db_url: str) -> None:
+    hub = LiveHub(db_url, client_queue_frames=5).start()
     try:
         subscriber = hub.hub.subscribe()
         for step in range(12):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,6 @@ from sqlalchemy.orm import Session
 
 from hub.store.models import CaseEvent, Incident
 from tests.support.hubs import LiveHub, report
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[LiveHub]:
-    test_hub = LiveHub(tmp_path / "hub.db").start()
-    yield test_hub
-    test_hub.stop()
 
 
 def _count(hub: LiveHub, model: type) -> int:
