@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
-import logging
 import sys
 from pathlib import Path
 
@@ -76,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(desk)
     desk.add_argument("--hub", required=True)
     desk.add_argument("--token", required=True)
+    desk.add_argument(
+        "--reset-layout", action="store_true", help="forget the saved dock arrangement"
+    )
 
     tail = sub.add_parser("tail", help="print every event as one JSON line")
     tail.add_argument("--hub", required=True)
@@ -83,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--since", type=int, help="resume after this seq")
     tail.add_argument("--count", type=int, help="exit after this many events")
     tail.add_argument("--log-level", default="WARNING")
+
+    # --- installers' on-site check (desktop/check.py) ---
+    from desktop.check import add_check_arguments
+
+    check = sub.add_parser("check", help="what a wall needs here: screens, hub, GPU, fonts, layout")
+    add_check_arguments(check)
     return parser
 
 
@@ -105,19 +113,37 @@ def _is_loopback(host: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # --- packaging: rotating log file in the per-OS log folder, bundled CJK font ---
+    from desktop.fonts import prepare_bundled_fonts
+    from desktop.logsetup import setup_logging
+
+    setup_logging(args.log_level, args.command)
+    prepare_bundled_fonts()  # before any QApplication (see desktop/fonts.py)
     try:
+        if args.command == "check":
+            from desktop.check import run_check
+
+            return run_check(args)
         if args.command == "demo":
             from desktop.demo import run_demo
+            from desktop.layout import LayoutError, load_layout
 
+            # The layout is checked before the embedded hub starts: a typo exits 2 at once.
+            try:
+                args.wall_layout = load_layout(args.layout)
+            except LayoutError as exc:
+                raise ConfigError(str(exc)) from None
             return run_demo(args)
         if args.command == "hub":
             return _run_hub(args)
         if args.command == "wall":
             from desktop.gui import WallOptions, run_wall
+            from desktop.layout import LayoutError, load_layout
+
+            try:
+                layout = load_layout(args.layout)
+            except LayoutError as exc:
+                raise ConfigError(str(exc)) from None
 
             return run_wall(
                 WallOptions(
@@ -126,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
                     screenshot=args.screenshot,
                     after=args.after,
                     windowed=args.windowed,
+                    layout=layout,
+                    lang=args.lang,
                 )
             )
         if args.command == "tail":
@@ -133,8 +161,18 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_tail(stream_url(args.hub), args.token, args.since, args.count))
         if args.command == "desk":
-            print("watchfloor desk: the workstation is not built yet", file=sys.stderr)
-            return EXIT_BAD_ARGS
+            from desktop.desk import DeskOptions, run_desk
+
+            return run_desk(
+                DeskOptions(
+                    hub_url=stream_url(args.hub),
+                    token=args.token,
+                    screenshot=args.screenshot,
+                    after=args.after,
+                    lang=args.lang,
+                    reset_layout=args.reset_layout,
+                )
+            )
     except ConfigError as exc:
         print(f"watchfloor: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS

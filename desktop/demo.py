@@ -35,6 +35,8 @@ def run_demo(args: argparse.Namespace) -> int:
                 screenshot=args.screenshot,
                 after=args.after,
                 windowed=args.windowed,
+                layout=getattr(args, "wall_layout", None),
+                lang=args.lang,
             )
         )
     finally:

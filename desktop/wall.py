@@ -1,23 +1,167 @@
-"""One wall window: title bar with clock and link state, the live map, the ticker."""
+"""The wall: one frameless window per configured screen, each a grid of panels.
+
+:class:`WallWindow` is one screen (header, stale banner, the grid, and room for the panels
+of a screen that went away). :class:`WallShell` owns the windows: it puts each on its
+screen, hides the idle cursor, refuses accidental closes, and re-places the grids when
+screens come and go (Qt leaves windows where they were after a monitor returns).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QCursor, QGuiApplication, QKeySequence, QScreen, QShortcut
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from backend_client.qt import PositionBatch, QtFeed
+from backend_client.qt import QtFeed
+from desktop.layout import PanelSpec, PanelView, ScreenSpec, WallLayout, load_layout
 from widgets.banner import StaleBanner
-from widgets.map import MapView, UnitInfo
+from widgets.panel import PanelFrame, PlaylistEntry, RotatingPanel
+from widgets.text import tr
 from widgets.ticker import TickerBar
 
-LINK_TEXT = {
-    "live": "实时 LIVE",
-    "stale": "过期 STALE",
-    "offline": "离线 OFFLINE",
-    "connecting": "连接中",
+log = logging.getLogger(__name__)
+
+LINK_TEXT = {"live": "实时", "stale": "过期", "offline": "离线", "connecting": "连接中"}
+#: The deliberate chord that closes a wall; nothing else does (no Alt+F4, no Esc).
+QUIT_CHORD = "Ctrl+Alt+Shift+Q"
+PANEL_TITLES = {
+    "map": "",
+    "ticker": "",
+    "clock": "",
+    "situation": "",
+    "queue": "1-3-15 案件队列",
+    "kpi": "效能指标",
+    "alerts": "督办告警",
 }
+
+
+class PanelContext:
+    """What a panel factory may use: the feed and the wall's settings. No network."""
+
+    def __init__(self, feed: QtFeed, team_colours: dict[str, str] | None = None) -> None:
+        self.feed = feed
+        self.team_colours = team_colours or {}
+
+
+PanelBuilder = Callable[[PanelContext, PanelView], QWidget]
+
+
+def _map(ctx: PanelContext, view: PanelView) -> QWidget:
+    from widgets.livemap import LiveMapPanel
+
+    return LiveMapPanel(
+        ctx.feed,
+        team_colours=ctx.team_colours,
+        show_incidents=bool(view.options["show_incidents"]),
+    )
+
+
+def _ticker(ctx: PanelContext, view: PanelView) -> QWidget:
+    bar = TickerBar(speed=int(view.options["speed"]), pinned=int(view.options["pinned"]))
+    ctx.feed.tickerReceived.connect(bar.announce)
+    return bar
+
+
+def _queue(ctx: PanelContext, view: PanelView) -> QWidget:
+    from widgets.queue import IncidentQueueModel, IncidentQueueView
+
+    model = IncidentQueueModel(
+        ctx.feed,
+        max_rows=int(view.options["max_rows"]),
+        show_handled=bool(view.options["show_handled"]),
+    )
+    table = IncidentQueueView(model)
+    model.setParent(table)
+    return table
+
+
+def _kpi(ctx: PanelContext, view: PanelView) -> QWidget:
+    # pyqtgraph is imported only by walls that show charts: it costs start-up time.
+    from widgets.kpi import KpiPanel
+
+    return KpiPanel(ctx.feed, charts=view.options["charts"], period=view.options["period"], tr=tr)
+
+
+def _alerts(ctx: PanelContext, view: PanelView) -> QWidget:
+    from widgets.alerts import AlertList
+
+    return AlertList(ctx.feed, max_items=int(view.options["max_items"]))
+
+
+def _clock(ctx: PanelContext, view: PanelView) -> QWidget:
+    from widgets.clock import ClockPanel
+
+    return ClockPanel(seconds=bool(view.options["seconds"]))
+
+
+def _situation(ctx: PanelContext, view: PanelView) -> QWidget:
+    from widgets.situation import SituationPanel
+
+    return SituationPanel(ctx.feed, title=str(view.options["title"]))
+
+
+#: One builder per panel kind of the layout schema (desktop.layout.PANEL_KINDS).
+PANEL_BUILDERS: dict[str, PanelBuilder] = {
+    "map": _map,
+    "ticker": _ticker,
+    "queue": _queue,
+    "kpi": _kpi,
+    "alerts": _alerts,
+    "clock": _clock,
+    "situation": _situation,
+}
+
+
+def build_cell(ctx: PanelContext, spec: PanelSpec) -> QWidget:
+    def frame(view: PanelView) -> PanelFrame:
+        title = PANEL_TITLES.get(view.kind, "")
+        return PanelFrame(
+            view.kind,
+            tr(title) if title else "",
+            lambda: PANEL_BUILDERS[view.kind](ctx, view),
+        )
+
+    if spec.rotates:
+        return RotatingPanel([PlaylistEntry(frame(v), v.seconds) for v in spec.views])
+    return frame(spec.views[0])
+
+
+class PanelGrid(QWidget):
+    """One screen's grid of panels; can be hosted by another window when its screen goes."""
+
+    def __init__(self, ctx: PanelContext, spec: ScreenSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PanelGrid")
+        self.spec = spec
+        grid = QGridLayout(self)
+        grid.setContentsMargins(6, 6, 6, 6)
+        grid.setSpacing(6)
+        self.cells: list[QWidget] = []
+        for panel in spec.panels:
+            cell = build_cell(ctx, panel)
+            grid.addWidget(cell, panel.row, panel.col, panel.row_span, panel.col_span)
+            self.cells.append(cell)
+        for row, weight in enumerate(spec.row_weights or (1,) * spec.rows):
+            grid.setRowStretch(row, weight)
+        for col, weight in enumerate(spec.col_weights or (1,) * spec.cols):
+            grid.setColumnStretch(col, weight)
+
+    def kinds(self) -> list[str]:
+        out: list[str] = []
+        for cell in self.cells:
+            if isinstance(cell, RotatingPanel):
+                out.append("+".join(e.frame.kind for e in cell.entries))
+            elif isinstance(cell, PanelFrame):
+                out.append(cell.kind)
+        return out
+
+    def frames(self) -> list[PanelFrame]:
+        return self.findChildren(PanelFrame)
 
 
 class WallWindow(QWidget):
@@ -29,88 +173,119 @@ class WallWindow(QWidget):
         screen_name: str,
         team_colours: dict[str, str] | None = None,
         parent: QWidget | None = None,
+        *,
+        spec: ScreenSpec | None = None,
+        title: str = "婺城区综合行政执法指挥平台",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("WallWindow")
-        self.setWindowTitle(f"Watchfloor 婺城区综合行政执法指挥中心 — {screen_name}")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setWindowTitle(f"Watchfloor {tr(title)} — {screen_name}")
         self.feed = feed
         self.screen_name = screen_name
-        self.team_colours = team_colours or {}
+        self.spec = spec or load_layout().screens[0]
+        self.allow_close = True
 
-        self.title = QLabel("婺城区综合行政执法指挥平台 · 态势一张图")
+        heading = tr(title) + (f" · {tr(self.spec.title)}" if self.spec.title else "")
+        self.title = QLabel(heading)
         self.title.setObjectName("WallTitle")
         self.counters = QLabel("")
         self.counters.setObjectName("Counters")
-        self.link_state = QLabel(LINK_TEXT["connecting"])
+        self.link_state = QLabel(tr(LINK_TEXT["connecting"]))
         self.link_state.setObjectName("LinkState")
         self.link_state.setProperty("link", "connecting")
-        self.clock = QLabel("")
-        self.clock.setObjectName("WallClock")
         header = QHBoxLayout()
-        header.setContentsMargins(0, 0, 0, 0)
+        header.setContentsMargins(8, 4, 8, 4)
         header.addWidget(self.title)
         header.addStretch(1)
         header.addWidget(self.counters)
         header.addWidget(self.link_state)
-        header.addWidget(self.clock)
 
         self.banner = StaleBanner()
-        self.map = MapView()
-        self.ticker = TickerBar()
+        self.grid = PanelGrid(PanelContext(feed, team_colours), self.spec)
+        self._body = QHBoxLayout()
+        self._body.setContentsMargins(0, 0, 0, 0)
+        self._body.setSpacing(0)
+        self._body.addWidget(self.grid, 3)
+        self._guests = QWidget()
+        self._guests.setObjectName("GuestArea")
+        self._guest_box = QVBoxLayout(self._guests)
+        self._guest_box.setContentsMargins(0, 0, 0, 0)
+        self._guests.hide()
+        self._body.addWidget(self._guests, 2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(header)
         layout.addWidget(self.banner)
-        layout.addWidget(self.map, 1)
-        layout.addWidget(self.ticker)
+        layout.addLayout(self._body, 1)
 
-        self._clock_timer = QTimer(self)
-        self._clock_timer.timeout.connect(self._tick)
-        self._clock_timer.start(1000)
-        self._tick()
-
-        feed.snapshotLoaded.connect(self._on_snapshot)
-        feed.unitsChanged.connect(self._on_units)
-        feed.positionsChanged.connect(self._on_positions)
-        feed.tickerReceived.connect(self._on_ticker)
         feed.linkChanged.connect(self._on_link)
+        feed.snapshotLoaded.connect(self._update_counters)
+        feed.unitsChanged.connect(lambda *_: self._update_counters())
         feed.incidentChanged.connect(lambda *_: self._update_counters())
-        self.map.ready.connect(self._on_snapshot)
-
-    def _unit_info(self) -> list[UnitInfo]:
-        return [
-            UnitInfo(
-                id=u.id, name=u.name, team=u.team, colour=self._colour(u.team), status=u.status
-            )
-            for u in self.feed.state.units.values()
-        ]
-
-    def _colour(self, team_id: str) -> str:
-        team = self.feed.state.teams.get(team_id)
-        return team.colour if team is not None else self.team_colours.get(team_id, "#4da3ff")
-
-    def _on_snapshot(self) -> None:
-        self.map.set_units(self._unit_info())
-        batch = self.feed.current_positions()
-        if len(batch):
-            self.map.update_units(batch.ids, batch.lat, batch.lon)
+        self._on_link(feed.status.link.value, feed.client.last_good)
         self._update_counters()
 
-    def _on_units(self, _units: list[object]) -> None:
-        self.map.set_units(self._unit_info())
-        self._update_counters()
+    # -- what is on this screen ----------------------------------------------------------
 
-    def _on_positions(self, batch: PositionBatch) -> None:
-        self.map.update_units(batch.ids, batch.lat, batch.lon)
+    @property
+    def map(self) -> object | None:
+        """The first live map's MapView on this window (its own grid), if any."""
+        from widgets.livemap import LiveMapPanel
 
-    def _on_ticker(self, text: str, urgent: bool, ts: float) -> None:
-        self.ticker.announce(text, urgent, ts)
+        panels = self.grid.findChildren(LiveMapPanel)
+        return panels[0].map if panels else None
+
+    @property
+    def ticker(self) -> TickerBar | None:
+        bars = self.grid.findChildren(TickerBar)
+        return bars[0] if bars else None
+
+    def guests(self) -> list[PanelGrid]:
+        found: list[PanelGrid] = []
+        for i in range(self._guest_box.count()):
+            item = self._guest_box.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if isinstance(widget, PanelGrid):
+                found.append(widget)
+        return found
+
+    def host(self, grid: PanelGrid) -> None:
+        """Show another screen's grid here (its screen went away)."""
+        self._guest_box.addWidget(grid, 1)
+        grid.show()
+        self._guests.show()
+
+    def reclaim(self) -> None:
+        """Take this window's own grid back, wherever it was hosted."""
+        if self.grid.parent() is not self:
+            self._body.insertWidget(0, self.grid, 3)
+            self.grid.show()
+        if not self.guests():
+            self._guests.hide()
+
+    def release(self, grid: PanelGrid) -> None:
+        self._guest_box.removeWidget(grid)
+        if not self.guests():
+            self._guests.hide()
+
+    # -- kiosk ---------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # An operator's stray Alt+F4 must not blank a wall; only the chord (or the app
+        # quitting) sets allow_close.
+        if self.allow_close:
+            event.accept()
+        else:
+            event.ignore()
+
+    # -- feed ----------------------------------------------------------------------------
 
     def _on_link(self, link: str, last_good: float | None) -> None:
         self.banner.set_link(link, last_good)
-        self.link_state.setText(LINK_TEXT.get(link, link))
+        self.link_state.setText(tr(LINK_TEXT.get(link, link)))
         self.link_state.setProperty("link", link)
         self.link_state.style().unpolish(self.link_state)
         self.link_state.style().polish(self.link_state)
@@ -119,8 +294,205 @@ class WallWindow(QWidget):
         state = self.feed.state
         on_duty = sum(1 for u in state.units.values() if u.status not in ("off_duty", "offline"))
         open_cases = sum(1 for i in state.incidents.values() if i.status != "closed")
-        self.counters.setText(f"在岗警力 {on_duty}　在办案件 {open_cases}")
+        self.counters.setText(
+            tr("在岗警力 {units}　在办案件 {cases}").format(units=on_duty, cases=open_cases)
+        )
 
-    def _tick(self) -> None:
-        self.clock.setText(time.strftime("%Y-%m-%d %H:%M:%S"))
-        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+class ScreenLike(Protocol):
+    def name(self) -> str: ...
+    def geometry(self) -> QRect: ...
+
+
+class IdleCursor(QObject):
+    """Hides the mouse pointer after ``idle_s`` without movement; any movement shows it.
+
+    It polls the pointer position twice a second rather than filtering every event of
+    the application: a Python application-wide event filter sees each QtQuick event of
+    QtWebEngine (and crashed PySide 6.11 in getWrapperForQObject during a page's focus
+    change), and costs a Python call per event on a wall that paints all day.
+    """
+
+    def __init__(self, idle_s: float, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.hidden = False
+        self._idle_s = idle_s
+        self._last_pos = QCursor.pos()
+        self._still_since = time.monotonic()
+        self._timer = QTimer(self)
+        self._timer.setInterval(500)
+        self._timer.timeout.connect(self.poll)
+        self._timer.start()
+
+    def poll(self) -> None:
+        pos = QCursor.pos()
+        now = time.monotonic()
+        if pos != self._last_pos:
+            self._last_pos = pos
+            self._still_since = now
+            if self.hidden:
+                QGuiApplication.restoreOverrideCursor()
+                self.hidden = False
+        elif not self.hidden and now - self._still_since >= self._idle_s:
+            QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+            self.hidden = True
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self.hidden:
+            QGuiApplication.restoreOverrideCursor()
+            self.hidden = False
+
+
+class WallShell(QObject):
+    """All windows of one wall, kept on their screens as screens come and go."""
+
+    quitRequested = Signal()
+    placed = Signal()
+
+    def __init__(
+        self,
+        feed: QtFeed,
+        layout: WallLayout,
+        *,
+        windowed: bool = False,
+        team_colours: dict[str, str] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.feed = feed
+        self.layout = layout
+        self.windowed = windowed
+        self.windows: list[WallWindow] = []
+        self._bound: list[str | None] = []
+        for spec in layout.screens:
+            window = WallWindow(feed, spec.key, team_colours, spec=spec, title=layout.title)
+            if not windowed:
+                window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+            window.allow_close = False
+            chord = QShortcut(QKeySequence(QUIT_CHORD), window)
+            chord.setContext(Qt.ShortcutContext.WindowShortcut)
+            chord.activated.connect(self.quit)
+            self.windows.append(window)
+            self._bound.append(spec.screen if isinstance(spec.screen, str) else None)
+        self.on_screen: dict[int, ScreenLike] = {}
+
+    # -- screens -------------------------------------------------------------------------
+
+    def start(self, screens: Sequence[ScreenLike]) -> None:
+        """Bind index-named screens to the screens present now, then place every window.
+
+        Indexes are resolved once: after a hot-unplug Qt renumbers the rest, and a wall
+        must not shuffle its panels because the left monitor blinked.
+        """
+        for i, spec in enumerate(self.layout.screens):
+            if isinstance(spec.screen, int) and spec.screen < len(screens):
+                self._bound[i] = screens[spec.screen].name()
+        self.place(screens)
+
+    def screen_added(self, screen: ScreenLike, screens: Sequence[ScreenLike]) -> None:
+        names = {n for n in self._bound if n is not None}
+        if screen.name() not in names:
+            # A new screen serves the first configured index that never had one.
+            for i, spec in enumerate(self.layout.screens):
+                if self._bound[i] is None and isinstance(spec.screen, int):
+                    self._bound[i] = screen.name()
+                    break
+        self.place(screens)
+
+    def screen_removed(self, screen: ScreenLike, screens: Sequence[ScreenLike]) -> None:
+        self.place([s for s in screens if s.name() != screen.name()])
+
+    def place(self, screens: Sequence[ScreenLike]) -> None:
+        present = {s.name(): s for s in screens}
+        home: dict[int, ScreenLike] = {
+            i: present[name]
+            for i, name in enumerate(self._bound)
+            if name is not None and name in present
+        }
+        if not home and screens:
+            # Nothing configured is here (a laptop with a wall layout): the first window
+            # takes the primary screen rather than showing nothing at all.
+            home[0] = screens[0]
+        # Every grid goes home first; then the grids of absent screens find a host.
+        for window in self.windows:
+            for guest in window.guests():
+                window.release(guest)
+        for window in self.windows:
+            window.reclaim()
+        for i, window in enumerate(self.windows):
+            if i in home:
+                self._show(window, home[i])
+            else:
+                window.hide()
+        if self.layout.on_screen_lost == "move" and home:
+            hosts = sorted(home)
+            for i, window in enumerate(self.windows):
+                if i in home:
+                    continue
+                target = min(hosts, key=lambda h: (len(self.windows[h].guests()), h))
+                self.windows[target].host(window.grid)
+        self.on_screen = home
+        self.placed.emit()
+
+    def _show(self, window: WallWindow, screen: ScreenLike) -> None:
+        geometry = screen.geometry()
+        if isinstance(screen, QScreen):
+            window.setScreen(screen)
+        window.setGeometry(geometry)
+        if self.windowed:
+            window.resize(geometry.size())
+            window.show()
+        else:
+            window.showFullScreen()
+
+    # -- what is where (tests, screenshots, `watchfloor check`) ---------------------------
+
+    def visible_windows(self) -> dict[str, WallWindow]:
+        return {
+            self.on_screen[i].name(): window
+            for i, window in enumerate(self.windows)
+            if i in self.on_screen
+        }
+
+    def describe(self) -> dict[str, dict[str, object]]:
+        out: dict[str, dict[str, object]] = {}
+        for name, window in self.visible_windows().items():
+            g = window.geometry()
+            out[name] = {
+                "window": window.spec.key,
+                "geometry": [g.x(), g.y(), g.width(), g.height()],
+                "panels": window.grid.kinds(),
+                "guests": [guest.kinds() for guest in window.guests()],
+                "failed": [f.kind for f in window.findChildren(PanelFrame) if f.failed],
+            }
+        return out
+
+    # -- closing -------------------------------------------------------------------------
+
+    def quit(self) -> None:
+        log.info("wall closed by the operator's key chord")
+        self.close_all()
+        self.quitRequested.emit()
+
+    def close_all(self) -> None:
+        for window in self.windows:
+            window.allow_close = True
+            window.close()
+
+
+def process_age() -> float:
+    """Seconds since this process started (Linux /proc; else since this module loaded)."""
+    try:
+        import os
+
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            return float(uptime.read().split()[0]) - started
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _LOADED
+
+
+_LOADED = time.monotonic()

@@ -7,33 +7,26 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
+from widgets.text import tr
+
 TEXT = {
-    "connecting": "正在连接指挥中心数据枢纽…  Connecting to hub…",
-    "offline": (
-        "数据中断：与数据枢纽失去连接 · 最后数据 {age} 前  Hub offline · last data {age_en} ago"
-    ),
-    "stale": "数据已过期：{age} 未收到心跳  Data stale · no heartbeat for {age_en}",
+    "connecting": "正在连接指挥中心数据枢纽…",
+    "offline": "数据中断：与数据枢纽失去连接 · 最后数据 {age} 前",
+    "unreachable": "数据中断：无法连接数据枢纽",
+    "stale": "数据已过期：{age} 未收到心跳",
 }
 
 
-def _age_zh(seconds: float) -> str:
+def age_text(seconds: float) -> str:
     if seconds < 60:
-        return f"{int(seconds)} 秒"
+        return tr("{s} 秒").format(s=int(seconds))
     if seconds < 3600:
-        return f"{int(seconds // 60)} 分 {int(seconds % 60)} 秒"
-    return f"{int(seconds // 3600)} 小时 {int(seconds % 3600 // 60)} 分"
-
-
-def _age_en(seconds: float) -> str:
-    if seconds < 60:
-        return f"{int(seconds)} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
-    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+        return tr("{m} 分 {s} 秒").format(m=int(seconds // 60), s=int(seconds % 60))
+    return tr("{h} 小时 {m} 分").format(h=int(seconds // 3600), m=int(seconds % 3600 // 60))
 
 
 class StaleBanner(QLabel):
-    """Hidden while the link is live; otherwise a red band with the age of the last data."""
+    """Hidden while the link is live; otherwise a band with the age of the last data."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,12 +56,14 @@ class StaleBanner(QLabel):
             self.hide()
             return
         age = 0.0 if self._last_good is None else max(0.0, time.time() - self._last_good)
-        template = TEXT.get(self._link, TEXT["offline"])
-        if self._link == "offline" and self._last_good is None:
-            template = "数据中断：无法连接数据枢纽  Hub unreachable"
-        self.setText(template.format(age=_age_zh(age), age_en=_age_en(age)))
-        self.setProperty("level", "warning" if self._link in ("connecting", "stale") else "error")
-        self.style().unpolish(self)
-        self.style().polish(self)
+        key = self._link if self._link in TEXT else "offline"
+        if key == "offline" and self._last_good is None:
+            key = "unreachable"
+        self.setText(tr(TEXT[key]).format(age=age_text(age)))
+        level = "warning" if self._link in ("connecting", "stale") else "error"
+        if self.property("level") != level:
+            self.setProperty("level", level)
+            self.style().unpolish(self)
+            self.style().polish(self)
         self.show()
         self.raise_()

@@ -1,0 +1,362 @@
+"""``watchfloor desk``: the operator's workstation -- triage and one-action dispatch.
+
+Dockable panels (the 1-3-15 queue, the live map, the selected case with the recommended
+officers); the operator's arrangement is saved with QSettings and restored next time.
+Dispatch goes to the hub as a ``dispatch`` request; the desk's own queue, and every wall,
+change only when the hub's event comes back -- one truth, no optimistic local edits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backend_client.protocol.messages import Incident, Unit
+from backend_client.qt import QtFeed
+from backend_client.state import FeedState
+from backend_client.transport import RequestFailed
+from widgets.queue import IncidentQueueModel, IncidentQueueView
+from widgets.situation import incident_lines
+from widgets.text import tr
+
+log = logging.getLogger(__name__)
+
+#: Town traffic on an e-bike or patrol car, and how much longer roads are than the
+#: straight line: enough for ranking and a rough ETA, not for routing.
+SPEED_M_S = 20_000 / 3600
+ROAD_FACTOR = 1.3
+#: Officers of the team that patrols the place rank as if this much closer.
+ZONE_BONUS = 0.8
+RECOMMEND_STATUSES = frozenset({"available"})
+SETTINGS_ORG, SETTINGS_APP = "watchfloor", "desk"
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    unit: Unit
+    distance_m: float
+    eta_s: float
+    in_zone: bool
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def recommend(state: FeedState, incident: Incident, limit: int = 5) -> list[Recommendation]:
+    """The nearest available officers, the local team first.
+
+    Team zones are not on the wire yet, so the zone team is inferred: the team most of the
+    five nearest officers (any status) belong to is the one patrolling there.
+    """
+    if incident.lat is None or incident.lon is None:
+        return []
+    lat, lon = incident.lat, incident.lon
+    placed = [
+        (distance_m(lat, lon, u.lat, u.lon), u)
+        for u in state.units.values()
+        if u.lat is not None and u.lon is not None
+    ]
+    placed.sort(key=lambda pair: pair[0])
+    nearby = Counter(u.team for _d, u in placed[:5])
+    zone_team = nearby.most_common(1)[0][0] if nearby else None
+    ranked: list[tuple[float, Recommendation]] = []
+    for d, unit in placed:
+        if unit.status not in RECOMMEND_STATUSES or unit.id in incident.units:
+            continue
+        in_zone = unit.team == zone_team
+        rec = Recommendation(unit, d, d * ROAD_FACTOR / SPEED_M_S, in_zone)
+        ranked.append((d * (ZONE_BONUS if in_zone else 1.0), rec))
+    ranked.sort(key=lambda pair: pair[0])
+    return [rec for _score, rec in ranked[:limit]]
+
+
+class DetailPanel(QWidget):
+    """The selected case, the recommended officers, the dispatch button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.detail = QLabel(tr("请在案件队列中选择案件"))
+        self.detail.setObjectName("DeskDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.table = QTableWidget(0, 5)
+        self.table.setObjectName("Recommendations")
+        self.table.setHorizontalHeaderLabels(
+            [tr("推荐警员"), tr("中队"), tr("距离"), tr("预计到达"), tr("辖区")]
+        )
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.dispatch = QPushButton(tr("派遣（Ctrl+D）"))
+        self.dispatch.setShortcut("Ctrl+D")
+        self.dispatch.setEnabled(False)
+        self.status = QLabel("")
+        self.status.setObjectName("DeskStatus")
+        box = QVBoxLayout(self)
+        box.addWidget(self.detail)
+        box.addWidget(self.table, 1)
+        box.addWidget(self.dispatch)
+        box.addWidget(self.status)
+
+
+class DeskWindow(QMainWindow):
+    def __init__(
+        self, feed: QtFeed, *, settings: QSettings | None = None, with_map: bool = True
+    ) -> None:
+        super().__init__()
+        self.setObjectName("DeskWindow")
+        self.setWindowTitle(tr("婺城区综合行政执法指挥平台") + " · " + tr("值班台"))
+        self.feed = feed
+        self.settings = settings or QSettings(SETTINGS_ORG, SETTINGS_APP)
+        self.selected: str | None = None
+        self.recommendations: list[Recommendation] = []
+        self.pending: asyncio.Future[None] | None = None
+
+        self.model = IncidentQueueModel(feed, show_handled=False, parent=self)
+        self.queue = IncidentQueueView(self.model)
+        self.queue.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.queue.selectionModel().selectionChanged.connect(self._on_selection)
+        self.model.modelReset.connect(self._reselect)
+        self.details = DetailPanel()
+        self.details.dispatch.clicked.connect(self.dispatch_selected)
+
+        self.setDockNestingEnabled(True)
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock("queue", tr("1-3-15 案件队列"), self.queue, Qt.DockWidgetArea.LeftDockWidgetArea)
+        if with_map:
+            from widgets.livemap import LiveMapPanel
+
+            self.map_panel: QWidget = LiveMapPanel(feed)
+        else:
+            self.map_panel = QLabel(tr("地图未加载"))
+        self._dock("map", tr("态势一张图"), self.map_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock(
+            "details", tr("案件详情与派遣"), self.details, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.splitDockWidget(self.docks["map"], self.docks["details"], Qt.Orientation.Vertical)
+        self.restore_arrangement()
+
+        feed.incidentChanged.connect(lambda *_: self._refresh_detail())
+        feed.unitsChanged.connect(lambda *_: self._refresh_detail())
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._refresh_text)
+        self._tick.start()
+
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{name}")  # saveState() finds docks by object name
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+
+    # -- arrangement ---------------------------------------------------------------------
+
+    def restore_arrangement(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_arrangement(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_arrangement()
+        super().closeEvent(event)
+
+    # -- triage --------------------------------------------------------------------------
+
+    def select_incident(self, incident_id: str) -> None:
+        row = self.model.row_of(incident_id)
+        if row >= 0:
+            self.queue.selectRow(row)
+        self.selected = incident_id
+        self._refresh_detail()
+
+    def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = {i.row() for i in selected.indexes()}
+        if rows:
+            self.selected = self.model.incident_id(min(rows))
+            self._refresh_detail()
+
+    def _reselect(self) -> None:
+        # A reset (a case added or gone) clears the view's selection; keep the operator's.
+        if self.selected is not None:
+            row = self.model.row_of(self.selected)
+            if row >= 0:
+                self.queue.selectRow(row)
+
+    def _refresh_text(self) -> None:
+        incident = self.feed.state.incidents.get(self.selected or "")
+        if incident is not None:
+            import time
+
+            self.details.detail.setText(
+                f"{incident.id}\n" + "\n".join(incident_lines(incident, self.feed, time.time()))
+            )
+
+    def _refresh_detail(self) -> None:
+        incident = self.feed.state.incidents.get(self.selected or "")
+        table = self.details.table
+        if incident is None:
+            self.recommendations = []
+            table.setRowCount(0)
+            self.details.dispatch.setEnabled(False)
+            return
+        self._refresh_text()
+        chosen = {i.row() for i in table.selectedIndexes()}
+        kept = [self.recommendations[r].unit.id for r in chosen if r < len(self.recommendations)]
+        self.recommendations = recommend(self.feed.state, incident)
+        table.setRowCount(len(self.recommendations))
+        for row, rec in enumerate(self.recommendations):
+            cells = [
+                rec.unit.name,
+                self._team_name(rec.unit.team),
+                f"{rec.distance_m / 1000:.1f} km"
+                if rec.distance_m >= 1000
+                else f"{rec.distance_m:.0f} m",
+                tr("{m} 分钟").format(m=max(1, round(rec.eta_s / 60))),
+                tr("本辖区") if rec.in_zone else "",
+            ]
+            for col, text in enumerate(cells):
+                table.setItem(row, col, QTableWidgetItem(text))
+        table.clearSelection()
+        ids = [rec.unit.id for rec in self.recommendations]
+        for unit_id in kept or ids[:1]:
+            if unit_id in ids:
+                table.selectRow(ids.index(unit_id))
+        self.details.dispatch.setEnabled(bool(self.recommendations) and self.pending is None)
+
+    def _team_name(self, team_id: str) -> str:
+        team = self.feed.state.teams.get(team_id)
+        return team.name if team is not None else team_id
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    def chosen_units(self) -> list[str]:
+        rows = sorted({i.row() for i in self.details.table.selectedIndexes()})
+        return [self.recommendations[r].unit.id for r in rows if r < len(self.recommendations)]
+
+    def dispatch_selected(self) -> None:
+        if self.selected is None or self.pending is not None:
+            return
+        units = self.chosen_units()
+        if not units:
+            self.details.status.setText(tr("请选择要派遣的警员"))
+            return
+        self.details.dispatch.setEnabled(False)
+        self.details.status.setText(tr("正在派遣…"))
+        self.pending = asyncio.ensure_future(self._dispatch(self.selected, units))
+
+    async def _dispatch(self, incident_id: str, unit_ids: list[str]) -> None:
+        try:
+            result = await self.feed.client.request(
+                "dispatch", {"incident_id": incident_id, "unit_ids": unit_ids}
+            )
+        except RequestFailed as exc:
+            log.warning("dispatch of %s failed: %s", incident_id, exc)
+            self.details.status.setText(tr("派遣失败：{e}").format(e=str(exc)))
+        else:
+            names = [self.feed.state.units[u].name for u in unit_ids if u in self.feed.state.units]
+            self.details.status.setText(
+                tr("已派遣 {names} → {id}（{status}）").format(
+                    names="、".join(names), id=incident_id, status=result.get("status", "")
+                )
+            )
+        finally:
+            self.pending = None
+            self._refresh_detail()
+
+
+@dataclass
+class DeskOptions:
+    hub_url: str
+    token: str
+    screenshot: Path | None = None
+    after: float = 10.0
+    lang: str = "zh_CN"
+    reset_layout: bool = False
+
+
+def run_desk(options: DeskOptions) -> int:
+    from desktop.gui import EXIT_HUB_UNREACHABLE, EXIT_OK, make_application
+
+    app = make_application(options.lang, offscreen=True if options.screenshot else None)
+    import qasync
+
+    from desktop.screenshot import save_windows
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    feed = QtFeed(options.hub_url, options.token)
+    settings = QSettings(SETTINGS_ORG, SETTINGS_APP)
+    if options.reset_layout:
+        settings.clear()
+    window = DeskWindow(feed, settings=settings)
+    if settings.value("geometry") is None:
+        window.resize(1600, 960)
+    window.show()
+    done = asyncio.Event()
+    exit_code = EXIT_OK
+
+    def take_screenshot() -> None:
+        nonlocal exit_code
+        assert options.screenshot is not None
+        for path in save_windows({"desk": window}, options.screenshot):
+            print(f"screenshot: {path}")
+        if feed.client.last_good is None:
+            exit_code = EXIT_HUB_UNREACHABLE
+        done.set()
+
+    app.aboutToQuit.connect(done.set)
+    app.lastWindowClosed.connect(done.set)
+    feed.start()
+    if options.screenshot is not None:
+        QTimer.singleShot(int(options.after * 1000), take_screenshot)
+    with loop:
+        loop.run_until_complete(done.wait())
+        loop.run_until_complete(feed.stop())
+        window.save_arrangement()
+        window.close()
+        window.deleteLater()
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        app.processEvents()
+    return exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("run: watchfloor desk --hub ws://HOST:PORT --token TOKEN")

@@ -1,0 +1,175 @@
+"""UI language: Chinese is the source text in the code; English comes from this catalogue.
+
+Widgets call ``widgets.text.tr()`` (``QCoreApplication.translate`` underneath), so the
+lookup goes through Qt's own translator chain. :class:`CatalogueTranslator` answers from
+the typed dict below; a ``.qm`` file built with ``pyside6-lupdate``/``pyside6-lrelease``
+can be installed instead, with no change to any widget. The dict won for now because it is
+reviewed in a diff, checked by a test (every ``tr()`` text has an entry) and needs no
+build step in CI or in the PyInstaller bundle.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from PySide6.QtCore import QCoreApplication, QTranslator
+
+LANGUAGES: Final = ("zh_CN", "en")
+
+EN: Final[dict[str, str]] = {
+    # wall shell
+    "婺城区综合行政执法指挥平台": "Wucheng Law Enforcement Command Center",
+    "在岗警力 {units}\u3000在办案件 {cases}": "On duty {units}\u3000Open cases {cases}",
+    "实时": "LIVE",
+    "过期": "STALE",
+    "离线": "OFFLINE",
+    "连接中": "CONNECTING",
+    "1-3-15 案件队列": "1-3-15 case queue",
+    "效能指标": "Performance",
+    "督办告警": "Supervision alerts",
+    "面板“{kind}”加载失败，{s} 秒后重试": "Panel '{kind}' failed to start; retrying in {s} s",
+    # screen titles of the shipped layouts
+    "案件 1-3-15": "Cases 1-3-15",
+    "态势一张图": "Situation map",
+    "效能监督": "Supervision",
+    "值班台": "Duty desk",
+    # stale banner
+    "正在连接指挥中心数据枢纽…": "Connecting to the command-center hub…",
+    "数据中断：与数据枢纽失去连接 · 最后数据 {age} 前": "Hub offline · last data {age} ago",
+    "数据中断：无法连接数据枢纽": "Hub unreachable",
+    "数据已过期：{age} 未收到心跳": "Data stale · no heartbeat for {age}",
+    "{s} 秒": "{s} s",
+    "{m} 分 {s} 秒": "{m} min {s} s",
+    "{h} 小时 {m} 分": "{h} h {m} min",
+    # queue
+    "时限": "Time left",
+    "环节": "Stage",
+    "案件类别": "Category",
+    "来源": "Source",
+    "地点": "Place",
+    "状态": "Status",
+    "受理": "Accept",
+    "出发": "Move",
+    "处置": "Handle",
+    "完成": "Done",
+    "达标": "Met",
+    "超时": "Missed",
+    "超": "Over",
+    "12345热线": "Hotline",
+    "随手拍": "Photo report",
+    "网格": "Grid",
+    "巡查": "Patrol",
+    "待受理": "Reported",
+    "已受理": "Accepted",
+    "已派遣": "Dispatched",
+    "已到场": "On scene",
+    "已处置": "Handled",
+    "整改中": "Rectifying",
+    "待复查": "Follow-up",
+    "已结案": "Closed",
+    # KPIs
+    "每小时案件数（按来源）": "Cases per hour by source",
+    "今日 1-3-15 达标率": "1-3-15 compliance today",
+    "警力状态": "Officers by status",
+    "响应时间分布（报案至出发）": "Response time (report to moving)",
+    "待命": "Available",
+    "出警途中": "En route",
+    "现场处置": "On scene",
+    "忙碌": "Busy",
+    "下班": "Off duty",
+    "今日暂无已判定案件": "No case decided yet today",
+    "暂无待处置案件": "No open cases",
+    "1分钟受理": "Accept 1 min",
+    "3分钟出发": "Move 3 min",
+    "15分钟处置": "Handle 15 min",
+    "<1分": "<1 min",
+    "1-2分": "1-2 min",
+    "2-3分": "2-3 min",
+    "3-5分": "3-5 min",
+    "5-10分": "5-10 min",
+    ">10分": ">10 min",
+    # alerts
+    "暂无督办告警": "No supervision alerts",
+    "警员长时间静止": "Officer idle",
+    "越出责任区": "Outside zone",
+    "终端失联": "Device silent",
+    "1-3-15 超时": "1-3-15 missed",
+    "整改逾期": "Rectification overdue",
+    "重复投诉": "Repeat complaints",
+    # clock
+    "{y}年{m}月{d}日 {weekday}": "{weekday} {y}-{m:02d}-{d:02d}",
+    "星期一": "Monday",
+    "星期二": "Tuesday",
+    "星期三": "Wednesday",
+    "星期四": "Thursday",
+    "星期五": "Friday",
+    "星期六": "Saturday",
+    "星期日": "Sunday",
+    # ticker
+    "案件播报": "Cases",
+    "【案件播报】等待新案件…": "Waiting for new cases…",
+    "急": "URGENT",
+    # situation slot
+    "态势研判": "Situation",
+    "推送案件": "Pushed case",
+    "最紧急案件": "Most urgent case",
+    "1-3-15 达标": "1-3-15 met",
+    "状态：{s}": "Status: {s}",
+    "处置警员：{names}": "Officers: {names}",
+    "未派遣": "none dispatched",
+    "当前无待处置案件": "No open cases",
+    "{stage}已超时 {t}": "{stage} overdue by {t}",
+    "{stage}剩余 {t}": "{stage}: {t} left",
+    # desk
+    "请在案件队列中选择案件": "Select a case in the queue",
+    "推荐警员": "Recommended officer",
+    "中队": "Team",
+    "距离": "Distance",
+    "预计到达": "ETA",
+    "辖区": "Zone",
+    "本辖区": "local team",
+    "{m} 分钟": "{m} min",
+    "派遣（Ctrl+D）": "Dispatch (Ctrl+D)",
+    "地图未加载": "Map not loaded",
+    "案件详情与派遣": "Case and dispatch",
+    "请选择要派遣的警员": "Select the officers to dispatch",
+    "正在派遣…": "Dispatching…",
+    "派遣失败：{e}": "Dispatch failed: {e}",
+    "已派遣 {names} → {id}（{status}）": "Dispatched {names} → {id} ({status})",
+}
+
+CATALOGUES: Final[dict[str, dict[str, str]]] = {"en": EN}
+
+
+class CatalogueTranslator(QTranslator):
+    """A QTranslator answering from a dict (source text -> translation)."""
+
+    def __init__(self, catalogue: dict[str, str]) -> None:
+        super().__init__()
+        self._catalogue = catalogue
+
+    def translate(  # type: ignore[override]
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        # None (a null QString) tells Qt "not here": it falls back to the source text.
+        return self._catalogue.get(source)
+
+    def isEmpty(self) -> bool:
+        return not self._catalogue
+
+
+_installed: list[QTranslator] = []
+
+
+def install_language(lang: str) -> None:
+    """Install the translator for ``lang`` (``zh_CN`` needs none: it is the source)."""
+    app = QCoreApplication.instance()
+    assert app is not None, "create the QApplication first"
+    for old in _installed:
+        app.removeTranslator(old)
+    _installed.clear()
+    catalogue = CATALOGUES.get(lang)
+    if catalogue is not None:
+        translator = CatalogueTranslator(catalogue)
+        app.installTranslator(translator)
+        _installed.append(translator)

@@ -1,0 +1,303 @@
+"""KPI charts (pyqtgraph): reports per hour by source, 1-3-15 compliance, officers by
+status, response-time distribution.
+
+The figures are computed by a pure function over the feed state (:func:`compute_kpis`),
+so they are tested without Qt; the panel redraws them every few seconds, not per event:
+a burst of reports must not turn into a burst of chart redraws on a wall PC.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from backend_client.qt import QtFeed
+from backend_client.state import FeedState
+from widgets.queue import SOURCE_TEXT
+from widgets.sla import LIMITS
+
+SOURCES = ("hotline", "snap", "grid", "patrol")
+SOURCE_COLOURS = {"hotline": "#4da3ff", "snap": "#ffb020", "grid": "#3ddc84", "patrol": "#c792ea"}
+UNIT_STATUSES = ("available", "en_route", "on_scene", "busy", "off_duty", "offline")
+UNIT_STATUS_TEXT = {
+    "available": "待命",
+    "en_route": "出警途中",
+    "on_scene": "现场处置",
+    "busy": "忙碌",
+    "off_duty": "下班",
+    "offline": "离线",
+}
+UNIT_STATUS_COLOURS = {
+    "available": "#3ddc84",
+    "en_route": "#4da3ff",
+    "on_scene": "#ffb020",
+    "busy": "#c792ea",
+    "off_duty": "#5b6b85",
+    "offline": "#e5484d",
+}
+STAGES = ("accept", "move", "handle")
+STAGE_LABEL = {"accept": "1分钟受理", "move": "3分钟出发", "handle": "15分钟处置"}
+#: Response time (report -> officer moving) buckets, seconds: the 3-minute mark is the rule.
+RESPONSE_EDGES = (0, 60, 120, 180, 300, 600)
+RESPONSE_LABELS = ("<1分", "1-2分", "2-3分", "3-5分", "5-10分", ">10分")
+
+
+@dataclass
+class KpiFigures:
+    hours: list[int] = field(default_factory=list)
+    per_hour: dict[str, list[int]] = field(default_factory=dict)
+    #: stage -> (met, missed) among cases where the stage is decided.
+    compliance: dict[str, tuple[int, int]] = field(default_factory=dict)
+    officers: dict[str, int] = field(default_factory=dict)
+    response: list[int] = field(default_factory=list)
+    total: int = 0
+
+    def compliance_rate(self) -> float | None:
+        met = sum(m for m, _ in self.compliance.values())
+        decided = sum(m + x for m, x in self.compliance.values())
+        return None if decided == 0 else met / decided
+
+
+def period_start(now: float, period: str) -> float:
+    if period == "24h":
+        return now - 24 * 3600
+    local = time.localtime(now)
+    return time.mktime((local.tm_year, local.tm_mon, local.tm_mday, 0, 0, 0, 0, 0, -1))
+
+
+def compute_kpis(state: FeedState, now: float, period: str = "today") -> KpiFigures:
+    start = period_start(now, period)
+    first_hour = int(start // 3600)
+    last_hour = int(now // 3600)
+    hours = list(range(first_hour, last_hour + 1))
+    per_hour = {source: [0] * len(hours) for source in SOURCES}
+    compliance = {stage: (0, 0) for stage in STAGES}
+    response_counts = [0] * len(RESPONSE_LABELS)
+    total = 0
+    for incident in state.incidents.values():
+        if incident.reported_at < start or incident.reported_at > now + 60:
+            continue
+        total += 1
+        slot = int(incident.reported_at // 3600) - first_hour
+        if 0 <= slot < len(hours):
+            per_hour.setdefault(incident.source, [0] * len(hours))[slot] += 1
+        sla = incident.sla
+        if sla is None:
+            continue
+        marks = {
+            "accept": (sla.accept_by, sla.accepted_at),
+            "move": (sla.move_by, sla.moving_at),
+            "handle": (sla.handle_by, sla.handled_at),
+        }
+        for stage, (by, done) in marks.items():
+            met, missed = compliance[stage]
+            if (
+                stage in sla.missed
+                or (done is not None and done > by)
+                or (done is None and now > by)
+            ):
+                compliance[stage] = (met, missed + 1)
+            elif done is not None:
+                compliance[stage] = (met + 1, missed)
+        if sla.moving_at is not None:
+            seconds = sla.moving_at - incident.reported_at
+            bucket = int(np.searchsorted(RESPONSE_EDGES, seconds, side="right")) - 1
+            response_counts[max(0, min(bucket, len(response_counts) - 1))] += 1
+    officers: Counter[str] = Counter(str(unit.status) for unit in state.units.values())
+    return KpiFigures(
+        hours=[time.localtime(h * 3600).tm_hour for h in hours],
+        per_hour=per_hour,
+        compliance=compliance,
+        officers={s: officers.get(s, 0) for s in UNIT_STATUSES},
+        response=response_counts,
+        total=total,
+    )
+
+
+# ---- the charts ------------------------------------------------------------------------
+
+Tr = Callable[[str], str]
+
+
+def _style_plot(plot: pg.PlotItem, title: str, font_px: int) -> None:
+    plot.setTitle(title, color="#e6edf7", size=f"{font_px}px")
+    font = QFont()
+    font.setPixelSize(max(12, int(font_px * 0.75)))
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setStyle(tickFont=font, tickTextOffset=6)
+        axis.setPen(pg.mkPen("#5b6b85"))
+        axis.setTextPen(pg.mkPen("#c9d6ea"))
+    plot.showGrid(x=False, y=True, alpha=0.15)
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+
+
+def _ticks(labels: Sequence[str]) -> list[list[tuple[float, str]]]:
+    return [[(float(i), label) for i, label in enumerate(labels)]]
+
+
+class KpiPanel(QWidget):
+    """A grid of the chosen charts; redrawn from the feed state every ``interval_ms``."""
+
+    def __init__(
+        self,
+        feed: QtFeed,
+        *,
+        charts: Sequence[str] = ("per_hour", "compliance", "officers", "response"),
+        period: str = "today",
+        tr: Tr = str,
+        font_px: int = 22,
+        interval_ms: int = 5000,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("KpiPanel")
+        self._feed = feed
+        self._period = period
+        self._tr = tr
+        self._font_px = font_px
+        self.charts = list(charts)
+        self.figures = KpiFigures()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 4, 4, 4)
+        grid.setSpacing(8)
+        columns = 1 if len(self.charts) == 1 else 2
+        self._plots: dict[str, pg.PlotItem] = {}
+        self._headline: QLabel | None = None
+        for n, chart in enumerate(self.charts):
+            if chart == "compliance":
+                cell = QWidget()
+                box = QVBoxLayout(cell)
+                box.setContentsMargins(0, 0, 0, 0)
+                self._headline = QLabel("—")
+                self._headline.setObjectName("KpiHeadline")
+                self._headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                box.addWidget(self._headline)
+                widget = pg.PlotWidget(background="#0f1830")
+                box.addWidget(widget, 1)
+                grid.addWidget(cell, n // columns, n % columns)
+            else:
+                widget = pg.PlotWidget(background="#0f1830")
+                grid.addWidget(widget, n // columns, n % columns)
+            plot = widget.getPlotItem()
+            _style_plot(plot, self._title(chart), font_px)
+            self._plots[chart] = plot
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.redraw)
+        self._timer.start()
+        feed.snapshotLoaded.connect(self.redraw)
+        self.redraw()
+
+    def _title(self, chart: str) -> str:
+        tr = self._tr
+        return {
+            "per_hour": tr("每小时案件数（按来源）"),
+            "compliance": tr("今日 1-3-15 达标率"),
+            "officers": tr("警力状态"),
+            "response": tr("响应时间分布（报案至出发）"),
+        }[chart]
+
+    def redraw(self) -> None:
+        self.figures = compute_kpis(self._feed.state, time.time(), self._period)
+        for chart, plot in self._plots.items():
+            plot.clear()
+            getattr(self, f"_draw_{chart}")(plot, self.figures)
+
+    def _draw_per_hour(self, plot: pg.PlotItem, figures: KpiFigures) -> None:
+        x = np.arange(len(figures.hours), dtype=float)
+        base = np.zeros(len(x))
+        legend = plot.addLegend(offset=(10, 5), labelTextColor="#e6edf7", labelTextSize="14pt")
+        legend.clear()
+        for source in SOURCES:
+            counts = np.array(figures.per_hour.get(source, [0] * len(x)), dtype=float)
+            bars = pg.BarGraphItem(
+                x=x, y0=base, height=counts, width=0.8, brush=SOURCE_COLOURS[source], pen=None
+            )
+            plot.addItem(bars)
+            legend.addItem(bars, self._tr(SOURCE_TEXT[source]))
+            base = base + counts
+        step = max(1, len(x) // 8)
+        plot.getAxis("bottom").setTicks(
+            [[(float(i), f"{h:02d}:00") for i, h in enumerate(figures.hours) if i % step == 0]]
+        )
+        plot.setYRange(0, max(4.0, float(base.max()) * 1.25 if len(base) else 4.0))
+        plot.setXRange(-0.6, max(len(x) - 0.4, 0.6), padding=0)
+
+    def _draw_compliance(self, plot: pg.PlotItem, figures: KpiFigures) -> None:
+        rate = figures.compliance_rate()
+        if self._headline is not None:
+            # Before any stage is decided today a bare dash reads as a glitch; say so.
+            self._headline.setText(
+                self._tr("今日暂无已判定案件") if rate is None else f"{rate * 100:.0f}%"
+            )
+            level = (
+                "none"
+                if rate is None
+                else "good"
+                if rate >= 0.9
+                else "warn"
+                if rate >= 0.7
+                else "bad"
+            )
+            self._headline.setProperty("level", level)
+            self._headline.style().unpolish(self._headline)
+            self._headline.style().polish(self._headline)
+        x = np.arange(len(STAGES), dtype=float)
+        met = np.array([figures.compliance[s][0] for s in STAGES], dtype=float)
+        missed = np.array([figures.compliance[s][1] for s in STAGES], dtype=float)
+        decided = np.maximum(met + missed, 1)
+        plot.addItem(pg.BarGraphItem(x=x, height=met / decided * 100, width=0.6, brush="#3ddc84"))
+        plot.addItem(
+            pg.BarGraphItem(
+                x=x,
+                y0=met / decided * 100,
+                height=missed / decided * 100,
+                width=0.6,
+                brush="#e5484d",
+            )
+        )
+        plot.getAxis("bottom").setTicks(_ticks([self._tr(STAGE_LABEL[s]) for s in STAGES]))
+        plot.setYRange(0, 100)
+        plot.setXRange(-0.6, len(STAGES) - 0.4, padding=0)
+
+    def _draw_officers(self, plot: pg.PlotItem, figures: KpiFigures) -> None:
+        shown = [s for s in UNIT_STATUSES if figures.officers.get(s, 0) or s == "available"]
+        x = np.arange(len(shown), dtype=float)
+        counts = np.array([figures.officers.get(s, 0) for s in shown], dtype=float)
+        brushes = [pg.mkBrush(UNIT_STATUS_COLOURS[s]) for s in shown]
+        plot.addItem(pg.BarGraphItem(x=x, height=counts, width=0.7, brushes=brushes, pen=None))
+        for i, count in enumerate(counts):
+            label = pg.TextItem(f"{int(count)}", color="#e6edf7", anchor=(0.5, 1.0))
+            label.setFont(_px_font(self._font_px))
+            label.setPos(float(i), float(count))
+            plot.addItem(label)
+        plot.getAxis("bottom").setTicks(_ticks([self._tr(UNIT_STATUS_TEXT[s]) for s in shown]))
+        plot.setYRange(0, max(4.0, float(counts.max()) * 1.3 if len(counts) else 4.0))
+        plot.setXRange(-0.6, max(len(shown) - 0.4, 0.6), padding=0)
+
+    def _draw_response(self, plot: pg.PlotItem, figures: KpiFigures) -> None:
+        x = np.arange(len(RESPONSE_LABELS), dtype=float)
+        counts = np.array(figures.response, dtype=float)
+        limit_bucket = RESPONSE_EDGES.index(int(LIMITS["move"]))
+        brushes = [pg.mkBrush("#4da3ff" if i < limit_bucket else "#e5484d") for i in range(len(x))]
+        plot.addItem(pg.BarGraphItem(x=x, height=counts, width=0.8, brushes=brushes, pen=None))
+        plot.getAxis("bottom").setTicks(_ticks([self._tr(label) for label in RESPONSE_LABELS]))
+        plot.setYRange(0, max(4.0, float(counts.max()) * 1.25 if len(counts) else 4.0))
+        plot.setXRange(-0.6, len(x) - 0.4, padding=0)
+
+
+def _px_font(px: int) -> QFont:
+    font = QFont()
+    font.setPixelSize(px)
+    return font
