@@ -24,7 +24,14 @@ def run_demo(args: argparse.Namespace) -> int:
 
     tokens, values = TokenRegistry.generate()
     config = HubConfig(db_url=args.db or default_demo_db(), host="127.0.0.1", port=0, api_port=0)
-    runtime = HubRuntime(config, tokens, [simulator_extra(officers=args.officers)])
+    runtime = HubRuntime(
+        config,
+        tokens,
+        [
+            # A demo is judged at any hour: keep the daytime report rate around the clock.
+            simulator_extra(officers=args.officers, diurnal=False)
+        ],
+    )
     embedded = EmbeddedHub(runtime)
     embedded.start()
     try:

@@ -50,6 +50,7 @@ class Patrol:
     zones: dict[str, list[LonLat]] = field(default_factory=dict)
     rectify_by: dict[str, float] = field(default_factory=dict)
     stillness: dict[str, Stillness] = field(default_factory=dict)
+    first_seen: dict[str, float] = field(default_factory=dict)
 
     def gather(
         self,
@@ -71,6 +72,12 @@ class Patrol:
             if unit.ts is not None and unit.lat is not None and unit.lon is not None:
                 fix = Position(unit.ts, unit.lat, unit.lon)
                 self.stillness[unit.id] = update_stillness(self.stillness.get(unit.id), fix, radius)
+            else:
+                # Never heard from since the hub started watching: silence counts from
+                # then, not from the epoch, or every restart would cry "device silent".
+                first = self.first_seen.setdefault(unit.id, now)
+                if now - first <= self.config.silent_after_s:
+                    continue
             officers.append(
                 OfficerWatch(
                     id=unit.id,

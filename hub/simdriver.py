@@ -16,15 +16,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
-from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import (
     Fix,
     IncidentNew,
     IncidentUpdate,
     StoredEvent,
-    Unit,
-    UnitStatus,
 )
 from backend_client.resources import resources_dir
 from hub.auth import Principal
@@ -32,8 +29,6 @@ from hub.ingest import IngestServer, ReportIn
 from hub.roster import MerchantRecord, OfficerRecord, TeamRecord
 from hub.service import Hub
 from hub.simulator import SimStep, Simulator, WuchengWorld
-from hub.store.models import Officer
-from hub.writer import Emitter, EventFactory
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +61,13 @@ class SimulatorDriver:
                 for m in world.merchants
             ],
         )
+        # Officers the simulator starts off duty send no fixes: say so, or the hub would
+        # rightly call their devices silent.
+        for officer in world.officers:
+            status = self.sim.officer_status(officer.id)
+            unit = self.hub.state.units.get(officer.id)
+            if unit is not None and unit.status != status:
+                await self.hub.set_unit_status(officer.id, status)
         # Cases left open by an earlier run are the simulator's to finish too.
         for incident in list(self.hub.state.incidents.values()):
             if (
@@ -123,16 +125,20 @@ class SimulatorDriver:
         )
         for raw in step.reports:
             await self._report(raw)
-        if step.status_changes:
-            await self._statuses([(c.officer_id, c.status) for c in step.status_changes])
-        apply_action = getattr(self.hub, "apply_case_action", None)
+        for change in step.status_changes:
+            try:
+                # Through the hub, so an officer turning out toward a case counts as the
+                # "moving" mark of the 1-3-15 clock.
+                await self.hub.set_unit_status(
+                    change.officer_id, change.status, None, change.incident_id
+                )
+            except KeyError:
+                log.info("simulated status for unknown officer %s", change.officer_id)
         for action in step.actions:
-            if apply_action is None:
-                break
             if action.action == "dispatch":
                 self._own_dispatches.add(action.incident_id)
             try:
-                await apply_action(
+                await self.hub.apply_case_action(
                     action.incident_id,
                     action.action,
                     SIMULATOR.name,
@@ -152,23 +158,6 @@ class SimulatorDriver:
             return
         await self.ingest.store_report(report, SIMULATOR)
 
-    async def _statuses(self, changes: list[tuple[str, str]]) -> None:
-        units = self.hub.state.units
-
-        def work(session: Session, emitter: Emitter) -> None:
-            for officer_id, status in changes:
-                row = session.get(Officer, officer_id)
-                current = units.get(officer_id)
-                if row is None or current is None:
-                    continue
-                row.status = status
-                unit = msgspec.structs.replace(
-                    current, status=status, lat=None, lon=None, ts=None, speed=None, heading=None
-                )
-                emitter.emit(_status_event(unit))
-
-        await self.hub.writer.submit(work)
-
     def _on_event(self, event: StoredEvent) -> None:
         match event:
             case IncidentNew(incident=incident) if (
@@ -184,15 +173,12 @@ class SimulatorDriver:
                     self.sim.on_dispatch(incident.id, list(incident.units), event.ts)
 
 
-def _status_event(unit: Unit) -> EventFactory:
-    return lambda seq, ts: UnitStatus(seq=seq, ts=ts, unit=unit)
-
-
 def simulator_extra(
     officers: int = 300,
     merchants: int | None = None,
     seed: int = 20240601,
     incident_rate_per_hour: float = 180.0,
+    diurnal: bool = True,
 ) -> Callable[[Hub], Awaitable[Callable[[], Awaitable[None]]]]:
     """A :class:`hub.runtime.HubRuntime` extra that runs the simulator on the hub's loop."""
 
@@ -205,7 +191,10 @@ def simulator_extra(
             ),
         )
         driver = SimulatorDriver(
-            hub, Simulator(world, seed=seed, incident_rate_per_hour=incident_rate_per_hour)
+            hub,
+            Simulator(
+                world, seed=seed, incident_rate_per_hour=incident_rate_per_hour, diurnal=diurnal
+            ),
         )
         await driver.seed()
         driver.start()

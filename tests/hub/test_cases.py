@@ -242,7 +242,10 @@ def test_the_patrol_raises_and_clears_alerts_and_stores_them(hub: LiveHub) -> No
         task = asyncio.create_task(wall.run())
         await wall.wait_synced()
         h = hub.hub
-        # No officer has reported a fix yet: every device is silent.
+        # The patrol began watching longer ago than the silence limit, and no officer has
+        # reported a fix since: every device is silent.
+        limit = h.config.supervision.silent_after_s
+        assert await _on(hub, h.supervise(time.time() - limit - 5)) == (0, 0)
         raised, cleared = await _on(hub, h.supervise())
         assert (raised, cleared) == (len(OFFICERS), 0)
         assert await _on(hub, h.supervise()) == (
