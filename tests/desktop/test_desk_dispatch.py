@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import qasync
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
 
 from backend_client.protocol.messages import Incident, Unit
 from backend_client.qt import QtFeed
@@ -21,22 +19,6 @@ from desktop.wall import WallWindow
 from tests.desktop.test_wall_e2e import until
 from tests.support.hubs import LiveHub, report
 from widgets.queue import IncidentQueueModel
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[LiveHub]:
-    live = LiveHub(tmp_path / "hub.db").start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
 
 
 def settings(tmp_path: Path) -> QSettings:

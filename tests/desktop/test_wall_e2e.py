@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import qasync
-from PySide6.QtWidgets import QApplication
 
 from backend_client.qt import QtFeed
 from desktop.wall import WallWindow
 from tests.support.hubs import OFFICERS, LiveHub, report
 
 pytestmark = pytest.mark.webengine
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[LiveHub]:
-    live = LiveHub(tmp_path / "hub.db").start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
 
 
 async def page_js(window: WallWindow, expression: str) -> Any:

@@ -8,14 +8,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import qasync
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QApplication
 
 from backend_client.qt import QtFeed
 from desktop import wall as wall_module
@@ -210,22 +208,6 @@ def test_a_failing_panel_costs_one_cell(
     assert len(errors) == 1 and "chart library missing" in errors[0].text()
     assert seen["0-left"]["failed"] == [] and seen["1-middle"]["failed"] == []
     shell.close_all()
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[LiveHub]:
-    live = LiveHub(tmp_path / "hub.db").start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
 
 
 def test_stale_banner_on_every_screen_follows_the_hub(

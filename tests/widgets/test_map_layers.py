@@ -6,9 +6,8 @@ shared by the module.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,25 +17,10 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from backend_client.protocol.messages import Incident, SlaMarks
+from tests.support.pagejs import js, wait_until
 from widgets.map import IncidentInfo, MapConfig, MapView, UnitInfo
 
 pytestmark = pytest.mark.webengine
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        QCoreApplication.processEvents()
-        time.sleep(0.002)
-
-
-def js(view: MapView, expression: str, timeout: float = 5.0) -> Any:
-    box: list[Any] = []
-    view.page().runJavaScript(f"JSON.stringify({expression})", 0, box.append)
-    wait_until(lambda: bool(box), timeout)
-    return json.loads(box[0]) if box[0] else None
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QEvent, QIODev
 from PySide6.QtGui import QColor, QImage
 
 from backend_client.geo import wgs84_to_gcj02
+from tests.support.pagejs import js, wait_until
 from widgets.map import MapConfig, MapView, MbTiles, UnitInfo, XyzTiles
 from widgets.map.page import build_map_html
 from widgets.map.scheme import app_scheme_handler
@@ -28,22 +27,6 @@ pytestmark = pytest.mark.webengine
 VIEW_W, VIEW_H = 800, 600
 CENTRE = (29.08, 119.64)  # Wucheng's urban core
 ZOOM = 12
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        QCoreApplication.processEvents()
-        time.sleep(0.002)
-
-
-def js(view: MapView, expression: str, timeout: float = 5.0) -> Any:
-    box: list[Any] = []
-    view.page().runJavaScript(f"JSON.stringify({expression})", 0, box.append)
-    wait_until(lambda: bool(box), timeout)
-    return json.loads(box[0]) if box[0] else None
 
 
 def png(colour: str) -> bytes:

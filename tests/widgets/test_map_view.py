@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -15,6 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineUrlRequestInterceptor
 
 from backend_client.geo import wgs84_to_gcj02_array
+from tests.support.pagejs import js, wait_until
 from widgets.map import MapConfig, MapView, UnitInfo
 from widgets.map.scheme import app_scheme_handler
 
@@ -33,23 +32,6 @@ class RecordingInterceptor(QWebEngineUrlRequestInterceptor):
         self.urls.append(url.toString())
         if url.scheme() in ("http", "https", "ws", "wss", "ftp"):
             info.block(True)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        QCoreApplication.processEvents()
-        time.sleep(0.002)
-
-
-def js(view: MapView, expression: str, timeout: float = 5.0) -> Any:
-    # PySide6 6.11 hands JS arrays and objects back as '', so results travel as JSON.
-    box: list[Any] = []
-    view.page().runJavaScript(f"JSON.stringify({expression})", 0, box.append)
-    wait_until(lambda: bool(box), timeout)
-    return json.loads(box[0]) if box[0] else None
 
 
 def make_view(qapp: Any, **config: Any) -> MapView:
