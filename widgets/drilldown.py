@@ -1,0 +1,399 @@
+"""Case drill-down: a supervisor opens a case and reads its whole story at once.
+
+The panel never talks to the hub itself: it is handed a ``fetch(op, args)`` coroutine (or a
+:class:`~backend_client.cache.CachedRequests`) and only renders what comes back, so a test
+or the desk decides where answers come from. Rendering is split from loading
+(:meth:`CaseDrilldown.show_answer`) so a cached or recorded answer draws the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backend_client.cache import CachedRequests
+from backend_client.transport import RequestFailed
+from widgets.text import tr
+
+log = logging.getLogger(__name__)
+
+#: ``(answer, cached, age_s)``: the hub's result, whether it came from the local cache, and
+#: how old the cached copy is (``None`` for a fresh answer).
+Fetched = tuple[dict[str, Any], bool, float | None]
+Fetch = Callable[[str, dict[str, Any]], Awaitable[Fetched]]
+Clock = Callable[[], float]
+
+# Every user-visible text of this panel, in one table so the English catalogue
+# (desktop.i18n.EN) can be checked against it like widgets.banner.TEXT.
+TEXT: dict[str, str] = {
+    "title": "案件详情",
+    "loading": "正在加载案件 {case}…",
+    "failed": "加载失败：{message}",
+    "cached": "缓存数据 · {m} 分钟前",
+    "case": "案件编号",
+    "category": "案件类别",
+    "source": "来源",
+    "status": "状态",
+    "address": "地点",
+    "text": "案情",
+    "reporter": "报案人",
+    "no_reporter": "未登记",
+    "sla": "1-3-15 时限",
+    "time": "时间",
+    "kind": "环节",
+    "actor": "经办人",
+    "detail": "说明",
+    "met": "{stage} 达标 · 提前 {s} 秒",
+    "missed": "{stage} 超时 {s} 秒",
+    "pending": "{stage} 计时中 · 剩余 {s} 秒",
+    "overdue": "{stage} 已超时 {s} 秒（未完成）",
+    "reported_at": "上报时间",
+    "pdf_heading": "婺城区综合行政执法 · 案件详情 {case}",
+    "exported": "导出时间 {t}",
+}
+
+SOURCE_TEXT: dict[str, str] = {
+    "hotline": "8890热线",
+    "snap": "随手拍",
+    "grid": "网格上报",
+    "patrol": "巡查发现",
+}
+KIND_TEXT: dict[str, str] = {
+    "reported": "上报",
+    "accepted": "受理",
+    "dispatched": "派遣",
+    "moving": "出发",
+    "arrived": "到场",
+    "handled": "处置",
+    "rectification_deadline": "整改期限",
+    "followup": "复查",
+    "closed": "结案",
+    "sla_missed": "超时",
+}
+STATUS_TEXT: dict[str, str] = {
+    "reported": "待受理",
+    "accepted": "已受理",
+    "dispatched": "已派遣",
+    "arrived": "已到场",
+    "handled": "已处置",
+    "rectifying": "整改中",
+    "followup": "待复查",
+    "closed": "已结案",
+}
+STAGE_TEXT: dict[str, str] = {"accept": "受理", "move": "出发", "handle": "处置"}
+#: The 1-3-15 stages: (stage, deadline field, done field) of ``case.sla``.
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("accept", "accept_by", "accepted_at"),
+    ("move", "move_by", "moving_at"),
+    ("handle", "handle_by", "handled_at"),
+)
+MARK_COLOURS: dict[str, str] = {"met": "#3ddc84", "missed": "#ff6b6b", "pending": "#ffc94d"}
+
+MarkState = Literal["met", "missed", "pending"]
+
+
+# ---- pure helpers (shared with widgets.casepdf) -------------------------------------------
+
+
+def mask_phone(phone: str) -> str:
+    """``13800000000`` -> ``138****0000``: enough to tell two callers apart, not to call."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "****" + digits[-4:]
+
+
+def mask_name(name: str) -> str:
+    """``张女士`` -> ``张**``: the family name only, one star per hidden character."""
+    name = name.strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def reporter_text(case: Mapping[str, Any], show_reporter: bool) -> str:
+    """The reporter line, masked unless this role may see who reported."""
+    reporter = case.get("reporter")
+    if not isinstance(reporter, Mapping):
+        return tr(TEXT["no_reporter"])
+    name = str(reporter.get("name") or "")
+    phone = str(reporter.get("phone") or "")
+    if not show_reporter:
+        name, phone = mask_name(name), mask_phone(phone)
+    return " ".join(part for part in (name, phone) if part) or tr(TEXT["no_reporter"])
+
+
+def clock_time(ts: float) -> str:
+    """``HH:MM:SS`` in the workstation's local time (the command centre's own clock)."""
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+@dataclass(frozen=True, slots=True)
+class SlaMark:
+    """One 1-3-15 stage as judged from the recorded marks."""
+
+    stage: str
+    state: MarkState
+    #: Seconds early (met), late (missed), or left (pending); never negative.
+    seconds: int
+    #: Still open: ``missed`` means overdue now, not late when done.
+    open: bool
+
+    def text(self) -> str:
+        stage = tr(STAGE_TEXT[self.stage])
+        key = "overdue" if self.state == "missed" and self.open else self.state
+        return tr(TEXT[key]).format(stage=stage, s=self.seconds)
+
+
+def sla_marks(case: Mapping[str, Any], now: float) -> list[SlaMark]:
+    """The accept/move/handle marks from ``case.sla``; empty when the case has none."""
+    sla = case.get("sla")
+    if not isinstance(sla, Mapping):
+        return []
+    recorded_missed = set(sla.get("missed") or ())
+    marks: list[SlaMark] = []
+    for stage, by_field, at_field in STAGES:
+        by = float(sla[by_field])
+        at = sla.get(at_field)
+        if at is not None:
+            late = float(at) - by
+            state: MarkState = "missed" if late > 0 or stage in recorded_missed else "met"
+            marks.append(SlaMark(stage, state, round(abs(late)), open=False))
+        elif now > by or stage in recorded_missed:
+            marks.append(SlaMark(stage, "missed", round(max(0.0, now - by)), open=True))
+        else:
+            marks.append(SlaMark(stage, "pending", round(by - now), open=True))
+    return marks
+
+
+def event_detail(event: Mapping[str, Any]) -> str:
+    """The few detail fields a reader needs, in words; the rest stays in the audit trail."""
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        return ""
+    parts: list[str] = []
+    if event.get("kind") == "sla_missed" and "stage" in detail:
+        parts.append(tr(STAGE_TEXT.get(str(detail["stage"]), str(detail["stage"]))))
+    units = detail.get("units")
+    if isinstance(units, list) and units:
+        parts.append("、".join(str(u) for u in units))
+    for key in ("outcome", "note"):
+        if detail.get(key):
+            parts.append(str(detail[key]))
+    if detail.get("deadline"):
+        # Rectification deadlines are days away: the date matters more than the second.
+        parts.append(time.strftime("%Y-%m-%d %H:%M", time.localtime(float(detail["deadline"]))))
+    return " · ".join(parts)
+
+
+def as_fetch(source: Fetch | CachedRequests) -> Fetch:
+    """A fetch callable from either a plain callable or the cached requests of a desk."""
+    if not isinstance(source, CachedRequests):
+        return source
+    requests = source
+
+    async def fetch(op: str, args: dict[str, Any]) -> Fetched:
+        answer = await requests.request(op, args)
+        return (
+            answer.result,
+            answer.cached,
+            (answer.age(requests.clock()) if answer.cached else None),
+        )
+
+    return fetch
+
+
+# ---- the panel ----------------------------------------------------------------------------
+
+
+class CaseDrilldown(QWidget):
+    """One case: header, 1-3-15 marks, reporter (masked by role) and the full timeline.
+
+    Call :meth:`start` on a running qasync loop (or ``await load()``); ``loaded`` fires
+    after each answer is shown, ``failed`` with the reason when there was none to show.
+    """
+
+    loaded = Signal()
+    failed = Signal(str)
+
+    HEADER_FIELDS = ("case", "category", "source", "status", "address", "text")
+    TIMELINE_COLUMNS = ("time", "kind", "actor", "detail")
+
+    def __init__(
+        self,
+        case_id: str,
+        fetch: Fetch | CachedRequests,
+        *,
+        show_reporter: bool,
+        clock: Clock = time.time,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("CaseDrilldown")
+        self.case_id = case_id
+        self.show_reporter = show_reporter
+        self._fetch = as_fetch(fetch)
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+        #: The last answer shown (for export); ``None`` until one arrived.
+        self.answer: dict[str, Any] | None = None
+        self.cached = False
+        self.age_s: float | None = None
+
+        layout = QVBoxLayout(self)
+        self.banner = QLabel()
+        self.banner.setObjectName("CachedBanner")
+        # Amber like the stale banner: old data must never pass for live data.
+        self.banner.setStyleSheet("background:#5a4300;color:#ffe08a;padding:4px;")
+        self.banner.hide()
+        layout.addWidget(self.banner)
+        self.status = QLabel(tr(TEXT["loading"]).format(case=case_id))
+        self.status.setObjectName("DrilldownStatus")
+        layout.addWidget(self.status)
+
+        form = QFormLayout()
+        self.fields: dict[str, QLabel] = {}
+        for key in (*self.HEADER_FIELDS, "reporter"):
+            label = QLabel()
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[key] = label
+            form.addRow(tr(TEXT[key]), label)
+        layout.addLayout(form)
+
+        self.marks: list[QLabel] = []
+        marks_form = QFormLayout()
+        self._marks_row = QVBoxLayout()
+        marks_box = QWidget()
+        marks_box.setLayout(self._marks_row)
+        marks_form.addRow(tr(TEXT["sla"]), marks_box)
+        layout.addLayout(marks_form)
+
+        self.timeline = QTableWidget(0, len(self.TIMELINE_COLUMNS))
+        self.timeline.setObjectName("CaseTimeline")
+        self.timeline.setHorizontalHeaderLabels([tr(TEXT[c]) for c in self.TIMELINE_COLUMNS])
+        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.timeline.verticalHeader().hide()
+        header = self.timeline.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(self.TIMELINE_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.timeline, 1)
+
+    # ---- loading ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load in the background on the running loop (a second call reloads)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = asyncio.ensure_future(self.load())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def load(self) -> None:
+        try:
+            answer, cached, age_s = await self._fetch("case.history", {"case_id": self.case_id})
+        except RequestFailed as exc:
+            # A refusal or the hub away with nothing cached: say so, keep whatever was shown.
+            self.status.setText(tr(TEXT["failed"]).format(message=exc.message))
+            self.status.show()
+            self.failed.emit(exc.code)
+            return
+        self.show_answer(answer, cached=cached, age_s=age_s)
+
+    # ---- rendering --------------------------------------------------------------------
+
+    def show_answer(
+        self, answer: dict[str, Any], *, cached: bool = False, age_s: float | None = None
+    ) -> None:
+        """Draw a ``case.history`` answer (fresh or cached)."""
+        self.answer, self.cached, self.age_s = answer, cached, age_s
+        case: Mapping[str, Any] = answer.get("case") or {}
+        events: list[Mapping[str, Any]] = list(answer.get("events") or [])
+        self.status.hide()
+        if cached:
+            minutes = int((age_s or 0.0) // 60)
+            self.banner.setText(tr(TEXT["cached"]).format(m=minutes))
+            self.banner.show()
+        else:
+            self.banner.hide()
+
+        source = str(case.get("source", ""))
+        status = str(case.get("status", ""))
+        values = {
+            "case": str(case.get("id", self.case_id)),
+            "category": str(case.get("category", "")),
+            "source": tr(SOURCE_TEXT.get(source, source)),
+            "status": tr(STATUS_TEXT.get(status, status)),
+            "address": str(case.get("address", "")),
+            "text": str(case.get("text", "")),
+            "reporter": reporter_text(case, self.show_reporter),
+        }
+        for key, value in values.items():
+            self.fields[key].setText(value)
+
+        for label in self.marks:
+            label.deleteLater()
+        self.marks = []
+        for mark in sla_marks(case, self._clock()):
+            label = QLabel(mark.text())
+            label.setStyleSheet(f"color:{MARK_COLOURS[mark.state]};")
+            label.setProperty("state", mark.state)
+            self._marks_row.addWidget(label)
+            self.marks.append(label)
+
+        # The hub answers in stored order; sort again so a merged or cached answer still
+        # reads top to bottom in time (stable: same-instant steps keep the hub's order).
+        ordered = sorted(events, key=lambda e: float(e.get("ts", 0.0)))
+        self.timeline.setRowCount(len(ordered))
+        for row, event in enumerate(ordered):
+            kind = str(event.get("kind", ""))
+            cells = (
+                clock_time(float(event.get("ts", 0.0))),
+                tr(KIND_TEXT.get(kind, kind)),
+                str(event.get("actor", "")),
+                event_detail(event),
+            )
+            for column, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if kind == "sla_missed":
+                    item.setForeground(QColor(MARK_COLOURS["missed"]))
+                self.timeline.setItem(row, column, item)
+        self.loaded.emit()
+
+    # ---- reading back (tests, export, the desk) ---------------------------------------
+
+    def timeline_rows(self) -> list[tuple[str, ...]]:
+        """The timeline as shown: (time, kind, actor, detail) per row."""
+        rows: list[tuple[str, ...]] = []
+        for row in range(self.timeline.rowCount()):
+            cells = (self.timeline.item(row, c) for c in range(self.timeline.columnCount()))
+            rows.append(tuple(item.text() if item is not None else "" for item in cells))
+        return rows
+
+    def mark_texts(self) -> list[str]:
+        return [label.text() for label in self.marks]
+
+    def banner_text(self) -> str:
+        """The cached-data marker, or ``""`` when the answer was fresh."""
+        return self.banner.text() if self.cached else ""
