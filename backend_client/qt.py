@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -50,6 +51,33 @@ class PositionBatch:
         return len(self.ids)
 
 
+class _WeakListener:
+    """Forwards the client's callbacks to a QtFeed without keeping it alive.
+
+    QtFeed owns its FeedClient; a strong reference back would make a cycle that only the
+    garbage collector frees, and a collection that happens to run on another thread (the
+    embedded hub's, say) would delete the QObject off its thread and crash the wall.
+    """
+
+    def __init__(self, feed: QtFeed) -> None:
+        self._feed = weakref.ref(feed)
+
+    def on_snapshot(self, state: FeedState) -> None:
+        feed = self._feed()
+        if feed is not None:
+            feed.on_snapshot(state)
+
+    def on_event(self, event: StoredEvent) -> None:
+        feed = self._feed()
+        if feed is not None:
+            feed.on_event(event)
+
+    def on_link(self, status: LinkStatus) -> None:
+        feed = self._feed()
+        if feed is not None:
+            feed.on_link(status)
+
+
 class QtFeed(QObject):
     """The live feed as Qt signals. Start with :meth:`start` on a running qasync loop."""
 
@@ -71,7 +99,7 @@ class QtFeed(QObject):
     ) -> None:
         super().__init__(parent)
         # Trails are opt-in: their table costs memory in proportion to officers x minutes.
-        self.client = FeedClient(url, token, self, tracks=tracks)
+        self.client = FeedClient(url, token, _WeakListener(self), tracks=tracks)
         self._moved: dict[str, tuple[float, float]] = {}
         self._changed_units: dict[str, Unit] = {}
         self._task: asyncio.Task[None] | None = None

@@ -55,7 +55,7 @@ EN: Final[dict[str, str]] = {
     "达标": "Met",
     "超时": "Missed",
     "超": "Over",
-    "12345热线": "Hotline",
+    "8890热线": "8890 hotline",
     "随手拍": "Photo report",
     "网格": "Grid",
     "巡查": "Patrol",

@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend_client.privacy import reporter_for
 from backend_client.protocol import Error, Request, Response, encode
 from backend_client.protocol.codec import field_of
 from hub.auth import Principal
@@ -149,6 +150,8 @@ class RequestRouter:
             ).all()
             _audit(session, who, "view.case", row.id)
             incident = msgspec.to_builtins(incident_from_row(row))
+            # Citizens' names and phones leave the hub only as the role may see them.
+            incident["reporter"] = reporter_for(who.role, row.reporter)
             return {
                 "case": incident,
                 "events": [

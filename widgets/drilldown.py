@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from backend_client.cache import CachedRequests
+from backend_client.privacy import mask_name, mask_phone
 from backend_client.transport import RequestFailed
 from widgets.text import tr
 
@@ -111,20 +112,6 @@ MarkState = Literal["met", "missed", "pending"]
 
 
 # ---- pure helpers (shared with widgets.casepdf) -------------------------------------------
-
-
-def mask_phone(phone: str) -> str:
-    """``13800000000`` -> ``138****0000``: enough to tell two callers apart, not to call."""
-    digits = phone.strip()
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "****" + digits[-4:]
-
-
-def mask_name(name: str) -> str:
-    """``张女士`` -> ``张**``: the family name only, one star per hidden character."""
-    name = name.strip()
-    return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
 def reporter_text(case: Mapping[str, Any], show_reporter: bool) -> str:

@@ -27,7 +27,7 @@ COLUMNS = ("时限", "环节", "案件类别", "来源", "地点", "状态")
 COL_LEFT, COL_STAGE, COL_CATEGORY, COL_SOURCE, COL_PLACE, COL_STATUS = range(6)
 
 STAGE_TEXT = {"accept": "受理", "move": "出发", "handle": "处置", "done": "完成"}
-SOURCE_TEXT = {"hotline": "12345热线", "snap": "随手拍", "grid": "网格", "patrol": "巡查"}
+SOURCE_TEXT = {"hotline": "8890热线", "snap": "随手拍", "grid": "网格", "patrol": "巡查"}
 STATUS_TEXT = {
     "reported": "待受理",
     "accepted": "已受理",
