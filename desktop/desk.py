@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from platformdirs import user_data_dir
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -31,10 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from backend_client.cache import AnswerCache, CachedRequests
+from backend_client.privacy import SEES_REPORTER
 from backend_client.protocol.messages import Incident, Unit
 from backend_client.qt import QtFeed
 from backend_client.state import FeedState
 from backend_client.transport import RequestFailed
+from widgets.drilldown import CaseDrilldown
 from widgets.queue import IncidentQueueModel, IncidentQueueView
 from widgets.situation import incident_lines
 from widgets.text import tr
@@ -128,7 +132,12 @@ class DetailPanel(QWidget):
 
 class DeskWindow(QMainWindow):
     def __init__(
-        self, feed: QtFeed, *, settings: QSettings | None = None, with_map: bool = True
+        self,
+        feed: QtFeed,
+        *,
+        settings: QSettings | None = None,
+        with_map: bool = True,
+        requests: CachedRequests | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("DeskWindow")
@@ -161,9 +170,19 @@ class DeskWindow(QMainWindow):
             "details", tr("案件详情与派遣"), self.details, Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.splitDockWidget(self.docks["map"], self.docks["details"], Qt.Orientation.Vertical)
+        # The selected case's whole story (timeline, 1-3-15 marks), read through the local
+        # cache so it stays readable while the hub is away.
+        self.requests = requests
+        self.history: CaseDrilldown | None = None
+        self.history_holder = QWidget()
+        self.history_layout = QVBoxLayout(self.history_holder)
+        self._dock(
+            "history", tr("案件时间线"), self.history_holder, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
         self.restore_arrangement()
 
         feed.incidentChanged.connect(lambda *_: self._refresh_detail())
+        feed.incidentChanged.connect(self._on_incident_changed)
         feed.unitsChanged.connect(lambda *_: self._refresh_detail())
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -210,6 +229,28 @@ class DeskWindow(QMainWindow):
         if rows:
             self.selected = self.model.incident_id(min(rows))
             self._refresh_detail()
+            self._open_history()
+
+    def _open_history(self) -> None:
+        """Show the selected case's drill-down (once per case; it reloads on changes)."""
+        if self.requests is None or self.selected is None:
+            return
+        if self.history is not None and self.history.case_id == self.selected:
+            return
+        layout = self.history_layout
+        if self.history is not None:
+            layout.removeWidget(self.history)
+            self.history.deleteLater()
+        role = self.feed.client.role or ""
+        self.history = CaseDrilldown(
+            self.selected, self.requests, show_reporter=role in SEES_REPORTER
+        )
+        layout.addWidget(self.history)
+        self.history.start()
+
+    def _on_incident_changed(self, incident: Incident, _is_new: bool) -> None:
+        if self.history is not None and incident.id == self.history.case_id:
+            self.history.start()  # a step was taken on the case being read: reload it
 
     def _reselect(self) -> None:
         # A reset (a case added or gone) clears the view's selection; keep the operator's.
@@ -324,7 +365,8 @@ def run_desk(options: DeskOptions) -> int:
     settings = QSettings(SETTINGS_ORG, SETTINGS_APP)
     if options.reset_layout:
         settings.clear()
-    window = DeskWindow(feed, settings=settings)
+    cache = AnswerCache(Path(user_data_dir("watchfloor", appauthor=False)) / "desk-cache.sqlite")
+    window = DeskWindow(feed, settings=settings, requests=CachedRequests(feed.client, cache))
     if settings.value("geometry") is None:
         window.resize(1600, 960)
     window.show()

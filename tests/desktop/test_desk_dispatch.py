@@ -10,6 +10,7 @@ import pytest
 import qasync
 from PySide6.QtCore import QSettings
 
+from backend_client.cache import AnswerCache, CachedRequests
 from backend_client.protocol.messages import Incident, Unit
 from backend_client.qt import QtFeed
 from backend_client.state import FeedState
@@ -60,7 +61,13 @@ def test_dispatch_from_the_desk_shows_on_the_wall(
     wall_feed = QtFeed(hub.stream_url, hub.token["wall"])
     desk_feed = QtFeed(hub.stream_url, hub.token["operator"])
     wall = WallWindow(wall_feed, "wall", spec=_queue_only())
-    desk = DeskWindow(desk_feed, settings=settings(tmp_path), with_map=False)
+    cache = AnswerCache(tmp_path / "desk-cache.sqlite")
+    desk = DeskWindow(
+        desk_feed,
+        settings=settings(tmp_path),
+        with_map=False,
+        requests=CachedRequests(desk_feed.client, cache),
+    )
     qtbot.addWidget(wall)
     qtbot.addWidget(desk)
     wall.show()
@@ -89,10 +96,16 @@ def test_dispatch_from_the_desk_shows_on_the_wall(
         status_text = wall_model.index(row, 5).data()
         assert status_text == "已派遣"
         await until(lambda: "已派遣" in desk.details.status.text())
+        # The case's timeline opened beside it and reloads when the case changes.
+        assert desk.history is not None and desk.history.case_id == case
+        await until(
+            lambda: [r[1] for r in desk.history.timeline_rows()] == ["上报", "受理", "派遣"]
+        )
         await desk_feed.stop()
         await wall_feed.stop()
 
     loop.run_until_complete(scenario())
+    cache.close()
 
 
 def test_a_wall_token_may_not_dispatch(
