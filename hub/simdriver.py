@@ -9,10 +9,13 @@ operators' dispatches.
 from __future__ import annotations
 
 import asyncio
+import collections
+import concurrent.futures
 import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -44,6 +47,8 @@ class SimulatorDriver:
         self.ingest = IngestServer(hub)
         self._task: asyncio.Task[None] | None = None
         self._own_dispatches: set[str] = set()
+        self._inbox: collections.deque[Callable[[], object]] = collections.deque()
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="simulator")
         hub.listeners.append(self._on_event)
 
     async def seed(self) -> None:
@@ -89,40 +94,38 @@ class SimulatorDriver:
                 await self._task
         with contextlib.suppress(ValueError):
             self.hub.listeners.remove(self._on_event)
+        self._thread.shutdown(wait=True)
+
+    def _advance(self, now: float, dt: float) -> tuple[SimStep, list[Fix]]:
+        """One simulator step and its fixes, on the driver's own thread.
+
+        At thousands of officers a step and its Fix objects take tens of milliseconds;
+        on the hub's loop that would delay every client's stream by as much.
+        """
+        while self._inbox:
+            self._inbox.popleft()()
+        step = self.sim.step(now, dt)
+        return step, _fixes_of(step)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         last = time.time()
         while True:
             await asyncio.sleep(self.tick)
             now = time.time()
             try:
-                await self.apply(self.sim.step(now, now - last))
+                step, fixes = await loop.run_in_executor(
+                    self._thread, self._advance, now, now - last
+                )
+                await self.apply(step, fixes)
             except Exception:
                 # The demo must keep moving even if one step fails (a full disk, say);
                 # the hub reports its own store errors.
                 log.exception("simulator step failed")
             last = now
 
-    async def apply(self, step: SimStep) -> None:
-        fixes = step.fixes
-        self.hub.offer_fixes(
-            Fix(
-                id=str(i),
-                lat=float(la),
-                lon=float(lo),
-                ts=fixes.ts,
-                speed=float(s),
-                heading=float(h),
-            )
-            for i, la, lo, s, h in zip(
-                fixes.ids.tolist(),
-                fixes.lat.tolist(),
-                fixes.lon.tolist(),
-                fixes.speed.tolist(),
-                fixes.heading.tolist(),
-                strict=True,
-            )
-        )
+    async def apply(self, step: SimStep, fixes: list[Fix] | None = None) -> None:
+        self.hub.offer_fixes(_fixes_of(step) if fixes is None else fixes)
         for raw in step.reports:
             await self._report(raw)
         for change in step.status_changes:
@@ -163,14 +166,39 @@ class SimulatorDriver:
             case IncidentNew(incident=incident) if (
                 incident.lat is not None and incident.lon is not None
             ):
-                self.sim.on_incident(
-                    incident.id, incident.lat, incident.lon, incident.reported_at, incident.category
+                # Queued for the driver's thread, which alone touches the simulator.
+                self._inbox.append(
+                    partial(
+                        self.sim.on_incident,
+                        incident.id,
+                        incident.lat,
+                        incident.lon,
+                        incident.reported_at,
+                        incident.category,
+                    )
                 )
             case IncidentUpdate(incident=incident, change="dispatched"):
                 if incident.id in self._own_dispatches:
                     self._own_dispatches.discard(incident.id)
                 else:
-                    self.sim.on_dispatch(incident.id, list(incident.units), event.ts)
+                    self._inbox.append(
+                        partial(self.sim.on_dispatch, incident.id, list(incident.units), event.ts)
+                    )
+
+
+def _fixes_of(step: SimStep) -> list[Fix]:
+    fixes = step.fixes
+    return [
+        Fix(id=str(i), lat=float(la), lon=float(lo), ts=fixes.ts, speed=float(s), heading=float(h))
+        for i, la, lo, s, h in zip(
+            fixes.ids.tolist(),
+            fixes.lat.tolist(),
+            fixes.lon.tolist(),
+            fixes.speed.tolist(),
+            fixes.heading.tolist(),
+            strict=True,
+        )
+    ]
 
 
 def simulator_extra(
