@@ -117,7 +117,8 @@ class TokenRegistry:
     @classmethod
     def generate(cls) -> tuple[TokenRegistry, dict[str, str]]:
         """Fresh random tokens, one per role (``watchfloor demo`` makes its own)."""
-        values = {role: secrets.token_urlsafe(24) for role in ROLES}
+        # A token that starts with "-" reads as an option on a command line (--token -x...).
+        values = {role: "wf_" + secrets.token_urlsafe(24) for role in ROLES}
         registry = cls(
             {value: Principal(name=f"demo-{role}", role=role) for role, value in values.items()}
         )
