@@ -65,6 +65,23 @@ def _field_of(exc: msgspec.ValidationError) -> str | None:
     return field_of(str(exc))
 
 
+def _nul_field(report: ReportIn) -> str | None:
+    """The first text field holding a NUL character: PostgreSQL cannot store one (it was a
+    500 there and stored fine on SQLite), so it is refused at the edge on every store."""
+    texts = {
+        "external_id": report.external_id,
+        "category": report.category,
+        "text": report.text,
+        "address": report.address,
+        "merchant_id": report.merchant_id or "",
+    }
+    if report.reporter is not None:
+        texts["reporter.name"] = report.reporter.name
+        texts["reporter.phone"] = report.reporter.phone
+    texts.update({f"photos[{i}]": photo for i, photo in enumerate(report.photos)})
+    return next((name for name, value in texts.items() if "\x00" in value), None)
+
+
 def sla_for(reported_at: float, limits: SlaLimits = ONE_THREE_FIFTEEN) -> SlaMarks:
     """The deadlines of a new case, fixed at report time (a later config change does not
     move the goalposts of cases already open)."""
@@ -150,6 +167,13 @@ class IngestServer:
             return _bad(_field_of(exc), str(exc))
         except msgspec.DecodeError as exc:
             return _bad(None, f"body is not JSON: {exc}")
+        except RecursionError:
+            # msgspec raises this (not DecodeError) for very deep nesting, even in a
+            # field that would be ignored; without this it was a 500.
+            return _bad(None, "body is nested too deeply")
+        nul = _nul_field(report)
+        if nul is not None:
+            return _bad(nul, "text may not contain NUL characters")
         incident_id, seq, created = await self.store_report(report, principal)
         return web.json_response({"id": incident_id, "seq": seq}, status=201 if created else 200)
 
@@ -163,6 +187,8 @@ class IngestServer:
                 decoded = msgspec.json.decode(await request.read())
             except msgspec.DecodeError as exc:
                 return _open311_error(None, f"body is not JSON: {exc}")
+            except RecursionError:
+                return _open311_error(None, "body is nested too deeply")
             if not isinstance(decoded, dict):
                 return _open311_error(None, "body must be a JSON object")
             fields = decoded
@@ -192,6 +218,9 @@ class IngestServer:
             report = to_report(fields, request.headers.get("Idempotency-Key"))
         except Open311Error as exc:
             return _open311_error(exc.field, exc.message)
+        nul = _nul_field(report)
+        if nul is not None:
+            return _open311_error(nul, "text may not contain NUL characters")
         incident_id, _seq, created = await self.store_report(report, checked)
         return web.json_response(
             [{"service_request_id": incident_id, "service_notice": "", "account_id": None}],

@@ -289,7 +289,9 @@ class Hub:
     def send_heartbeat(self) -> None:
         frame = encode(Heartbeat(seq=self.published_seq, ts=time.time()))
         for subscriber in self.subscribers:
-            if not subscriber.needs_snapshot:
+            # A client with unread frames waiting gains nothing from one more heartbeat,
+            # and a quiet hub would otherwise grow a stuck client's outbox forever.
+            if not subscriber.needs_snapshot and subscriber.queue.empty():
                 subscriber.queue.put_nowait((-1, frame))
 
     # ---- cases -------------------------------------------------------------------------

@@ -37,6 +37,14 @@ def _error(
     return encode(Error(code=code, message=message, id=request_id, field=field, ts=time.time()))
 
 
+class _NoFrameDump(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """websockets' logger without DEBUG: at DEBUG it dumps every frame's payload, and a
+    ``hello`` frame carries the client's token. Connection events (INFO up) still log."""
+
+    def isEnabledFor(self, level: int) -> bool:
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)
+
+
 class StreamServer:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
@@ -53,6 +61,7 @@ class StreamServer:
             max_queue=64,
             ping_interval=20,
             ping_timeout=20,
+            logger=_NoFrameDump(logging.getLogger("websockets.server")),
         )
 
     @property

@@ -54,6 +54,10 @@ def _decode(decoder: msgspec.json.Decoder[object], data: bytes | str) -> object:
         return _invalid(text)
     except msgspec.DecodeError as exc:
         raise ProtocolError("malformed", f"not a JSON object: {exc}") from None
+    except RecursionError:
+        # msgspec gives up on very deep nesting ([[[[...) with RecursionError, not a
+        # DecodeError: bad input like any other, from a client or from a hostile hub.
+        raise ProtocolError("malformed", "JSON nested too deeply") from None
 
 
 def _unknown(text: str) -> object:

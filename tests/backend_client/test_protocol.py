@@ -101,6 +101,21 @@ def test_client_frames_validate_too() -> None:
         decode_client(b'{"type":"heartbeat","seq":1,"ts":1}')  # a hub message from a client
 
 
+@pytest.mark.parametrize(
+    ("decode", "head"),
+    [
+        (decode_server, b'{"type": "heartbeat", "seq": 1, "ts": 1, "x": '),
+        (decode_client, b'{"type": "req", "id": 1, "op": "case.history", "x": '),
+    ],
+)
+def test_deeply_nested_json_is_malformed_not_a_crash(decode: object, head: bytes) -> None:
+    # In a field the schema ignores: msgspec still descends into it to skip it.
+    deep = head + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(ProtocolError) as caught:
+        decode(deep)  # type: ignore[operator]
+    assert caught.value.code == "malformed"
+
+
 def test_oversized_frame_is_refused_before_parsing() -> None:
     with pytest.raises(ProtocolError) as caught:
         decode_server(b" " * (16 * 1024 * 1024 + 1))
