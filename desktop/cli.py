@@ -7,8 +7,12 @@ import asyncio
 import ipaddress
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop import __version__
+
+if TYPE_CHECKING:
+    from desktop.layout import ClientConfig, WallLayout
 
 EXIT_BAD_ARGS = 2
 
@@ -49,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="embedded hub + Wucheng simulator + the wall, no set-up")
     _common(demo)
-    demo.add_argument("--layout", type=Path, help="wall layout file (TOML)")
+    demo.add_argument(
+        "--layout", type=Path, help="wall layout: a file, or a NAME in layouts/ (see install.md)"
+    )
+    # None: take it from the config file, else zh_CN (a flag always wins over the file).
+    demo.set_defaults(lang=None)
     demo.add_argument("--officers", type=int, default=60, help="simulated officers (default 60)")
     demo.add_argument("--db", help="SQLAlchemy URL (default: a SQLite file in the user data dir)")
     demo.add_argument("--windowed", action="store_true", help="windows instead of fullscreen")
@@ -66,15 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     wall = sub.add_parser("wall", help="run a wall")
     _common(wall)
-    wall.add_argument("--hub", required=True, help="ws://HOST:PORT (the /stream path is added)")
-    wall.add_argument("--token", required=True)
-    wall.add_argument("--layout", type=Path, help="wall layout file (TOML)")
+    # --hub/--token may come from [wall] of the config file instead (install.md, 6).
+    wall.add_argument("--hub", help="ws://HOST:PORT (the /stream path is added)")
+    wall.add_argument("--token")
+    wall.add_argument(
+        "--layout", type=Path, help="wall layout: a file, or a NAME in layouts/ (see install.md)"
+    )
     wall.add_argument("--windowed", action="store_true", help="windows instead of fullscreen")
+    wall.set_defaults(lang=None)
 
     desk = sub.add_parser("desk", help="operator / supervisor workstation")
     _common(desk)
-    desk.add_argument("--hub", required=True)
-    desk.add_argument("--token", required=True)
+    desk.add_argument("--hub")
+    desk.add_argument("--token")
+    desk.set_defaults(lang=None)
     desk.add_argument(
         "--reset-layout", action="store_true", help="forget the saved dock arrangement"
     )
@@ -126,34 +139,30 @@ def main(argv: list[str] | None = None) -> int:
             return run_check(args)
         if args.command == "demo":
             from desktop.demo import run_demo
-            from desktop.layout import LayoutError, load_layout
 
             # The layout is checked before the embedded hub starts: a typo exits 2 at once.
-            try:
-                args.wall_layout = load_layout(args.layout)
-            except LayoutError as exc:
-                raise ConfigError(str(exc)) from None
+            # The demo runs its own hub: only layout and language come from the config.
+            config = _client_config(args, "wall")
+            args.lang = args.lang or config.lang or "zh_CN"
+            args.wall_layout = _wall_layout(args.layout, config.layout)
             return run_demo(args)
         if args.command == "hub":
             return _run_hub(args)
         if args.command == "wall":
             from desktop.gui import WallOptions, run_wall
-            from desktop.layout import LayoutError, load_layout
 
-            try:
-                layout = load_layout(args.layout)
-            except LayoutError as exc:
-                raise ConfigError(str(exc)) from None
-
+            config = _client_config(args, "wall")
+            hub_url, token = _hub_and_token(args, config)
+            layout = _wall_layout(args.layout, config.layout)
             return run_wall(
                 WallOptions(
-                    hub_url=stream_url(args.hub),
-                    token=args.token,
+                    hub_url=stream_url(hub_url),
+                    token=token,
                     screenshot=args.screenshot,
                     after=args.after,
-                    windowed=args.windowed,
+                    windowed=args.windowed or bool(config.windowed),
                     layout=layout,
-                    lang=args.lang,
+                    lang=args.lang or config.lang or "zh_CN",
                 )
             )
         if args.command == "tail":
@@ -163,13 +172,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "desk":
             from desktop.desk import DeskOptions, run_desk
 
+            config = _client_config(args, "desk")
+            hub_url, token = _hub_and_token(args, config)
             return run_desk(
                 DeskOptions(
-                    hub_url=stream_url(args.hub),
-                    token=args.token,
+                    hub_url=stream_url(hub_url),
+                    token=token,
                     screenshot=args.screenshot,
                     after=args.after,
-                    lang=args.lang,
+                    lang=args.lang or config.lang or "zh_CN",
                     reset_layout=args.reset_layout,
                 )
             )
@@ -184,6 +195,39 @@ def main(argv: list[str] | None = None) -> int:
 
 class ConfigError(Exception):
     """Bad arguments or configuration; the message names the file, line and field."""
+
+
+def _client_config(args: argparse.Namespace, section: str) -> ClientConfig:
+    """``[section]`` of ``--config FILE`` or of the first ``watchfloor.toml`` found."""
+    from desktop.layout import LayoutError, load_client_config
+    from desktop.logsetup import find_config
+
+    try:
+        return load_client_config(find_config(args.config), section)
+    except LayoutError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _hub_and_token(args: argparse.Namespace, config: ClientConfig) -> tuple[str, str]:
+    hub_url = args.hub or config.hub
+    token = args.token or config.token
+    where = f" or in [{args.command}] of {config.path}" if config.path else " or a config file"
+    if not hub_url:
+        raise ConfigError(f"no hub: give --hub ws://HOST:PORT{where}")
+    if not token:
+        raise ConfigError(f"no token: give --token, or token_file{where}")
+    return hub_url, token
+
+
+def _wall_layout(flag: Path | None, configured: Path | None) -> WallLayout:
+    from desktop.layout import LayoutError, load_layout, resolve_layout
+
+    try:
+        return load_layout(
+            resolve_layout(flag) if flag is not None else configured or resolve_layout(None)
+        )
+    except LayoutError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _run_hub(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ EN: Final[dict[str, str]] = {
     # screen titles of the shipped layouts
     "案件 1-3-15": "Cases 1-3-15",
     "态势一张图": "Situation map",
+    "案件时间线": "Case timeline",
     "效能监督": "Supervision",
     "值班台": "Duty desk",
     # stale banner

@@ -66,10 +66,31 @@ def _one_of(allowed: Sequence[str]) -> Callable[[Any], str | None]:
     return lambda v: None if v in allowed else f"one of {', '.join(allowed)}"
 
 
+def _lat_lon(value: Any) -> str | None:
+    ok = (
+        len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        and -90 <= value[0] <= 90
+        and -180 <= value[1] <= 180
+    )
+    return None if ok else "[lat, lon] in degrees, e.g. [29.11, 119.65]"
+
+
 #: Options per panel kind. Unknown options are errors: a typo must not silently do nothing.
 PANEL_OPTIONS: Final[dict[str, dict[str, Option]]] = {
     "map": {
-        "show_incidents": Option(bool, True, "draw open incidents (when the map supports it)"),
+        "show_incidents": Option(bool, True, "draw open incidents, live"),
+        "fit": Option(
+            str,
+            "wucheng",
+            "wucheng: frame the district; none: keep the view",
+            _one_of(("wucheng", "none")),
+        ),
+        "center": Option(list, [], "[lat, lon] (WGS-84) to centre on; needs zoom", _lat_lon),
+        "zoom": Option((int, float), 0, "zoom level with center (8..19)", _range(8, 19)),
+        "trails": Option(bool, False, "officers' trails of the last trail_minutes"),
+        "trail_minutes": Option((int, float), 10, "trail length in minutes", _range(1, 120)),
+        "follow": Option(str, "none", "an officer id to keep centred, or none"),
     },
     "ticker": {
         "speed": Option(int, 120, "scroll speed, pixels per second", _range(20, 600)),
@@ -418,6 +439,13 @@ class _Reader:
             if problem:
                 raise self.fail(at, problem)
             values[key] = value
+        if kind == "map" and ("center" in values) != ("zoom" in values):
+            # One without the other cannot place the view; say which is missing.
+            missing = "zoom" if "center" in values else "center"
+            raise self.fail(
+                [*where, "options", next(iter({"center", "zoom"} & set(values)))],
+                f"give {missing} too (center and zoom go together)",
+            )
         for key, spec in schema.items():
             values.setdefault(key, spec.default)
         return PanelView(kind, values)
@@ -438,3 +466,100 @@ def _dotted(where: Sequence[str | int]) -> str:
     for part in where:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text or "(document)"
+
+
+# ---- where a layout is, and the client configuration file ------------------------------
+
+
+def resolve_layout(value: Path | None) -> Path | None:
+    """``--layout`` as the installer typed it: a path is a path; a bare name (``lobby``,
+    ``lobby.toml``) is ``layouts/NAME.toml`` in the config folders, then one shipped in
+    ``resources/layouts/``; nothing given is ``layouts/default.toml`` in the config
+    folders, else None (the built-in default). A name found nowhere comes back as typed,
+    so the error names it."""
+    from desktop.logsetup import find_layout
+
+    found = find_layout(value)
+    if value is None or found != value or value.exists() or len(value.parts) > 1:
+        return found
+    name = value.name if value.name.endswith(".toml") else value.name + ".toml"
+    shipped = resource("layouts", name)
+    return shipped if shipped.is_file() else value
+
+
+CLIENT_LANGS: Final = ("zh_CN", "en")
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """One table (``[wall]`` or ``[desk]``) of ``watchfloor.toml``; None: not set there."""
+
+    path: Path | None = None
+    hub: str | None = None
+    token: str | None = None
+    layout: Path | None = None
+    lang: str | None = None
+    windowed: bool | None = None
+
+
+def load_client_config(path: Path | None, section: str) -> ClientConfig:
+    """Read ``[section]`` of a configuration file; raises :class:`LayoutError` (file, line,
+    field) for anything wrong. Other tables are left to the programs that own them.
+
+    ``token_file`` (relative to the config file) keeps the token out of the command line
+    and out of a world-readable file; ``layout`` is resolved as ``--layout`` is, a
+    relative path against the config file's folder."""
+    if path is None:
+        return ClientConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LayoutError(path, None, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise LayoutError(
+            path, int(match.group(1)) if match else None, "(syntax)", str(exc)
+        ) from None
+    reader = _Reader(path, text)
+    table = reader.get(data, section, dict, [], {})
+    known = ("hub", "token", "token_file", "lang") + (
+        ("layout", "windowed") if section == "wall" else ()
+    )
+    reader.no_unknown(table, known, [section])
+    where = [section]
+    hub = reader.get(table, "hub", str, where, None)
+    if hub is not None and not hub.strip():
+        raise reader.fail([section, "hub"], "must not be empty (ws://HOST:PORT)")
+    token = reader.get(table, "token", str, where, None)
+    token_file = reader.get(table, "token_file", str, where, None)
+    if token is not None and token_file is not None:
+        raise reader.fail([section, "token_file"], "give token or token_file, not both")
+    if token_file is not None:
+        file = path.parent / Path(token_file).expanduser()
+        try:
+            token = file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise reader.fail(
+                [section, "token_file"], f"cannot read {file}: {exc.strerror or exc}"
+            ) from None
+        if not token:
+            raise reader.fail([section, "token_file"], f"{file} is empty")
+    lang = reader.get(table, "lang", str, where, None)
+    if lang is not None and lang not in CLIENT_LANGS:
+        raise reader.fail([section, "lang"], f"one of {', '.join(CLIENT_LANGS)}")
+    layout: Path | None = None
+    raw_layout = reader.get(table, "layout", str, where, None)
+    if raw_layout is not None:
+        given = Path(raw_layout).expanduser()
+        if len(given.parts) > 1 and not given.is_absolute():
+            given = path.parent / given
+        layout = resolve_layout(given)
+        if layout is None or not layout.is_file():
+            # Point at the config line: that is where the installer has to look.
+            raise reader.fail(
+                [section, "layout"], f"no layout {raw_layout!r} (a file, or NAME in layouts/)"
+            )
+    windowed = reader.get(table, "windowed", bool, where, None)
+    return ClientConfig(path, hub, token, layout, lang, windowed)

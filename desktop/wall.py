@@ -40,24 +40,53 @@ PANEL_TITLES = {
 }
 
 
+#: Panels whose construction may wait until the map shows live data: they cost start-up
+#: time (pyqtgraph alone is ~0.2 s to import) and read the whole feed state when built,
+#: so building them late loses nothing. Ticker and clock are cheap and stay.
+DEFERRABLE_KINDS = frozenset({"queue", "kpi", "alerts", "situation"})
+
+
 class PanelContext:
     """What a panel factory may use: the feed and the wall's settings. No network."""
 
-    def __init__(self, feed: QtFeed, team_colours: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, feed: QtFeed, team_colours: dict[str, str] | None = None, *, defer: bool = False
+    ) -> None:
         self.feed = feed
         self.team_colours = team_colours or {}
+        #: While True, deferrable panels get a placeholder; finish() builds them.
+        self.deferring = defer
+        self.deferred: list[PanelFrame] = []
+
+    def finish(self) -> None:
+        """Build the panels that were deferred (once; later calls do nothing)."""
+        self.deferring = False
+        frames, self.deferred = self.deferred, []
+        for frame in frames:
+            frame.build()
 
 
 PanelBuilder = Callable[[PanelContext, PanelView], QWidget]
 
 
 def _map(ctx: PanelContext, view: PanelView) -> QWidget:
-    from widgets.livemap import LiveMapPanel
+    from widgets.livemap import LiveMapPanel, MapPanelView
 
+    opts = view.options
+    center = opts["center"]
+    follow = str(opts["follow"])
     return LiveMapPanel(
         ctx.feed,
         team_colours=ctx.team_colours,
-        show_incidents=bool(view.options["show_incidents"]),
+        show_incidents=bool(opts["show_incidents"]),
+        view=MapPanelView(
+            fit=str(opts["fit"]),
+            center=(float(center[0]), float(center[1])) if center else None,
+            zoom=float(opts["zoom"]) if center else None,
+            trails=bool(opts["trails"]),
+            trail_minutes=float(opts["trail_minutes"]),
+            follow=None if follow == "none" else follow,
+        ),
     )
 
 
@@ -120,11 +149,17 @@ PANEL_BUILDERS: dict[str, PanelBuilder] = {
 def build_cell(ctx: PanelContext, spec: PanelSpec) -> QWidget:
     def frame(view: PanelView) -> PanelFrame:
         title = PANEL_TITLES.get(view.kind, "")
-        return PanelFrame(
-            view.kind,
-            tr(title) if title else "",
-            lambda: PANEL_BUILDERS[view.kind](ctx, view),
-        )
+        deferrable = view.kind in DEFERRABLE_KINDS
+
+        def build() -> QWidget:
+            if deferrable and ctx.deferring:
+                return QWidget()  # an empty cell with its title, until ctx.finish()
+            return PANEL_BUILDERS[view.kind](ctx, view)
+
+        made = PanelFrame(view.kind, tr(title) if title else "", build)
+        if deferrable and ctx.deferring:
+            ctx.deferred.append(made)
+        return made
 
     if spec.rotates:
         return RotatingPanel([PlaylistEntry(frame(v), v.seconds) for v in spec.views])
@@ -176,6 +211,7 @@ class WallWindow(QWidget):
         *,
         spec: ScreenSpec | None = None,
         title: str = "婺城区综合行政执法指挥平台",
+        defer_panels: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("WallWindow")
@@ -202,7 +238,8 @@ class WallWindow(QWidget):
         header.addWidget(self.link_state)
 
         self.banner = StaleBanner()
-        self.grid = PanelGrid(PanelContext(feed, team_colours), self.spec)
+        self.panel_context = PanelContext(feed, team_colours, defer=defer_panels)
+        self.grid = PanelGrid(self.panel_context, self.spec)
         self._body = QHBoxLayout()
         self._body.setContentsMargins(0, 0, 0, 0)
         self._body.setSpacing(0)
@@ -357,6 +394,7 @@ class WallShell(QObject):
         *,
         windowed: bool = False,
         team_colours: dict[str, str] | None = None,
+        defer_panels: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -366,7 +404,15 @@ class WallShell(QObject):
         self.windows: list[WallWindow] = []
         self._bound: list[str | None] = []
         for spec in layout.screens:
-            window = WallWindow(feed, spec.key, team_colours, spec=spec, title=layout.title)
+            window = WallWindow(
+                feed,
+                spec.key,
+                team_colours,
+                spec=spec,
+                title=layout.title,
+                # Only a wall with a map has a first live frame to wait for.
+                defer_panels=defer_panels and "map" in layout.kinds,
+            )
             if not windowed:
                 window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
             window.allow_close = False
@@ -376,6 +422,15 @@ class WallShell(QObject):
             self.windows.append(window)
             self._bound.append(spec.screen if isinstance(spec.screen, str) else None)
         self.on_screen: dict[int, ScreenLike] = {}
+
+    def finish_panels(self) -> None:
+        """Build the panels held back for a fast first map frame (see DEFERRABLE_KINDS)."""
+        for window in self.windows:
+            window.panel_context.finish()
+
+    @property
+    def panels_pending(self) -> bool:
+        return any(window.panel_context.deferred for window in self.windows)
 
     # -- screens -------------------------------------------------------------------------
 
