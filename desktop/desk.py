@@ -12,10 +12,12 @@ import asyncio
 import logging
 import math
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 from platformdirs import user_data_dir
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -38,7 +40,7 @@ from backend_client.protocol.messages import Incident, Unit
 from backend_client.qt import QtFeed
 from backend_client.state import FeedState
 from backend_client.transport import RequestFailed
-from widgets.drilldown import CaseDrilldown
+from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
 from widgets.queue import IncidentQueueModel, IncidentQueueView
 from widgets.situation import incident_lines
 from widgets.text import tr
@@ -51,6 +53,8 @@ SPEED_M_S = 20_000 / 3600
 ROAD_FACTOR = 1.3
 #: Officers of the team that patrols the place rank as if this much closer.
 ZONE_BONUS = 0.8
+#: An officer clicked on the map is replayed over this last stretch of time, seconds.
+OFFICER_WINDOW_S = 3600.0
 RECOMMEND_STATUSES = frozenset({"available"})
 SETTINGS_ORG, SETTINGS_APP = "watchfloor", "desk"
 
@@ -162,7 +166,10 @@ class DeskWindow(QMainWindow):
         if with_map:
             from widgets.livemap import LiveMapPanel
 
-            self.map_panel: QWidget = LiveMapPanel(feed)
+            live_map = LiveMapPanel(feed)
+            # An officer (or merchant) clicked on the map opens its drill-down.
+            live_map.map.entityClicked.connect(self.open_entity)
+            self.map_panel: QWidget = live_map
         else:
             self.map_panel = QLabel(tr("地图未加载"))
         self._dock("map", tr("态势一张图"), self.map_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -174,6 +181,8 @@ class DeskWindow(QMainWindow):
         # cache so it stays readable while the hub is away.
         self.requests = requests
         self.history: CaseDrilldown | None = None
+        #: The merchant or officer drill-down shown in the history dock instead of a case.
+        self.entity: MerchantDrilldown | OfficerDrilldown | None = None
         self.history_holder = QWidget()
         self.history_layout = QVBoxLayout(self.history_holder)
         self._dock(
@@ -238,15 +247,51 @@ class DeskWindow(QMainWindow):
         if self.history is not None and self.history.case_id == self.selected:
             return
         layout = self.history_layout
-        if self.history is not None:
-            layout.removeWidget(self.history)
-            self.history.deleteLater()
+        self._clear_history_dock()
         role = self.feed.client.role or ""
         self.history = CaseDrilldown(
             self.selected, self.requests, show_reporter=role in SEES_REPORTER
         )
         layout.addWidget(self.history)
         self.history.start()
+
+    def _clear_history_dock(self) -> None:
+        for panel in (self.history, self.entity):
+            if panel is not None:
+                self.history_layout.removeWidget(panel)
+                panel.deleteLater()
+        self.history = None
+        self.entity = None
+
+    def open_entity(self, kind: str, entity_id: str) -> None:
+        """A map click: an officer's or a merchant's drill-down in the history dock."""
+        if self.requests is None or kind not in ("unit", "merchant"):
+            return
+        self._clear_history_dock()
+        panel: MerchantDrilldown | OfficerDrilldown
+        if kind == "merchant":
+            panel = MerchantDrilldown(entity_id, self.requests)
+        else:
+            end = time.time()
+            unit = self.feed.state.units.get(entity_id)
+            profile = (
+                {"name": unit.name, "team": self._team_name(unit.team), "status": unit.status}
+                if unit is not None
+                else {}
+            )
+            cases = [msgspec.to_builtins(i) for i in self.feed.state.incidents.values()]
+            panel = OfficerDrilldown(
+                entity_id,
+                self.requests,
+                start=end - OFFICER_WINDOW_S,
+                end=end,
+                cases=cases,
+                profile=profile,
+            )
+        self.entity = panel
+        self.history_layout.addWidget(panel)
+        self.docks["history"].show()
+        panel.start()
 
     def _on_incident_changed(self, incident: Incident, _is_new: bool) -> None:
         if self.history is not None and incident.id == self.history.case_id:
@@ -262,8 +307,6 @@ class DeskWindow(QMainWindow):
     def _refresh_text(self) -> None:
         incident = self.feed.state.incidents.get(self.selected or "")
         if incident is not None:
-            import time
-
             self.details.detail.setText(
                 f"{incident.id}\n" + "\n".join(incident_lines(incident, self.feed, time.time()))
             )

@@ -137,6 +137,33 @@ EN: Final[dict[str, str]] = {
     "正在派遣…": "Dispatching…",
     "派遣失败：{e}": "Dispatch failed: {e}",
     "已派遣 {names} → {id}（{status}）": "Dispatched {names} → {id} ({status})",
+    # drill-down texts the merchant and officer panels share with the case panel
+    "加载失败：{message}": "Loading failed: {message}",
+    "缓存数据 · {m} 分钟前": "Cached data · {m} min ago",
+    "案件编号": "Case no.",
+    "上报时间": "Reported at",
+    # merchant drill-down
+    "商户详情": "Merchant",
+    "正在加载商户 {merchant}…": "Loading merchant {merchant}…",
+    "商户名称": "Name",
+    "统一社会信用代码": "Unified social credit code",
+    "经营地址": "Address",
+    "经营类别": "Business category",
+    "风险等级": "Risk level",
+    "各类案件数": "Cases per category",
+    "件数": "Cases",
+    "案件记录（新→旧）": "Cases (newest first)",
+    # officer drill-down and track replay
+    "警员详情": "Officer",
+    "正在加载警员 {unit} 的轨迹…": "Loading the track of officer {unit}…",
+    "姓名": "Name",
+    "回放时段": "Replay window",
+    "播放": "Play",
+    "暂停": "Pause",
+    "倍速": "Speed",
+    "该时段无轨迹": "No track in this window",
+    "时段内案件": "Cases in the window",
+    "{t} · {lat:.5f}, {lon:.5f}": "{t} · {lat:.5f}, {lon:.5f}",
 }
 
 CATALOGUES: Final[dict[str, dict[str, str]]] = {"en": EN}

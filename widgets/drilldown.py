@@ -12,17 +12,21 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
+    QSlider,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -32,6 +36,7 @@ from PySide6.QtWidgets import (
 from backend_client.cache import CachedRequests
 from backend_client.privacy import mask_name, mask_phone
 from backend_client.transport import RequestFailed
+from widgets.replay import SPEEDS, TrackReplay
 from widgets.text import tr
 
 log = logging.getLogger(__name__)
@@ -109,6 +114,35 @@ STAGES: tuple[tuple[str, str, str], ...] = (
 MARK_COLOURS: dict[str, str] = {"met": "#3ddc84", "missed": "#ff6b6b", "pending": "#ffc94d"}
 
 MarkState = Literal["met", "missed", "pending"]
+
+# The merchant and officer panels' texts (checked against desktop.i18n.EN by the tests).
+MERCHANT_TEXT: dict[str, str] = {
+    "title": "商户详情",
+    "loading": "正在加载商户 {merchant}…",
+    "name": "商户名称",
+    "credit_code": "统一社会信用代码",
+    "address": "经营地址",
+    "category": "经营类别",
+    "risk": "风险等级",
+    "counts": "各类案件数",
+    "count": "件数",
+    "cases": "案件记录（新→旧）",
+    "case": "案件编号",
+}
+OFFICER_TEXT: dict[str, str] = {
+    "title": "警员详情",
+    "loading": "正在加载警员 {unit} 的轨迹…",
+    "name": "姓名",
+    "team": "中队",
+    "status": "状态",
+    "window": "回放时段",
+    "play": "播放",
+    "pause": "暂停",
+    "speed": "倍速",
+    "no_track": "该时段无轨迹",
+    "cases": "时段内案件",
+    "position": "{t} · {lat:.5f}, {lon:.5f}",
+}
 
 
 # ---- pure helpers (shared with widgets.casepdf) -------------------------------------------
@@ -384,3 +418,347 @@ class CaseDrilldown(QWidget):
     def banner_text(self) -> str:
         """The cached-data marker, or ``""`` when the answer was fresh."""
         return self.banner.text() if self.cached else ""
+
+
+# ---- merchant and officer panels ------------------------------------------------------------
+
+
+def _table(columns: list[str], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(columns)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+    table.setRowCount(len(rows))
+    for row, cells in enumerate(rows):
+        for column, value in enumerate(cells):
+            table.setItem(row, column, QTableWidgetItem(value))
+
+
+def _rows(table: QTableWidget) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for row in range(table.rowCount()):
+        cells = (table.item(row, c) for c in range(table.columnCount()))
+        rows.append(tuple(item.text() if item is not None else "" for item in cells))
+    return rows
+
+
+def date_time(ts: float) -> str:
+    """``YYYY-MM-DD HH:MM`` in local time: a merchant's history spans months."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+class _Loading(QWidget):
+    """Background loading shared by the merchant and officer panels (as CaseDrilldown)."""
+
+    loaded = Signal()
+    failed = Signal(str)
+
+    def __init__(self, fetch: Fetch | CachedRequests, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self._fetch = as_fetch(fetch)
+        self._task: asyncio.Task[None] | None = None
+        self.answer: dict[str, Any] | None = None
+        self.cached = False
+        self.age_s: float | None = None
+        self.box = QVBoxLayout(self)
+        self.banner = QLabel()
+        self.banner.setObjectName("CachedBanner")
+        self.banner.setStyleSheet("background:#5a4300;color:#ffe08a;padding:4px;")
+        self.banner.hide()
+        self.box.addWidget(self.banner)
+        self.status = QLabel()
+        self.status.setObjectName("DrilldownStatus")
+        self.box.addWidget(self.status)
+
+    def start(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = asyncio.ensure_future(self.load())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _request(self) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    async def load(self) -> None:
+        op, args = self._request()
+        try:
+            answer, cached, age_s = await self._fetch(op, args)
+        except RequestFailed as exc:
+            self.status.setText(tr(TEXT["failed"]).format(message=exc.message))
+            self.status.show()
+            self.failed.emit(exc.code)
+            return
+        self.show_answer(answer, cached=cached, age_s=age_s)
+
+    def show_answer(
+        self, answer: dict[str, Any], *, cached: bool = False, age_s: float | None = None
+    ) -> None:
+        self.answer, self.cached, self.age_s = answer, cached, age_s
+        self.status.hide()
+        if cached:
+            self.banner.setText(tr(TEXT["cached"]).format(m=int((age_s or 0.0) // 60)))
+            self.banner.show()
+        else:
+            self.banner.hide()
+        self._render(answer)
+        self.loaded.emit()
+
+    def _render(self, answer: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def banner_text(self) -> str:
+        return self.banner.text() if self.cached else ""
+
+
+def _form(box: QVBoxLayout, keys: tuple[str, ...], text: Mapping[str, str]) -> dict[str, QLabel]:
+    form = QFormLayout()
+    fields: dict[str, QLabel] = {}
+    for key in keys:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        fields[key] = label
+        form.addRow(tr(text[key]), label)
+    box.addLayout(form)
+    return fields
+
+
+class MerchantDrilldown(_Loading):
+    """One merchant (``merchant.profile``): profile, cases per category, cases newest first."""
+
+    PROFILE_FIELDS = ("name", "credit_code", "address", "category", "risk")
+
+    def __init__(
+        self, merchant_id: str, fetch: Fetch | CachedRequests, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(fetch, parent)
+        self.setObjectName("MerchantDrilldown")
+        self.merchant_id = merchant_id
+        self.status.setText(tr(MERCHANT_TEXT["loading"]).format(merchant=merchant_id))
+        self.fields = _form(self.box, self.PROFILE_FIELDS, MERCHANT_TEXT)
+        self.box.addWidget(QLabel(tr(MERCHANT_TEXT["counts"])))
+        self.counts = _table(
+            [tr(TEXT["category"]), tr(MERCHANT_TEXT["count"])], "MerchantCategoryCounts"
+        )
+        self.box.addWidget(self.counts)
+        self.box.addWidget(QLabel(tr(MERCHANT_TEXT["cases"])))
+        self.cases = _table(
+            [
+                tr(TEXT["reported_at"]),
+                tr(MERCHANT_TEXT["case"]),
+                tr(TEXT["category"]),
+                tr(TEXT["status"]),
+            ],
+            "MerchantCases",
+        )
+        self.box.addWidget(self.cases, 1)
+
+    def _request(self) -> tuple[str, dict[str, Any]]:
+        return "merchant.profile", {"merchant_id": self.merchant_id}
+
+    def _render(self, answer: dict[str, Any]) -> None:
+        merchant: Mapping[str, Any] = answer.get("merchant") or {}
+        for key in self.PROFILE_FIELDS:
+            self.fields[key].setText(str(merchant.get(key, "")))
+        cases: list[Mapping[str, Any]] = list(answer.get("cases") or [])
+        per_category: dict[str, int] = {}
+        for case in cases:
+            category = str(case.get("category", ""))
+            per_category[category] = per_category.get(category, 0) + 1
+        counts = sorted(per_category.items(), key=lambda kv: (-kv[1], kv[0]))
+        _fill(self.counts, [(category, str(n)) for category, n in counts])
+        newest = sorted(cases, key=lambda c: float(c.get("reported_at", 0.0)), reverse=True)
+        rows: list[tuple[str, ...]] = []
+        for case in newest:
+            status = str(case.get("status", ""))
+            rows.append(
+                (
+                    date_time(float(case.get("reported_at", 0.0))),
+                    str(case.get("id", "")),
+                    str(case.get("category", "")),
+                    tr(STATUS_TEXT.get(status, status)),
+                )
+            )
+        _fill(self.cases, rows)
+
+    def count_rows(self) -> list[tuple[str, ...]]:
+        """(category, count) as shown, most cases first."""
+        return _rows(self.counts)
+
+    def case_rows(self) -> list[tuple[str, ...]]:
+        """(reported at, case, category, status) as shown, newest first."""
+        return _rows(self.cases)
+
+
+class OfficerDrilldown(_Loading):
+    """One officer: profile, the window's cases and a track replay (``unit.track``).
+
+    ``positionChanged(lat, lon, ts)`` fires whenever the replayed position moves (slider,
+    playing, load); the desk may feed it to a map. ``cases`` are incident dicts (as on the
+    wire); those the officer was on and reported within the window are marked.
+    """
+
+    positionChanged = Signal(float, float, float)
+
+    #: How often the cursor advances while playing, ms.
+    TICK_MS = 200
+
+    def __init__(
+        self,
+        unit_id: str,
+        fetch: Fetch | CachedRequests,
+        *,
+        start: float,
+        end: float,
+        cases: Sequence[Mapping[str, Any]] = (),
+        profile: Mapping[str, str] | None = None,
+        clock: Clock = time.monotonic,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(fetch, parent)
+        self.setObjectName("OfficerDrilldown")
+        self.unit_id = unit_id
+        self.start_ts, self.end_ts = float(start), float(end)
+        self._cases = list(cases)
+        self._clock = clock
+        self.replay = TrackReplay([], start, end, unit_id=unit_id, cases=self._cases, clock=clock)
+        self.status.setText(tr(OFFICER_TEXT["loading"]).format(unit=unit_id))
+        self.fields = _form(self.box, ("name", "team", "status", "window"), OFFICER_TEXT)
+        profile = profile or {}
+        self.fields["name"].setText(profile.get("name", unit_id))
+        self.fields["team"].setText(profile.get("team", ""))
+        self.fields["status"].setText(profile.get("status", ""))
+        self.fields["window"].setText(f"{date_time(start)} – {clock_time(end)}")
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("ReplaySlider")
+        self.slider.setRange(0, max(0, round(end - start)))
+        self.slider.valueChanged.connect(self._on_slider)
+        self.play_button = QPushButton(tr(OFFICER_TEXT["play"]))
+        self.play_button.setObjectName("ReplayPlay")
+        self.play_button.clicked.connect(self.toggle)
+        self.speed_box = QComboBox()
+        self.speed_box.setObjectName("ReplaySpeed")
+        for speed in SPEEDS:
+            self.speed_box.addItem(f"x{speed}", speed)
+        self.speed_box.currentIndexChanged.connect(self._on_speed)
+        self.position_label = QLabel()
+        self.position_label.setObjectName("ReplayPosition")
+        controls = QHBoxLayout()
+        controls.addWidget(self.play_button)
+        controls.addWidget(QLabel(tr(OFFICER_TEXT["speed"])))
+        controls.addWidget(self.speed_box)
+        controls.addWidget(self.slider, 1)
+        self.box.addLayout(controls)
+        self.box.addWidget(self.position_label)
+        self.box.addWidget(QLabel(tr(OFFICER_TEXT["cases"])))
+        self.case_table = _table(
+            [tr(TEXT["reported_at"]), tr(MERCHANT_TEXT["case"]), tr(TEXT["category"])],
+            "OfficerCases",
+        )
+        self.box.addWidget(self.case_table, 1)
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.TICK_MS)
+        self._timer.timeout.connect(self.tick)
+        self._fill_cases()
+
+    def _request(self) -> tuple[str, dict[str, Any]]:
+        return "unit.track", {"unit_id": self.unit_id, "start": self.start_ts, "end": self.end_ts}
+
+    def _render(self, answer: dict[str, Any]) -> None:
+        self.pause()
+        self.replay = TrackReplay(
+            answer.get("points") or [],
+            self.start_ts,
+            self.end_ts,
+            unit_id=self.unit_id,
+            cases=self._cases,
+            clock=self._clock,
+        )
+        self.replay.set_speed(float(self.speed_box.currentData()))
+        self._fill_cases()
+        if not self.replay.points:
+            self.position_label.setText(tr(OFFICER_TEXT["no_track"]))
+        self.seek(self.replay.points[0].ts if self.replay.points else self.start_ts)
+
+    def _fill_cases(self) -> None:
+        _fill(
+            self.case_table,
+            [(clock_time(m.ts), m.case_id, m.category) for m in self.replay.cases],
+        )
+
+    # ---- replay controls --------------------------------------------------------------
+
+    def seek(self, ts: float) -> None:
+        """Show the officer at ``ts`` (clamped to the window)."""
+        self.replay.seek(ts)
+        self._show(self.replay.cursor())
+
+    def toggle(self) -> None:
+        if self.replay.toggle():
+            self._timer.start()
+        else:
+            self._timer.stop()
+        self._label_button()
+
+    def pause(self) -> None:
+        self.replay.pause()
+        self._timer.stop()
+        self._label_button()
+
+    def set_speed(self, speed: int) -> None:
+        index = self.speed_box.findData(speed)
+        if index < 0:
+            raise ValueError(f"speed x{speed} not offered")
+        self.speed_box.setCurrentIndex(index)
+
+    def tick(self) -> None:
+        """Advance while playing (the timer calls this; tests may too)."""
+        ts = self.replay.cursor()
+        self._show(ts)
+        if not self.replay.playing:
+            self._timer.stop()
+            self._label_button()
+
+    def _on_speed(self, _index: int) -> None:
+        self.replay.set_speed(float(self.speed_box.currentData()))
+
+    def _on_slider(self, value: int) -> None:
+        self.replay.seek(self.start_ts + value)
+        self._show(self.replay.cursor(), from_slider=True)
+
+    def _label_button(self) -> None:
+        key = "pause" if self.replay.playing else "play"
+        self.play_button.setText(tr(OFFICER_TEXT[key]))
+
+    def _show(self, ts: float, *, from_slider: bool = False) -> None:
+        if not from_slider:
+            self.slider.blockSignals(True)
+            self.slider.setValue(round(ts - self.start_ts))
+            self.slider.blockSignals(False)
+        where = self.replay.position_at(ts)
+        if where is None:
+            return
+        lat, lon = where
+        self.position_label.setText(
+            tr(OFFICER_TEXT["position"]).format(t=clock_time(ts), lat=lat, lon=lon)
+        )
+        self.positionChanged.emit(lat, lon, ts)
+
+    def case_rows(self) -> list[tuple[str, ...]]:
+        """(reported at, case, category) of the window's cases, oldest first."""
+        return _rows(self.case_table)
