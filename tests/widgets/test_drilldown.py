@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import qasync
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QApplication
 
 from backend_client.cache import AnswerCache, CachedRequests
 from backend_client.qt import QtFeed
@@ -21,36 +18,7 @@ from tests.support.hubs import LiveHub, report
 from widgets.casepdf import export_case_pdf
 from widgets.drilldown import CaseDrilldown, Fetched, mask_name, mask_phone, sla_marks
 
-
-@pytest.fixture(autouse=True)
-def _collect_on_the_gui_thread() -> Iterator[None]:
-    # QtFeed and its FeedClient point at each other: a cycle only the collector frees. If
-    # the collector runs in an asyncio.to_thread worker (hub.post) it deletes QObjects off
-    # their thread and the process segfaults (seen when QtWebEngine is loaded by the other
-    # widget tests). Collect here, on the GUI thread, and nowhere else during the test.
-    enabled = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    yield
-    if enabled:
-        gc.enable()
-    gc.collect()
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[LiveHub]:
-    live = LiveHub(tmp_path / "hub.db").start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
+pytestmark = pytest.mark.usefixtures("gc_on_gui_thread")
 
 
 class Clock:

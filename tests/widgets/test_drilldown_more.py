@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import qasync
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
 
 from backend_client.cache import AnswerCache, CachedRequests
 from backend_client.qt import QtFeed
@@ -30,33 +27,7 @@ from widgets.drilldown import (
 )
 from widgets.replay import TrackReplay, parse_points
 
-
-@pytest.fixture(autouse=True)
-def _collect_on_the_gui_thread() -> Iterator[None]:
-    # As in test_drilldown: QtFeed cycles must be collected on the GUI thread only.
-    enabled = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    yield
-    if enabled:
-        gc.enable()
-    gc.collect()
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[LiveHub]:
-    live = LiveHub(tmp_path / "hub.db").start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
+pytestmark = pytest.mark.usefixtures("gc_on_gui_thread")
 
 
 class FakeClock:
