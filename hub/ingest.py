@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import sqlite3
 import time
 from typing import Any
 
 import msgspec
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from backend_client.protocol.codec import field_of
@@ -39,6 +40,23 @@ __all__ = ["IngestServer", "ReportIn", "Reporter", "sla_for"]
 MAX_BODY_BYTES = 8 * 1024 * 1024
 KNOTS_TO_MS = 0.514444
 SOURCE_NAMES = {"hotline": "8890热线", "snap": "随手拍", "grid": "网格上报", "patrol": "巡查发现"}
+
+
+PG_DISK_FULL = "53100"  # SQLSTATE disk_full
+STORAGE_FULL_MESSAGE = (
+    "the store is full (database or disk is full); nothing was stored, retry later"
+)
+
+
+class StorageFull(Exception):
+    """The store refused a write for want of space (SQLite SQLITE_FULL, PostgreSQL 53100)."""
+
+
+def _is_storage_full(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_FULL:
+        return True
+    return getattr(exc.orig, "sqlstate", None) == PG_DISK_FULL
 
 
 def _bad(field: str | None, message: str, status: int = 400) -> web.Response:
@@ -174,7 +192,13 @@ class IngestServer:
         nul = _nul_field(report)
         if nul is not None:
             return _bad(nul, "text may not contain NUL characters")
-        incident_id, seq, created = await self.store_report(report, principal)
+        try:
+            incident_id, seq, created = await self.store_report(report, principal)
+        except StorageFull:
+            # 507 Insufficient Storage, as JSON: it was an unhandled 500 with a text body.
+            return web.json_response(
+                {"error": "storage_full", "message": STORAGE_FULL_MESSAGE}, status=507
+            )
         return web.json_response({"id": incident_id, "seq": seq}, status=201 if created else 200)
 
     async def openapi(self, request: web.Request) -> web.Response:
@@ -221,7 +245,13 @@ class IngestServer:
         nul = _nul_field(report)
         if nul is not None:
             return _open311_error(nul, "text may not contain NUL characters")
-        incident_id, _seq, created = await self.store_report(report, checked)
+        try:
+            incident_id, _seq, created = await self.store_report(report, checked)
+        except StorageFull:
+            return web.json_response(
+                [{"code": 507, "description": STORAGE_FULL_MESSAGE, "error": "storage_full"}],
+                status=507,
+            )
         return web.json_response(
             [{"service_request_id": incident_id, "service_notice": "", "account_id": None}],
             status=201 if created else 200,
@@ -294,6 +324,12 @@ class IngestServer:
 
         try:
             return await self.hub.writer.submit(work)
+        except OperationalError as exc:
+            if not _is_storage_full(exc):
+                raise
+            # One line, not a traceback per refused report: the hub is fine, the disk is not.
+            log.error("report %s/%s not stored: %s", report.source, report.external_id, exc.orig)
+            raise StorageFull from exc
         except IntegrityError:
             # Two retries of one report raced; the loser answers the winner's id.
             def reread(session: Session, _emitter: Emitter) -> tuple[str, int, bool] | None:

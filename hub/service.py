@@ -268,6 +268,8 @@ class Hub:
         loop = asyncio.get_running_loop()
         interval = self.config.position_batch_seconds
         next_at = loop.time()
+        failed = 0
+        last_report = 0.0
         while True:
             next_at += interval
             delay = next_at - loop.time()
@@ -276,10 +278,22 @@ class Hub:
             await asyncio.sleep(max(0.0, delay))
             try:
                 await self.flush_positions()
-            except Exception:
+                if failed:
+                    log.warning("position batches stored again after %d failed", failed)
+                    failed = 0
+            except Exception as exc:
                 # A failed batch (disk full, database gone) must not stop the loop; the
                 # fixes of that batch are superseded by the next ones from each device.
-                log.exception("position batch not stored")
+                # Log the first failure whole and then once a minute: twenty tracebacks a
+                # second would fill the very disk that is full.
+                failed += 1
+                if failed == 1:
+                    log.exception("position batch not stored")
+                elif loop.time() - last_report >= 60.0:
+                    log.error("position batches still not stored (%d failed): %s", failed, exc)
+                else:
+                    continue
+                last_report = loop.time()
 
     async def _heartbeat_loop(self) -> None:
         while True:
