@@ -243,221 +243,8 @@ def as_fetch(source: Fetch | CachedRequests) -> Fetch:
 # ---- the panel ----------------------------------------------------------------------------
 
 
-class CaseDrilldown(QWidget):
-    """One case: header, 1-3-15 marks, reporter (masked by role) and the full timeline.
-
-    Call :meth:`start` on a running qasync loop (or ``await load()``); ``loaded`` fires
-    after each answer is shown, ``failed`` with the reason when there was none to show.
-    """
-
-    loaded = Signal()
-    failed = Signal(str)
-
-    HEADER_FIELDS = ("case", "category", "source", "status", "address", "text")
-    TIMELINE_COLUMNS = ("time", "kind", "actor", "detail")
-
-    def __init__(
-        self,
-        case_id: str,
-        fetch: Fetch | CachedRequests,
-        *,
-        show_reporter: bool,
-        clock: Clock = time.time,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName("CaseDrilldown")
-        self.case_id = case_id
-        self.show_reporter = show_reporter
-        self._fetch = as_fetch(fetch)
-        self._clock = clock
-        self._task: asyncio.Task[None] | None = None
-        #: The last answer shown (for export); ``None`` until one arrived.
-        self.answer: dict[str, Any] | None = None
-        self.cached = False
-        self.age_s: float | None = None
-
-        layout = QVBoxLayout(self)
-        self.banner = QLabel()
-        self.banner.setObjectName("CachedBanner")
-        # Amber like the stale banner: old data must never pass for live data.
-        self.banner.setStyleSheet("background:#5a4300;color:#ffe08a;padding:4px;")
-        self.banner.hide()
-        layout.addWidget(self.banner)
-        self.status = QLabel(tr(TEXT["loading"]).format(case=case_id))
-        self.status.setObjectName("DrilldownStatus")
-        layout.addWidget(self.status)
-
-        form = QFormLayout()
-        self.fields: dict[str, QLabel] = {}
-        for key in (*self.HEADER_FIELDS, "reporter"):
-            label = QLabel()
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.fields[key] = label
-            form.addRow(tr(TEXT[key]), label)
-        layout.addLayout(form)
-
-        self.marks: list[QLabel] = []
-        marks_form = QFormLayout()
-        self._marks_row = QVBoxLayout()
-        marks_box = QWidget()
-        marks_box.setLayout(self._marks_row)
-        marks_form.addRow(tr(TEXT["sla"]), marks_box)
-        layout.addLayout(marks_form)
-
-        self.timeline = QTableWidget(0, len(self.TIMELINE_COLUMNS))
-        self.timeline.setObjectName("CaseTimeline")
-        self.timeline.setHorizontalHeaderLabels([tr(TEXT[c]) for c in self.TIMELINE_COLUMNS])
-        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.timeline.verticalHeader().hide()
-        header = self.timeline.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(self.TIMELINE_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(self.timeline, 1)
-
-    # ---- loading ----------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Load in the background on the running loop (a second call reloads)."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-        self._task = asyncio.ensure_future(self.load())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def load(self) -> None:
-        try:
-            answer, cached, age_s = await self._fetch("case.history", {"case_id": self.case_id})
-        except RequestFailed as exc:
-            # A refusal or the hub away with nothing cached: say so, keep whatever was shown.
-            self.status.setText(tr(TEXT["failed"]).format(message=exc.message))
-            self.status.show()
-            self.failed.emit(exc.code)
-            return
-        self.show_answer(answer, cached=cached, age_s=age_s)
-
-    # ---- rendering --------------------------------------------------------------------
-
-    def show_answer(
-        self, answer: dict[str, Any], *, cached: bool = False, age_s: float | None = None
-    ) -> None:
-        """Draw a ``case.history`` answer (fresh or cached)."""
-        self.answer, self.cached, self.age_s = answer, cached, age_s
-        case: Mapping[str, Any] = answer.get("case") or {}
-        events: list[Mapping[str, Any]] = list(answer.get("events") or [])
-        self.status.hide()
-        if cached:
-            minutes = int((age_s or 0.0) // 60)
-            self.banner.setText(tr(TEXT["cached"]).format(m=minutes))
-            self.banner.show()
-        else:
-            self.banner.hide()
-
-        source = str(case.get("source", ""))
-        status = str(case.get("status", ""))
-        values = {
-            "case": str(case.get("id", self.case_id)),
-            "category": str(case.get("category", "")),
-            "source": tr(SOURCE_TEXT.get(source, source)),
-            "status": tr(STATUS_TEXT.get(status, status)),
-            "address": str(case.get("address", "")),
-            "text": str(case.get("text", "")),
-            "reporter": reporter_text(case, self.show_reporter),
-        }
-        for key, value in values.items():
-            self.fields[key].setText(value)
-
-        for label in self.marks:
-            label.deleteLater()
-        self.marks = []
-        for mark in sla_marks(case, self._clock()):
-            label = QLabel(mark.text())
-            label.setStyleSheet(f"color:{MARK_COLOURS[mark.state]};")
-            label.setProperty("state", mark.state)
-            self._marks_row.addWidget(label)
-            self.marks.append(label)
-
-        # The hub answers in stored order; sort again so a merged or cached answer still
-        # reads top to bottom in time (stable: same-instant steps keep the hub's order).
-        ordered = sorted(events, key=lambda e: float(e.get("ts", 0.0)))
-        self.timeline.setRowCount(len(ordered))
-        for row, event in enumerate(ordered):
-            kind = str(event.get("kind", ""))
-            cells = (
-                clock_time(float(event.get("ts", 0.0))),
-                tr(KIND_TEXT.get(kind, kind)),
-                str(event.get("actor", "")),
-                event_detail(event),
-            )
-            for column, value in enumerate(cells):
-                item = QTableWidgetItem(value)
-                if kind == "sla_missed":
-                    item.setForeground(QColor(MARK_COLOURS["missed"]))
-                self.timeline.setItem(row, column, item)
-        self.loaded.emit()
-
-    # ---- reading back (tests, export, the desk) ---------------------------------------
-
-    def timeline_rows(self) -> list[tuple[str, ...]]:
-        """The timeline as shown: (time, kind, actor, detail) per row."""
-        rows: list[tuple[str, ...]] = []
-        for row in range(self.timeline.rowCount()):
-            cells = (self.timeline.item(row, c) for c in range(self.timeline.columnCount()))
-            rows.append(tuple(item.text() if item is not None else "" for item in cells))
-        return rows
-
-    def mark_texts(self) -> list[str]:
-        return [label.text() for label in self.marks]
-
-    def banner_text(self) -> str:
-        """The cached-data marker, or ``""`` when the answer was fresh."""
-        return self.banner.text() if self.cached else ""
-
-
-# ---- merchant and officer panels ------------------------------------------------------------
-
-
-def _table(columns: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(columns)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
-    table.setRowCount(len(rows))
-    for row, cells in enumerate(rows):
-        for column, value in enumerate(cells):
-            table.setItem(row, column, QTableWidgetItem(value))
-
-
-def _rows(table: QTableWidget) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = []
-    for row in range(table.rowCount()):
-        cells = (table.item(row, c) for c in range(table.columnCount()))
-        rows.append(tuple(item.text() if item is not None else "" for item in cells))
-    return rows
-
-
-def date_time(ts: float) -> str:
-    """``YYYY-MM-DD HH:MM`` in local time: a merchant's history spans months."""
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
-
-
 class _Loading(QWidget):
-    """Background loading shared by the merchant and officer panels (as CaseDrilldown)."""
+    """Background loading, the cached-data banner and the status line of every drill-down."""
 
     loaded = Signal()
     failed = Signal(str)
@@ -535,6 +322,156 @@ def _form(box: QVBoxLayout, keys: tuple[str, ...], text: Mapping[str, str]) -> d
         form.addRow(tr(text[key]), label)
     box.addLayout(form)
     return fields
+
+
+class CaseDrilldown(_Loading):
+    """One case: header, 1-3-15 marks, reporter (masked by role) and the full timeline.
+
+    Call :meth:`start` on a running qasync loop (or ``await load()``); ``loaded`` fires
+    after each answer is shown, ``failed`` with the reason when there was none to show.
+    """
+
+    HEADER_FIELDS = ("case", "category", "source", "status", "address", "text")
+    TIMELINE_COLUMNS = ("time", "kind", "actor", "detail")
+
+    def __init__(
+        self,
+        case_id: str,
+        fetch: Fetch | CachedRequests,
+        *,
+        show_reporter: bool,
+        clock: Clock = time.time,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(fetch, parent)
+        self.setObjectName("CaseDrilldown")
+        self.case_id = case_id
+        self.show_reporter = show_reporter
+        self._clock = clock
+        self.status.setText(tr(TEXT["loading"]).format(case=case_id))
+        layout = self.box
+
+        self.fields = _form(layout, (*self.HEADER_FIELDS, "reporter"), TEXT)
+
+        self.marks: list[QLabel] = []
+        marks_form = QFormLayout()
+        self._marks_row = QVBoxLayout()
+        marks_box = QWidget()
+        marks_box.setLayout(self._marks_row)
+        marks_form.addRow(tr(TEXT["sla"]), marks_box)
+        layout.addLayout(marks_form)
+
+        self.timeline = QTableWidget(0, len(self.TIMELINE_COLUMNS))
+        self.timeline.setObjectName("CaseTimeline")
+        self.timeline.setHorizontalHeaderLabels([tr(TEXT[c]) for c in self.TIMELINE_COLUMNS])
+        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.timeline.verticalHeader().hide()
+        header = self.timeline.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(self.TIMELINE_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.timeline, 1)
+
+    def _request(self) -> tuple[str, dict[str, Any]]:
+        return "case.history", {"case_id": self.case_id}
+
+    # ---- rendering --------------------------------------------------------------------
+
+    def _render(self, answer: dict[str, Any]) -> None:
+        """Draw a ``case.history`` answer (fresh or cached)."""
+        case: Mapping[str, Any] = answer.get("case") or {}
+        events: list[Mapping[str, Any]] = list(answer.get("events") or [])
+
+        source = str(case.get("source", ""))
+        status = str(case.get("status", ""))
+        values = {
+            "case": str(case.get("id", self.case_id)),
+            "category": str(case.get("category", "")),
+            "source": tr(SOURCE_TEXT.get(source, source)),
+            "status": tr(STATUS_TEXT.get(status, status)),
+            "address": str(case.get("address", "")),
+            "text": str(case.get("text", "")),
+            "reporter": reporter_text(case, self.show_reporter),
+        }
+        for key, value in values.items():
+            self.fields[key].setText(value)
+
+        for label in self.marks:
+            label.deleteLater()
+        self.marks = []
+        for mark in sla_marks(case, self._clock()):
+            label = QLabel(mark.text())
+            label.setStyleSheet(f"color:{MARK_COLOURS[mark.state]};")
+            label.setProperty("state", mark.state)
+            self._marks_row.addWidget(label)
+            self.marks.append(label)
+
+        # The hub answers in stored order; sort again so a merged or cached answer still
+        # reads top to bottom in time (stable: same-instant steps keep the hub's order).
+        ordered = sorted(events, key=lambda e: float(e.get("ts", 0.0)))
+        self.timeline.setRowCount(len(ordered))
+        for row, event in enumerate(ordered):
+            kind = str(event.get("kind", ""))
+            cells = (
+                clock_time(float(event.get("ts", 0.0))),
+                tr(KIND_TEXT.get(kind, kind)),
+                str(event.get("actor", "")),
+                event_detail(event),
+            )
+            for column, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if kind == "sla_missed":
+                    item.setForeground(QColor(MARK_COLOURS["missed"]))
+                self.timeline.setItem(row, column, item)
+
+    # ---- reading back (tests, export, the desk) ---------------------------------------
+
+    def timeline_rows(self) -> list[tuple[str, ...]]:
+        """The timeline as shown: (time, kind, actor, detail) per row."""
+        rows: list[tuple[str, ...]] = []
+        for row in range(self.timeline.rowCount()):
+            cells = (self.timeline.item(row, c) for c in range(self.timeline.columnCount()))
+            rows.append(tuple(item.text() if item is not None else "" for item in cells))
+        return rows
+
+    def mark_texts(self) -> list[str]:
+        return [label.text() for label in self.marks]
+
+
+# ---- merchant and officer panels ------------------------------------------------------------
+
+
+def _table(columns: list[str], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(columns)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+    table.setRowCount(len(rows))
+    for row, cells in enumerate(rows):
+        for column, value in enumerate(cells):
+            table.setItem(row, column, QTableWidgetItem(value))
+
+
+def _rows(table: QTableWidget) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for row in range(table.rowCount()):
+        cells = (table.item(row, c) for c in range(table.columnCount()))
+        rows.append(tuple(item.text() if item is not None else "" for item in cells))
+    return rows
+
+
+def date_time(ts: float) -> str:
+    """``YYYY-MM-DD HH:MM`` in local time: a merchant's history spans months."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
 class MerchantDrilldown(_Loading):
