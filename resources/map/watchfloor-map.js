@@ -275,6 +275,26 @@
   // rendering 20,000 drawImage calls cost ~65 ms (per-call overhead), 20,000 sprite
   // blits into a Uint32Array a few ms. Sprites are pre-rendered per (status, colour)
   // and placed at integer pixels, so a blit is a row copy with no resampling.
+  // Shared by both canvas layers (officers, trails): one canvas sized to the renderer's
+  // padded bounds at the device pixel ratio.
+  function fitCanvasToBounds(layer) {
+    L.Renderer.prototype._update.call(layer);
+    var b = layer._bounds, size = b.getSize(), dpr = window.devicePixelRatio || 1;
+    var c = layer._container;
+    L.DomUtil.setPosition(c, b.min);
+    c.width = Math.round(dpr * size.x);
+    c.height = Math.round(dpr * size.y);
+    c.style.width = size.x + "px";
+    c.style.height = size.y + "px";
+    return b;
+  }
+
+  function destroyCanvas() {
+    L.DomUtil.remove(this._container);
+    delete this._ctx;
+    delete this._container;
+  }
+
   var UnitCanvas = L.Renderer.extend({
     // A small margin: every extra pixel is cleared, blitted and composited per frame,
     // and a wall rarely pans (Leaflet redraws on moveend anyway).
@@ -295,22 +315,11 @@
       this._box = null;
     },
 
-    _destroyContainer: function () {
-      L.DomUtil.remove(this._container);
-      delete this._ctx;
-      delete this._container;
-    },
+    _destroyContainer: destroyCanvas,
 
     _update: function () {
       if (this._map._animatingZoom && this._bounds) return;
-      L.Renderer.prototype._update.call(this);
-      var b = this._bounds, size = b.getSize(), dpr = window.devicePixelRatio || 1;
-      var c = this._container;
-      L.DomUtil.setPosition(c, b.min);
-      c.width = Math.round(dpr * size.x);
-      c.height = Math.round(dpr * size.y);
-      c.style.width = size.x + "px";
-      c.style.height = size.y + "px";
+      var b = fitCanvasToBounds(this);
       this._box = latLngBox(this._map, b, 3 * radiusForZoom(this._map.getZoom()));
       this._rect = null; // resizing cleared the canvas
       this.redraw();
@@ -598,22 +607,11 @@
       this._lastDraw = 0;
     },
 
-    _destroyContainer: function () {
-      L.DomUtil.remove(this._container);
-      delete this._ctx;
-      delete this._container;
-    },
+    _destroyContainer: destroyCanvas,
 
     _update: function () {
       if (this._map._animatingZoom && this._bounds) return;
-      L.Renderer.prototype._update.call(this);
-      var b = this._bounds, size = b.getSize(), dpr = window.devicePixelRatio || 1;
-      var c = this._container;
-      L.DomUtil.setPosition(c, b.min);
-      c.width = Math.round(dpr * size.x);
-      c.height = Math.round(dpr * size.y);
-      c.style.width = size.x + "px";
-      c.style.height = size.y + "px";
+      fitCanvasToBounds(this);
       this.redraw();
     },
 
