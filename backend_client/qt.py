@@ -27,6 +27,7 @@ from backend_client.protocol.messages import (
     Unit,
     UnitPositions,
     UnitStatus,
+    WallPush,
 )
 from backend_client.state import FeedState
 from backend_client.tracks import TrackHistory
@@ -87,6 +88,7 @@ class QtFeed(QObject):
     incidentChanged = Signal(object, bool)  # Incident, is_new
     alertChanged = Signal(str, object)  # alert id, Alert or None when cleared
     tickerReceived = Signal(str, bool, float)  # text, urgent, ts
+    wallPushed = Signal(object)  # WallPush: the wall decides whether it is addressed
     linkChanged = Signal(str, object)  # Link value, last good time (float | None)
 
     def __init__(
@@ -153,6 +155,8 @@ class QtFeed(QObject):
                 self.alertChanged.emit(alert_id, None)
             case Ticker(text=text, urgent=urgent, ts=ts):
                 self.tickerReceived.emit(text, urgent, ts)
+            case WallPush():
+                self.wallPushed.emit(event)
 
     def on_link(self, status: LinkStatus) -> None:
         self.linkChanged.emit(status.link.value, status.last_good)

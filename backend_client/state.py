@@ -24,6 +24,7 @@ from backend_client.protocol.messages import (
     Unit,
     UnitPositions,
     UnitStatus,
+    WallPush,
 )
 
 
@@ -90,6 +91,6 @@ class FeedState:
                 self.alerts[alert.id] = alert
             case AlertClear(alert_id=alert_id):
                 self.alerts.pop(alert_id, None)
-            case Ticker():
+            case Ticker() | WallPush():
                 pass
         self.seq = event.seq

@@ -121,6 +121,8 @@ class FeedClient:
         self.stale_after = stale_after
         self.clock = clock
         self.role: str | None = None
+        #: The name the hub's auth file gives this client's token (walls are addressed by it).
+        self.name: str | None = None
         self.clock_skew = 0.0
         self.connects = 0
         self.applied = 0
@@ -257,6 +259,7 @@ class FeedClient:
         match message:
             case Welcome(role=role, server_time=server_time):
                 self.role = role
+                self.name = message.name or None
                 self.clock_skew = server_time - now
             case Snapshot():
                 self.state.load(message)

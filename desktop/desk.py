@@ -17,19 +17,21 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import msgspec
 from platformdirs import user_data_dir
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +43,7 @@ from backend_client.qt import QtFeed
 from backend_client.state import FeedState
 from backend_client.transport import RequestFailed
 from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
+from widgets.drillopen import make_drilldown
 from widgets.queue import IncidentQueueModel, IncidentQueueView
 from widgets.situation import incident_lines
 from widgets.text import tr
@@ -53,8 +56,6 @@ SPEED_M_S = 20_000 / 3600
 ROAD_FACTOR = 1.3
 #: Officers of the team that patrols the place rank as if this much closer.
 ZONE_BONUS = 0.8
-#: An officer clicked on the map is replayed over this last stretch of time, seconds.
-OFFICER_WINDOW_S = 3600.0
 RECOMMEND_STATUSES = frozenset({"available"})
 SETTINGS_ORG, SETTINGS_APP = "watchfloor", "desk"
 
@@ -125,12 +126,24 @@ class DetailPanel(QWidget):
         self.dispatch = QPushButton(tr("派遣（Ctrl+D）"))
         self.dispatch.setShortcut("Ctrl+D")
         self.dispatch.setEnabled(False)
+        # Push what this desk is reading (the case, merchant or officer drill-down, or the
+        # case's place on the map) to a wall's situation slot; the menu lists the walls
+        # connected to the hub now.
+        self.push = QToolButton()
+        self.push.setObjectName("PushToWall")
+        self.push.setText(tr("推送到大屏"))
+        self.push.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.push_menu = QMenu(self.push)
+        self.push.setMenu(self.push_menu)
         self.status = QLabel("")
         self.status.setObjectName("DeskStatus")
         box = QVBoxLayout(self)
         box.addWidget(self.detail)
         box.addWidget(self.table, 1)
-        box.addWidget(self.dispatch)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.dispatch, 1)
+        buttons.addWidget(self.push)
+        box.addLayout(buttons)
         box.addWidget(self.status)
 
 
@@ -159,6 +172,12 @@ class DeskWindow(QMainWindow):
         self.model.modelReset.connect(self._reselect)
         self.details = DetailPanel()
         self.details.dispatch.clicked.connect(self.dispatch_selected)
+        self.details.push_menu.aboutToShow.connect(self._fill_push_menu)
+        #: Wall names the hub last reported connected (``wall.list``), for the push menu.
+        self.walls: list[str] = []
+        self.push_task: asyncio.Future[None] | None = None
+        self._walls_task: asyncio.Future[list[str]] | None = None
+        feed.snapshotLoaded.connect(self._schedule_wall_refresh)
 
         self.setDockNestingEnabled(True)
         self.docks: dict[str, QDockWidget] = {}
@@ -267,27 +286,10 @@ class DeskWindow(QMainWindow):
         """A map click: an officer's or a merchant's drill-down in the history dock."""
         if self.requests is None or kind not in ("unit", "merchant"):
             return
+        panel = make_drilldown(kind, entity_id, self.feed, self.requests)
+        if not isinstance(panel, MerchantDrilldown | OfficerDrilldown):
+            return
         self._clear_history_dock()
-        panel: MerchantDrilldown | OfficerDrilldown
-        if kind == "merchant":
-            panel = MerchantDrilldown(entity_id, self.requests)
-        else:
-            end = time.time()
-            unit = self.feed.state.units.get(entity_id)
-            profile = (
-                {"name": unit.name, "team": self._team_name(unit.team), "status": unit.status}
-                if unit is not None
-                else {}
-            )
-            cases = [msgspec.to_builtins(i) for i in self.feed.state.incidents.values()]
-            panel = OfficerDrilldown(
-                entity_id,
-                self.requests,
-                start=end - OFFICER_WINDOW_S,
-                end=end,
-                cases=cases,
-                profile=profile,
-            )
         self.entity = panel
         self.history_layout.addWidget(panel)
         self.docks["history"].show()
@@ -363,6 +365,80 @@ class DeskWindow(QMainWindow):
         self.details.dispatch.setEnabled(False)
         self.details.status.setText(tr("正在派遣…"))
         self.pending = asyncio.ensure_future(self._dispatch(self.selected, units))
+
+    # -- push to a wall ------------------------------------------------------------------
+
+    def push_subject(self) -> tuple[str, str] | None:
+        """What a push sends: the merchant/officer being read, else the selected case."""
+        if isinstance(self.entity, MerchantDrilldown):
+            return ("merchant", self.entity.merchant_id)
+        if isinstance(self.entity, OfficerDrilldown):
+            return ("officer", self.entity.unit_id)
+        if self.selected is not None:
+            return ("incident", self.selected)
+        return None
+
+    def push_to_wall(self, wall: str, kind: str = "") -> asyncio.Future[None] | None:
+        """Push to ``wall`` ("" = every wall): the drill-down being read, or with ``kind``
+        "view" the selected case's place, or "clear" to give the slot back to the wall."""
+        args: dict[str, object] = {"wall": wall}
+        subject = self.push_subject()
+        if kind == "clear":
+            args["kind"] = "clear"
+        elif kind == "view":
+            incident = self.feed.state.incidents.get(self.selected or "")
+            if incident is None:
+                self.details.status.setText(tr("请先选择案件"))
+                return None
+            args.update(kind="view", id=incident.id, lat=incident.lat, lon=incident.lon)
+        elif subject is None:
+            self.details.status.setText(tr("请先选择案件"))
+            return None
+        else:
+            args.update(kind=subject[0], id=subject[1])
+        self.push_task = asyncio.ensure_future(self._push(args))
+        return self.push_task
+
+    async def _push(self, args: dict[str, object]) -> None:
+        target = str(args["wall"]) or tr("所有大屏")
+        try:
+            await self.feed.client.request("wall.push", args)
+        except RequestFailed as exc:
+            log.warning("push to wall %r failed: %s", target, exc)
+            self.details.status.setText(tr("推送失败：{e}").format(e=str(exc)))
+        else:
+            self.details.status.setText(tr("已推送到 {wall}").format(wall=target))
+
+    async def refresh_walls(self) -> list[str]:
+        try:
+            answer = await self.feed.client.request("wall.list", {})
+        except RequestFailed as exc:
+            log.info("wall list unavailable: %s", exc)
+        else:
+            self.walls = [str(w) for w in answer.get("walls", [])]
+        return self.walls
+
+    def _fill_push_menu(self) -> None:
+        menu = self.details.push_menu
+        menu.clear()
+        subject = self.push_subject()
+        for wall in ["", *self.walls]:
+            name = wall or tr("所有大屏")
+            action = menu.addAction(tr("详情 → {wall}").format(wall=name))
+            action.setEnabled(subject is not None)
+            action.triggered.connect(lambda _=False, w=wall: self.push_to_wall(w))
+        menu.addSeparator()
+        view = menu.addAction(tr("大屏地图定位到本案"))
+        view.setEnabled(self.selected is not None)
+        view.triggered.connect(lambda _=False: self.push_to_wall("", "view"))
+        clear = menu.addAction(tr("恢复大屏自动显示"))
+        clear.triggered.connect(lambda _=False: self.push_to_wall("", "clear"))
+        # The next opening shows walls that connected since.
+        self._schedule_wall_refresh()
+
+    def _schedule_wall_refresh(self) -> None:
+        if self._walls_task is None or self._walls_task.done():
+            self._walls_task = asyncio.ensure_future(self.refresh_walls())
 
     async def _dispatch(self, incident_id: str, unit_ids: list[str]) -> None:
         try:

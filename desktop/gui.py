@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QApplication
 
+    from backend_client.cache import CachedRequests
+    from backend_client.qt import QtFeed
+
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
@@ -65,6 +68,17 @@ def make_application(lang: str, *, offscreen: bool | None = None) -> QApplicatio
     return app
 
 
+def _wall_requests(feed: QtFeed) -> CachedRequests:
+    """What a pushed drill-down reads through: answers cached on this PC, so a case pushed
+    before the hub went away stays readable (marked as cached) until it is back."""
+    from platformdirs import user_data_dir
+
+    from backend_client.cache import AnswerCache, CachedRequests
+
+    folder = Path(user_data_dir("watchfloor", appauthor=False))
+    return CachedRequests(feed.client, AnswerCache(folder / "wall-cache.sqlite"))
+
+
 def run_wall(options: WallOptions) -> int:
     from desktop.wall import process_age
 
@@ -95,6 +109,7 @@ def run_wall(options: WallOptions) -> int:
     shell = WallShell(
         feed,
         layout,
+        requests=_wall_requests(feed),
         windowed=options.windowed or bool(options.screenshot),
         team_colours=options.team_colours,
         defer_panels=True,

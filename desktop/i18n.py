@@ -164,6 +164,19 @@ EN: Final[dict[str, str]] = {
     "该时段无轨迹": "No track in this window",
     "时段内案件": "Cases in the window",
     "{t} · {lat:.5f}, {lon:.5f}": "{t} · {lat:.5f}, {lon:.5f}",
+    # push to wall (desk menu, wall situation slot)
+    "推送到大屏": "Push to wall",
+    "所有大屏": "all walls",
+    "详情 → {wall}": "Details → {wall}",
+    "大屏地图定位到本案": "Show this case's place on the walls' maps",
+    "恢复大屏自动显示": "Give the walls back their own view",
+    "请先选择案件": "Select a case first",
+    "推送失败：{e}": "Push failed: {e}",
+    "已推送到 {wall}": "Pushed to {wall}",
+    "推送{kind} · {id} · {by}": "Pushed {kind} · {id} · by {by}",
+    "案件": "case",
+    "商户": "merchant",
+    "警员": "officer",
 }
 
 CATALOGUES: Final[dict[str, dict[str, str]]] = {"en": EN}

@@ -8,18 +8,22 @@ screens come and go (Qt leaves windows where they were after a monitor returns).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QCursor, QGuiApplication, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from backend_client.cache import CachedRequests
+from backend_client.protocol.messages import WallPush
 from backend_client.qt import QtFeed
 from desktop.layout import PanelSpec, PanelView, ScreenSpec, WallLayout, load_layout
 from widgets.banner import StaleBanner
+from widgets.drillopen import addressed
 from widgets.panel import PanelFrame, PlaylistEntry, RotatingPanel
 from widgets.text import tr
 from widgets.ticker import TickerBar
@@ -29,6 +33,8 @@ log = logging.getLogger(__name__)
 LINK_TEXT = {"live": "实时", "stale": "过期", "offline": "离线", "connecting": "连接中"}
 #: The deliberate chord that closes a wall; nothing else does (no Alt+F4, no Esc).
 QUIT_CHORD = "Ctrl+Alt+Shift+Q"
+#: A pushed map view without a zoom shows the street around the place.
+PUSHED_VIEW_ZOOM = 16.0
 PANEL_TITLES = {
     "map": "",
     "ticker": "",
@@ -50,10 +56,17 @@ class PanelContext:
     """What a panel factory may use: the feed and the wall's settings. No network."""
 
     def __init__(
-        self, feed: QtFeed, team_colours: dict[str, str] | None = None, *, defer: bool = False
+        self,
+        feed: QtFeed,
+        team_colours: dict[str, str] | None = None,
+        *,
+        defer: bool = False,
+        requests: CachedRequests | None = None,
     ) -> None:
         self.feed = feed
         self.team_colours = team_colours or {}
+        #: Drill-downs pushed to a situation slot read through this (cached while offline).
+        self.requests = requests
         #: While True, deferrable panels get a placeholder; finish() builds them.
         self.deferring = defer
         self.deferred: list[PanelFrame] = []
@@ -75,7 +88,7 @@ def _map(ctx: PanelContext, view: PanelView) -> QWidget:
     opts = view.options
     center = opts["center"]
     follow = str(opts["follow"])
-    return LiveMapPanel(
+    panel = LiveMapPanel(
         ctx.feed,
         team_colours=ctx.team_colours,
         show_incidents=bool(opts["show_incidents"]),
@@ -88,6 +101,30 @@ def _map(ctx: PanelContext, view: PanelView) -> QWidget:
             follow=None if follow == "none" else follow,
         ),
     )
+    feed = ctx.feed
+
+    def on_push(push: WallPush) -> None:
+        # An operator's "show this place on the wall": every map of the addressed wall goes
+        # there; "clear" puts each back to the view its layout gives it.
+        if not addressed(push, feed.client.name):
+            return
+        if push.kind == "view" and push.lat is not None and push.lon is not None:
+            panel.map.set_view(push.lat, push.lon, push.zoom or PUSHED_VIEW_ZOOM)
+        elif push.kind == "clear":
+            v = panel.view
+            if v.center is not None and v.zoom is not None:
+                panel.map.set_view(v.center[0], v.center[1], v.zoom)
+            else:
+                panel.map.fit_wucheng()
+
+    feed.wallPushed.connect(on_push)
+    panel.destroyed.connect(lambda *_: _disconnect(feed.wallPushed, on_push))
+    return panel
+
+
+def _disconnect(signal: Any, slot: Callable[..., None]) -> None:
+    with contextlib.suppress(RuntimeError, TypeError):
+        signal.disconnect(slot)
 
 
 def _ticker(ctx: PanelContext, view: PanelView) -> QWidget:
@@ -131,7 +168,7 @@ def _clock(ctx: PanelContext, view: PanelView) -> QWidget:
 def _situation(ctx: PanelContext, view: PanelView) -> QWidget:
     from widgets.situation import SituationPanel
 
-    return SituationPanel(ctx.feed, title=str(view.options["title"]))
+    return SituationPanel(ctx.feed, title=str(view.options["title"]), requests=ctx.requests)
 
 
 #: One builder per panel kind of the layout schema (desktop.layout.PANEL_KINDS).
@@ -212,6 +249,7 @@ class WallWindow(QWidget):
         spec: ScreenSpec | None = None,
         title: str = "婺城区综合行政执法指挥平台",
         defer_panels: bool = False,
+        requests: CachedRequests | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("WallWindow")
@@ -238,7 +276,9 @@ class WallWindow(QWidget):
         header.addWidget(self.link_state)
 
         self.banner = StaleBanner()
-        self.panel_context = PanelContext(feed, team_colours, defer=defer_panels)
+        self.panel_context = PanelContext(
+            feed, team_colours, defer=defer_panels, requests=requests
+        )
         self.grid = PanelGrid(self.panel_context, self.spec)
         self._body = QHBoxLayout()
         self._body.setContentsMargins(0, 0, 0, 0)
@@ -395,6 +435,7 @@ class WallShell(QObject):
         windowed: bool = False,
         team_colours: dict[str, str] | None = None,
         defer_panels: bool = False,
+        requests: CachedRequests | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -412,6 +453,7 @@ class WallShell(QObject):
                 title=layout.title,
                 # Only a wall with a map has a first live frame to wait for.
                 defer_panels=defer_panels and "map" in layout.kinds,
+                requests=requests,
             )
             if not windowed:
                 window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)

@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "dispatch",
             "alert.ack",
             "case.step",
+            "wall.push",
+            "wall.list",
         }
     ),
     "supervisor": frozenset(
@@ -37,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "dispatch",
             "alert.ack",
             "case.step",
+            "wall.push",
+            "wall.list",
             "audit.query",
         }
     ),
@@ -51,6 +55,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "dispatch",
             "alert.ack",
             "case.step",
+            "wall.push",
+            "wall.list",
             "audit.query",
         }
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from hub.service import Hub
 from hub.snapshot_load import incident_from_row
 from hub.store.models import AuditEntry, CaseEvent, Merchant, Position
 from hub.store.models import Incident as IncidentRow
+from hub.walls import PushRejected, WallPushArgs, check_push, push_work
 from hub.writer import Emitter
 
 MAX_TRACK_SECONDS = 24 * 3600
@@ -105,7 +107,11 @@ class RequestRouter:
             "case.step": self.case_step,
             "alert.ack": self.alert_ack,
             "audit.query": self.audit_query,
+            "wall.push": self.wall_push,
+            "wall.list": self.wall_list,
         }
+        #: Names of the wall-role clients on the stream now (by their token's name).
+        self.walls_online: Counter[str] = Counter()
 
     async def handle(self, who: Principal, request: Request) -> bytes:
         handler = self.ops.get(request.op)
@@ -284,6 +290,19 @@ class RequestRouter:
             return {"alert_id": alert.id}
 
         return await self._write(work)
+
+    async def wall_push(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        """Pin a drill-down or a map view to a wall's situation slot (see hub/walls.py)."""
+        args: WallPushArgs = _args(WallPushArgs, raw)
+        try:
+            check_push(args)
+            return await self._write(push_work(args, who, _audit))
+        except PushRejected as exc:
+            raise RequestError(exc.code, exc.message, exc.field) from None
+
+    async def wall_list(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        """The walls a push can reach now; a desk offers these names."""
+        return {"walls": sorted(name for name, n in self.walls_online.items() if n > 0)}
 
     async def audit_query(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
         args: AuditArgs = _args(AuditArgs, raw)

@@ -92,11 +92,17 @@ class StreamServer:
             return
         subscriber = self.hub.subscribe()
         sender = asyncio.create_task(self._send_loop(ws, subscriber, since))
+        if principal.role == "wall":
+            self.router.walls_online[principal.name] += 1
         try:
             await self._receive_loop(ws, principal)
         except ConnectionClosed:
             pass
         finally:
+            if principal.role == "wall":
+                self.router.walls_online[principal.name] -= 1
+                if self.router.walls_online[principal.name] <= 0:
+                    del self.router.walls_online[principal.name]
             self.hub.unsubscribe(subscriber)
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
@@ -124,7 +130,11 @@ class StreamServer:
             await ws.close(1008, "forbidden")
             return None, None
         welcome = Welcome(
-            role=principal.role, server_time=time.time(), seq=self.hub.published_seq, ts=time.time()
+            role=principal.role,
+            name=principal.name,
+            server_time=time.time(),
+            seq=self.hub.published_seq,
+            ts=time.time(),
         )
         await ws.send(encode(welcome))
         return principal, message.since
@@ -156,7 +166,14 @@ class StreamServer:
         """Send what the client missed; live events meanwhile wait in its queue."""
         until = self.hub.published_seq
         if since is not None and 0 <= since <= until:
-            frames = await self.hub.frames_since(since, until)
+            try:
+                frames = await self.hub.frames_since(since, until)
+            except Exception as exc:
+                # The store is away (a database restart): the snapshot is built from
+                # memory and is valid past every missed event. Raising here ended the
+                # send loop and left a silent socket open.
+                log.warning("resume from seq %d unreadable (%s): sending a snapshot", since, exc)
+                frames = None
             if frames is not None:
                 for _seq, frame in frames:
                     await ws.send(frame)

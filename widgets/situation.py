@@ -7,8 +7,11 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from backend_client.protocol.messages import Incident
+from backend_client.cache import CachedRequests
+from backend_client.protocol.messages import Incident, WallPush
 from backend_client.qt import QtFeed
+from widgets.drilldown import CaseDrilldown
+from widgets.drillopen import Drilldown, addressed, make_drilldown
 from widgets.queue import SOURCE_TEXT, STAGE_TEXT, STATUS_TEXT
 from widgets.sla import standing
 from widgets.text import duration_text, tr
@@ -39,15 +42,33 @@ def incident_lines(incident: Incident, feed: QtFeed, now: float) -> list[str]:
     return [line for line in lines if line]
 
 
+PUSH_KIND_TEXT = {"incident": "案件", "merchant": "商户", "officer": "警员"}
+
+
 class SituationPanel(QWidget):
-    """``push()`` pins content; without it the panel follows the most urgent open case."""
+    """The pinned slot: what an operator pushed, else the most urgent open case.
+
+    ``wall.push`` events addressed to this wall (by its token's name, or to every wall)
+    replace the body with the pushed drill-down (read through ``requests``, so it stays
+    readable from the cache while the hub is away); a ``clear`` push returns to following
+    the most urgent case. ``push()`` pins plain lines (used by tests and local callers).
+    """
 
     def __init__(
-        self, feed: QtFeed, *, title: str = "态势研判", parent: QWidget | None = None
+        self,
+        feed: QtFeed,
+        *,
+        title: str = "态势研判",
+        requests: CachedRequests | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("SituationPanel")
         self._feed = feed
+        self._requests = requests
+        #: The drill-down an operator pushed, shown instead of the body.
+        self.drilldown: Drilldown | None = None
+        self.last_push: WallPush | None = None
         self._pushed: tuple[str, list[str]] | None = None
         self._pushed_incident: str | None = None
         self.heading = QLabel(tr(title))
@@ -60,6 +81,9 @@ class SituationPanel(QWidget):
         box.setContentsMargins(16, 8, 16, 8)
         box.addWidget(self.heading)
         box.addWidget(self.body, 1)
+        self._box = box
+        feed.wallPushed.connect(self.on_push)
+        feed.incidentChanged.connect(self._on_incident)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.refresh)
@@ -67,14 +91,66 @@ class SituationPanel(QWidget):
         self.refresh()
 
     def push(self, title: str, lines: list[str]) -> None:
+        self._drop_drilldown()
         self._pushed, self._pushed_incident = (title, lines), None
         self.refresh()
 
     def push_incident(self, incident_id: str) -> None:
+        self._drop_drilldown()
         self._pushed, self._pushed_incident = None, incident_id
         self.refresh()
 
+    def clear_push(self) -> None:
+        self._drop_drilldown()
+        self._pushed, self._pushed_incident = None, None
+        self.refresh()
+
+    def on_push(self, push: WallPush) -> None:
+        if not addressed(push, self._feed.client.name) or push.kind == "view":
+            return  # a view push moves the wall's maps, not this slot
+        self.last_push = push
+        if push.kind == "clear":
+            self.clear_push()
+            return
+        panel = (
+            make_drilldown(push.kind, push.id, self._feed, self._requests)
+            if self._requests is not None
+            else None
+        )
+        if panel is None:
+            # No request channel (or a kind without a panel): the live summary still
+            # tells the room what the operator meant for incidents.
+            if push.kind == "incident":
+                self.push_incident(push.id)
+            return
+        self._drop_drilldown()
+        self._pushed, self._pushed_incident = None, None
+        self.drilldown = panel
+        self.body.hide()
+        self._box.addWidget(panel, 1)
+        self.heading.setText(
+            tr("推送{kind} · {id} · {by}").format(
+                kind=tr(PUSH_KIND_TEXT.get(push.kind, push.kind)), id=push.id, by=push.by
+            )
+        )
+        panel.start()
+
+    def _drop_drilldown(self) -> None:
+        if self.drilldown is not None:
+            self._box.removeWidget(self.drilldown)
+            self.drilldown.deleteLater()
+            self.drilldown = None
+            self.body.show()
+
+    def _on_incident(self, incident: Incident, _is_new: bool) -> None:
+        # A step taken on the pushed case: the room should see it without a new push.
+        panel = self.drilldown
+        if isinstance(panel, CaseDrilldown) and panel.case_id == incident.id:
+            panel.start()
+
     def refresh(self) -> None:
+        if self.drilldown is not None:
+            return  # the pushed drill-down keeps itself current
         now = time.time()
         if self._pushed is not None:
             title, lines = self._pushed

@@ -27,6 +27,7 @@ from backend_client.protocol.messages import (
     Unit,
     UnitPositions,
     UnitStatus,
+    WallPush,
     Welcome,
 )
 from backend_client.protocol.sequence import Decision, SequenceTracker
@@ -56,6 +57,7 @@ __all__ = [
     "Unit",
     "UnitPositions",
     "UnitStatus",
+    "WallPush",
     "Welcome",
     "decode_client",
     "decode_server",

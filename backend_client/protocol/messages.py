@@ -123,6 +123,8 @@ ClientMessage = Hello | Request
 class Welcome(msgspec.Struct, tag="welcome", tag_field="type", kw_only=True):
     role: str
     server_time: float
+    #: The token's name from the hub's auth file; walls are addressed by it (``wall.push``).
+    name: str = ""
     seq: Seq = 0
     ts: float = 0.0
 
@@ -181,6 +183,25 @@ class Ticker(msgspec.Struct, tag="ticker", tag_field="type", kw_only=True):
     incident_id: str | None = None
 
 
+class WallPush(msgspec.Struct, tag="wall.push", tag_field="type", kw_only=True):
+    """An operator pinned something to a wall's situation slot (``wall`` "" = every wall).
+
+    ``kind`` is ``incident``, ``merchant`` or ``officer`` (``id`` names it), ``view`` (the
+    wall's maps go to ``lat``/``lon``/``zoom``) or ``clear`` (back to the automatic view).
+    Stored like every event, so a wall that resumes after a gap still gets it.
+    """
+
+    seq: Seq
+    ts: float
+    wall: str = ""
+    kind: str
+    id: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    zoom: float | None = None
+    by: str = ""
+
+
 class Heartbeat(msgspec.Struct, tag="heartbeat", tag_field="type", kw_only=True):
     """Not stored: ``seq`` is the hub's latest stored seq, so a client can spot a gap."""
 
@@ -203,7 +224,14 @@ class Error(msgspec.Struct, tag="error", tag_field="type", kw_only=True):
 
 
 StoredEvent = (
-    UnitPositions | UnitStatus | IncidentNew | IncidentUpdate | AlertNew | AlertClear | Ticker
+    UnitPositions
+    | UnitStatus
+    | IncidentNew
+    | IncidentUpdate
+    | AlertNew
+    | AlertClear
+    | Ticker
+    | WallPush
 )
 ServerMessage = Welcome | Snapshot | StoredEvent | Heartbeat | Response | Error
 
@@ -215,4 +243,5 @@ STORED_EVENT_TYPES: tuple[type[msgspec.Struct], ...] = (
     AlertNew,
     AlertClear,
     Ticker,
+    WallPush,
 )

@@ -82,7 +82,7 @@ def test_every_ui_text_has_an_english_entry() -> None:
                 ):
                     sources.add(node.args[0].value)
     from desktop.wall import LINK_TEXT, PANEL_TITLES
-    from widgets import kpi, queue, situation  # noqa: F401  (tables passed through tr())
+    from widgets import kpi, queue, situation
     from widgets.banner import TEXT
     from widgets.clock import WEEKDAYS
 
@@ -96,6 +96,7 @@ def test_every_ui_text_has_an_english_entry() -> None:
         TEXT,
         kpi.UNIT_STATUS_TEXT,
         kpi.STAGE_LABEL,
+        situation.PUSH_KIND_TEXT,
     ]
     for table in tables:
         sources.update(v for v in table.values() if v)
