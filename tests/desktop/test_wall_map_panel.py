@@ -101,3 +101,57 @@ async def _gone(state: Any, case_id: str) -> bool:
 async def _state_is(state: Any, case_id: str, wanted: str) -> bool:
     entry = (await state).get(case_id)
     return entry is not None and entry["state"] == wanted
+
+
+def test_a_pushed_view_moves_the_wall_map_and_clear_restores_the_layout_view(
+    tmp_path: Path, hub: LiveHub, loop: qasync.QEventLoop, qtbot: Any
+) -> None:
+    from backend_client.geo import convert
+
+    layout_file = tmp_path / "map.toml"
+    layout_file.write_text(MAP_ONLY, encoding="utf-8")
+    spec = load_layout(layout_file).screens[0]
+    feed = QtFeed(hub.stream_url, hub.token["wall"])
+    operator = QtFeed(hub.stream_url, hub.token["operator"])
+    window = WallWindow(feed, "test-screen", spec=spec)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    view = window.map
+    assert isinstance(view, MapView)
+
+    async def centre() -> tuple[float, float, float]:
+        state = await page_js(
+            window, "{c: watchfloor.map.getCenter(), z: watchfloor.map.getZoom()}"
+        )
+        return state["c"]["lat"], state["c"]["lng"], state["z"]
+
+    async def at(lat: float, lon: float, zoom: float) -> bool:
+        want = convert(lat, lon, "wgs84", view.datum)
+        got = await centre()
+        # Leaflet centres on a whole pixel: ~5 m at zoom 15, so 20 m still tells places apart.
+        return got[:2] == pytest.approx(want, abs=2e-4) and got[2] == zoom
+
+    async def scenario() -> None:
+        feed.start()
+        operator.start()
+        await until(lambda: view.is_ready and feed.is_live() and operator.is_live())
+        await until(lambda: at(29.085, 119.652, 15))  # the layout's own view
+        # A push to another wall leaves this one alone ...
+        await operator.client.request(
+            "wall.push", {"wall": "lobby", "kind": "view", "lat": 29.1, "lon": 119.6}
+        )
+        await asyncio.sleep(0.5)
+        assert await at(29.085, 119.652, 15)
+        # ... one to every wall moves it, at street zoom when the push names none.
+        await operator.client.request(
+            "wall.push", {"kind": "view", "lat": 29.0712, "lon": 119.6311}
+        )
+        await until(lambda: at(29.0712, 119.6311, 16))
+        await operator.client.request("wall.push", {"wall": "demo-wall", "kind": "clear"})
+        await until(lambda: at(29.085, 119.652, 15))
+        await operator.stop()
+        await feed.stop()
+
+    loop.run_until_complete(scenario())
+    window.close()
