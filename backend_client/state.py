@@ -27,16 +27,28 @@ from backend_client.protocol.messages import (
     WallPush,
 )
 
+#: A closed case stays in the live state until this long after its report (today's KPIs
+#: count it), then leaves it; the store keeps it for drill-down. The hub loads its state
+#: by the same rule (hub/snapshot_load.py), so a restart and a long run agree.
+CLOSED_RETENTION_S = 24 * 3600.0
+#: How often (in event time) closed cases past retention are looked for.
+PRUNE_EVERY_S = 60.0
+
 
 @dataclass
 class FeedState:
-    """Officers, incidents and alerts as of ``seq``."""
+    """Officers, incidents and alerts as of ``seq``.
+
+    Bounded over days: closed cases leave it :data:`CLOSED_RETENTION_S` after their report,
+    so a wall (and the hub's snapshots) carry open and recent cases, not every case ever.
+    """
 
     seq: int = 0
     teams: dict[str, Team] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)
     incidents: dict[str, Incident] = field(default_factory=dict)
     alerts: dict[str, Alert] = field(default_factory=dict)
+    _next_prune: float = field(default=0.0, repr=False)
 
     def load(self, snapshot: Snapshot) -> None:
         self.seq = snapshot.seq
@@ -94,3 +106,17 @@ class FeedState:
             case Ticker() | WallPush():
                 pass
         self.seq = event.seq
+        if event.ts >= self._next_prune:
+            self.prune_closed(event.ts)
+
+    def prune_closed(self, now: float) -> list[str]:
+        """Drop closed cases reported more than :data:`CLOSED_RETENTION_S` before ``now``
+        (event time, so hub and clients prune alike); returns their ids."""
+        self._next_prune = now + PRUNE_EVERY_S
+        cutoff = now - CLOSED_RETENTION_S
+        gone = [
+            i.id for i in self.incidents.values() if i.status == "closed" and i.reported_at < cutoff
+        ]
+        for incident_id in gone:
+            del self.incidents[incident_id]
+        return gone

@@ -8,12 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import Alert, Incident, SlaMarks, Team, Unit
-from backend_client.state import FeedState
+from backend_client.state import CLOSED_RETENTION_S, FeedState
 from hub.store.models import AlertRow, Officer, Position
 from hub.store.models import Incident as IncidentRow
 from hub.store.models import Team as TeamRow
-
-RECENT_CLOSED_SECONDS = 24 * 3600
 
 
 def incident_from_row(row: IncidentRow) -> Incident:
@@ -63,7 +61,7 @@ def load_state(session: Session, seq: int, now: float | None = None) -> FeedStat
             unit.lat, unit.lon, unit.ts = position.lat, position.lon, position.ts
             unit.speed, unit.heading = position.speed, position.heading
     open_or_recent = select(IncidentRow).where(
-        (IncidentRow.status != "closed") | (IncidentRow.reported_at >= now - RECENT_CLOSED_SECONDS)
+        (IncidentRow.status != "closed") | (IncidentRow.reported_at >= now - CLOSED_RETENTION_S)
     )
     for row in session.scalars(open_or_recent):
         state.incidents[row.id] = incident_from_row(row)

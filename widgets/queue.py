@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from PySide6.QtCore import (
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from backend_client.protocol.messages import Incident
 from backend_client.qt import QtFeed
-from widgets.sla import Standing, standing
+from widgets.sla import Standing, State, standing
 from widgets.text import duration_text, tr
 
 Index = QModelIndex | QPersistentModelIndex
@@ -64,18 +63,31 @@ class IncidentQueueModel(QAbstractTableModel):
         *,
         max_rows: int = 200,
         show_handled: bool = True,
-        clock: Clock = time.time,
+        clock: Clock | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._feed = feed
         self._max_rows = max_rows
         self._show_handled = show_handled
-        self._clock = clock
+        # The hub's time by default: deadlines are hub timestamps (clock skew).
+        self._clock = clock or feed.now
         self._ids: list[str] = []
         self._standing: dict[str, Standing] = {}
+        #: Per shown row: its six texts and its 1-3-15 state. Built once per refresh, so a
+        #: repaint (and the header measuring its columns) reads a list, not the feed.
+        self._rows: list[tuple[tuple[str, ...], State]] = []
+        self._brushes = {
+            state: (QBrush(QColor(fg)), QBrush(QColor(bg)))
+            for state, (fg, bg) in STATE_COLOURS.items()
+        }
         feed.snapshotLoaded.connect(self.refresh)
-        feed.incidentChanged.connect(lambda *_: self.refresh())
+        # A burst of case events (a snapshot's worth, a sweep) is one refresh, not one each.
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(0)
+        self._soon.timeout.connect(self.refresh)
+        feed.incidentChanged.connect(lambda *_: self._soon.start())
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.refresh)
@@ -98,26 +110,21 @@ class IncidentQueueModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or index.row() >= len(self._ids):
+        row = index.row()
+        if not index.isValid() or row >= len(self._rows):
             return None
-        incident_id = self._ids[index.row()]
-        incident = self._feed.state.incidents.get(incident_id)
-        where = self._standing.get(incident_id)
-        if incident is None or where is None:
-            return None
+        texts, state = self._rows[row]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(incident, where, column)
+            return texts[column]
         if role == self.IncidentIdRole:
-            return incident_id
+            return self._ids[row]
         if role == self.StateRole:
-            return where.state
+            return state
         if role == Qt.ItemDataRole.ForegroundRole:
-            if column in (COL_LEFT, COL_STAGE):
-                return QBrush(QColor(STATE_COLOURS[where.state][0]))
-            return None
+            return self._brushes[state][0] if column in (COL_LEFT, COL_STAGE) else None
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(STATE_COLOURS[where.state][1]))
+            return self._brushes[state][1]
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_LEFT, COL_STAGE):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -155,10 +162,18 @@ class IncidentQueueModel(QAbstractTableModel):
             return (rank, left, inc.priority, -inc.reported_at)
 
         order = sorted(standings, key=key)[: self._max_rows]
+        incidents = self._feed.state.incidents
+        rows: list[tuple[tuple[str, ...], State]] = [
+            (
+                tuple(self._text(incidents[i], standings[i], c) for c in range(len(COLUMNS))),
+                standings[i].state,
+            )
+            for i in order
+        ]
         self._standing = standings
         if set(order) != set(self._ids):
             self.beginResetModel()
-            self._ids = order
+            self._ids, self._rows = order, rows
             self.endResetModel()
             return
         if order != self._ids:
@@ -169,12 +184,17 @@ class IncidentQueueModel(QAbstractTableModel):
                 self.index(moved_to[self._ids[i.row()]], i.column()) if i.isValid() else i
                 for i in old
             ]
-            self._ids = order
+            self._ids, self._rows = order, rows
             self.changePersistentIndexList(old, new)
             self.layoutChanged.emit()
-        if self._ids:
+            return
+        # Same rows in the same order: tell the view only about the cells that changed,
+        # which is most seconds just the countdown column.
+        before, self._rows = self._rows, rows
+        changed = [r for r in range(len(rows)) if rows[r] != before[r]]
+        if changed:
             self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1)
+                self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1)
             )
 
     # -- text ----------------------------------------------------------------------------
@@ -216,6 +236,9 @@ class IncidentQueueView(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_PLACE, QHeaderView.ResizeMode.Stretch)
+        # Size columns to the rows on screen only: measuring every row of a 200-row queue
+        # on each repaint was most of the wall's per-second cost.
+        header.setResizeContentsPrecision(0)
         header.setHighlightSections(False)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
