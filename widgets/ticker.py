@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QStaticText, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from widgets.text import tr
@@ -38,8 +39,18 @@ class TickerItem:
 class TickerBar(QWidget):
     """``announce()`` adds an item; the marquee scrolls all recent items, newest first."""
 
-    def __init__(self, parent: QWidget | None = None, *, speed: int = 120, pinned: int = 2) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        speed: int = 120,
+        pinned: int = 2,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__(parent)
+        # Item times are the hub's: a wall passes its feed's now() so that pinning and
+        # flashing do not depend on the wall PC's clock.
+        self._clock = clock
         self.setObjectName("Ticker")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -49,6 +60,7 @@ class TickerBar(QWidget):
         self._offset = 0.0
         self._run = ""
         self._run_width = 0.0
+        self._static = QStaticText()
         self._last_frame = time.monotonic()
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -63,12 +75,12 @@ class TickerBar(QWidget):
         return [item.text for item in self._items]
 
     def pinned(self, now: float | None = None) -> list[TickerItem]:
-        now = time.time() if now is None else now
+        now = self._clock() if now is None else now
         urgent = [i for i in self._items if i.urgent and now - i.ts < PIN_S]
         return urgent[: self._max_pinned]
 
     def announce(self, text: str, urgent: bool = False, ts: float | None = None) -> None:
-        self._items.appendleft(TickerItem(time.time() if ts is None else ts, text, urgent))
+        self._items.appendleft(TickerItem(self._clock() if ts is None else ts, text, urgent))
         self._rebuild_run()
         # A new item starts at the right edge so nobody misses its beginning.
         self._offset = 0.0
@@ -81,6 +93,11 @@ class TickerBar(QWidget):
         lines = [i.line() for i in self._items if id(i) not in pinned]
         self._run = GAP.join(lines) if lines else tr("【案件播报】等待新案件…")
         self._run_width = float(self.fontMetrics().horizontalAdvance(self._run + GAP))
+        # Laid out once per change, not 25 times a second: shaping a run of 50 Chinese
+        # case lines each frame was a steady share of a wall's CPU.
+        self._static = QStaticText(self._run)
+        self._static.setTextFormat(Qt.TextFormat.PlainText)
+        self._static.prepare(QTransform(), self.font())
 
     def _frame(self) -> None:
         now = time.monotonic()
@@ -98,7 +115,7 @@ class TickerBar(QWidget):
             rect = QRectF(self.rect())
             painter.fillRect(rect, QColor("#111a2e"))
             painter.fillRect(QRectF(0, 0, rect.width(), 3), QColor("#1f6feb"))
-            now = time.time()
+            now = self._clock()
             left = self._paint_label(painter, rect)
             for item in self.pinned(now):
                 left = self._paint_pinned(painter, rect, left, item, now)
@@ -148,9 +165,8 @@ class TickerBar(QWidget):
         width = max(self._run_width, 1.0)
         # Start at the right edge, move left, wrap around seamlessly.
         x = area.right() - (self._offset % (width + area.width()))
-        painter.drawText(
-            QRectF(x, area.top(), width, area.height()), Qt.AlignmentFlag.AlignVCenter, self._run
-        )
+        y = area.top() + (area.height() - self._static.size().height()) / 2
+        painter.drawStaticText(QPointF(x, y), self._static)
         painter.setClipping(False)
 
     def sizeHint(self) -> QSize:
