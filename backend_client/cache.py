@@ -48,8 +48,14 @@ SCHEMA_VERSION = 1
 # op -> the argument that names what was asked for.
 CACHEABLE_OPS: dict[str, str] = {
     "case.history": "case_id",
+    "case.related": "case_id",
     "merchant.profile": "merchant_id",
+    "unit.track": "unit_id",
 }
+#: Ops whose other arguments do not pick the answer apart: a track's window ends "now",
+#: so no later request repeats it; while the hub is away the last window fetched for the
+#: officer is what there is to show (marked cached, with its own start and end).
+KEYED_BY_NAME_ONLY = frozenset({"unit.track"})
 # Only these failures mean "the hub is away"; a refusal (forbidden, not_found, invalid)
 # is the hub's answer and must never be papered over with an older one.
 AWAY_CODES = frozenset({"offline", "timeout"})
@@ -65,6 +71,23 @@ _answers = Table(
     Column("fetched_at", Float, nullable=False),
     Column("used_at", Float, nullable=False, index=True),
 )
+
+
+def cache_key(op: str, args: dict[str, Any]) -> str | None:
+    """The cache key of a request, or None when the op's answers are not cached.
+
+    The named entity, plus the other arguments (a page's offset and limit) when they
+    select a different answer, so the second page of a timeline never stands in for the
+    first.
+    """
+    key_field = CACHEABLE_OPS.get(op)
+    name = args.get(key_field) if key_field is not None else None
+    if not isinstance(name, str):
+        return None
+    extras = {k: v for k, v in args.items() if k != key_field}
+    if not extras or op in KEYED_BY_NAME_ONLY:
+        return name
+    return name + "?" + json.dumps(extras, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def scope_for(url: str, token: str) -> str:
@@ -195,9 +218,8 @@ class CachedRequests:
         when the hub itself refused.
         """
         args = args or {}
-        key_field = CACHEABLE_OPS.get(op)
-        key = args.get(key_field) if key_field is not None else None
-        if not isinstance(key, str):
+        key = cache_key(op, args)
+        if key is None:
             return Answer(await self.client.request(op, args, timeout), False, self.clock())
         try:
             result = await self.client.request(op, args, timeout)

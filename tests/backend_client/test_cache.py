@@ -140,3 +140,38 @@ def test_a_cache_file_of_another_version_is_started_afresh(tmp_path: Path) -> No
     reopened = AnswerCache(path)
     assert len(reopened) == 0
     reopened.close()
+
+
+def test_pages_are_cached_apart_and_a_track_by_its_officer(tmp_path: Path) -> None:
+    cache = AnswerCache(tmp_path / "answers.db")
+    edge = EdgeClient()
+    requests = CachedRequests(edge, cache, clock=lambda: 1000.0)
+
+    async def scenario() -> None:
+        first = {"events": [{"kind": "reported"}], "next_offset": 1}
+        second = {"events": [{"kind": "accepted"}], "next_offset": None}
+        edge.outcome = first
+        await requests.request("case.history", {"case_id": "C1", "offset": 0, "limit": 1})
+        edge.outcome = second
+        await requests.request("case.history", {"case_id": "C1", "offset": 1, "limit": 1})
+        edge.outcome = {"unit_id": "U1", "points": [[1.0, 29.0, 119.6, 0.0, 0.0]]}
+        await requests.request("unit.track", {"unit_id": "U1", "start": 0.0, "end": 100.0})
+        edge.outcome = {"case_id": "C1", "nearby": [{"id": "C2"}]}
+        await requests.request("case.related", {"case_id": "C1"})
+
+        edge.outcome = RequestFailed("offline", "not connected")
+        page0 = await requests.request("case.history", {"case_id": "C1", "offset": 0, "limit": 1})
+        page1 = await requests.request("case.history", {"case_id": "C1", "offset": 1, "limit": 1})
+        assert page0.cached and page0.result == first
+        assert page1.cached and page1.result == second
+        with pytest.raises(RequestFailed):  # a page never fetched is not made up
+            await requests.request("case.history", {"case_id": "C1", "offset": 2, "limit": 1})
+        # The track window moved on with the clock; the last one fetched is shown, cached.
+        track = await requests.request("unit.track", {"unit_id": "U1", "start": 60.0, "end": 160.0})
+        assert track.cached and track.result["points"][0][0] == 1.0
+        related = await requests.request("case.related", {"case_id": "C1"})
+        assert related.cached and related.result["nearby"] == [{"id": "C2"}]
+
+    asyncio.run(scenario())
+    assert len(cache) == 4
+    cache.close()
