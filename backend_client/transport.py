@@ -18,8 +18,11 @@ import contextlib
 import itertools
 import logging
 import random
+import ssl
 import time
+from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
@@ -49,6 +52,34 @@ if TYPE_CHECKING:
     from backend_client.tracks import TrackHistory
 
 log = logging.getLogger(__name__)
+
+#: The CA bundle wss:// connections trust when a client is given none (``--ca``): one
+#: hub per process, so the command line sets it once. None: the system's trust store.
+_default_tls: ssl.SSLContext | None = None
+
+
+def trust_ca(cafile: Path | None) -> ssl.SSLContext:
+    """A client TLS context trusting ``cafile`` (else the system store), made the default
+    for wss:// connections of this process. Raises OSError or ssl.SSLError when the file
+    cannot be read or holds no certificate."""
+    global _default_tls
+    context = ssl.create_default_context(cafile=str(cafile) if cafile else None)
+    _default_tls = context
+    return context
+
+
+def _tls_failure(exc: ssl.SSLError, url: str) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        detail = exc.verify_message or exc.reason or str(exc)
+        return (
+            f"TLS: the certificate of {url} is not trusted ({detail}); "
+            "give --ca FILE with the CA that signed it"
+        )
+    return f"TLS handshake with {url} failed: {exc.reason or exc}"
+
+
+#: Hub-minus-local clock samples kept (welcome, then one per heartbeat: about a minute).
+SKEW_SAMPLES = 12
 
 
 class FeedListener(Protocol):
@@ -110,6 +141,7 @@ class FeedClient:
         stale_after: float = STALE_AFTER_SECONDS,
         clock: Callable[[], float] = time.time,
         tracks: TrackHistory | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.url = url
         self.token = token
@@ -123,7 +155,9 @@ class FeedClient:
         self.role: str | None = None
         #: The name the hub's auth file gives this client's token (walls are addressed by it).
         self.name: str | None = None
+        # Hub time minus local time, in seconds; see hub_now().
         self.clock_skew = 0.0
+        self._skew_samples: deque[float] = deque(maxlen=SKEW_SAMPLES)
         self.connects = 0
         self.applied = 0
         self.last_good: float | None = None
@@ -134,6 +168,7 @@ class FeedClient:
         self._link = Link.CONNECTING
         self._synced = asyncio.Event()
         self.tracks = tracks
+        self.tls = tls
         self.fatal: str | None = None
         self.fatal_code: str | None = None
         self.resyncs = 0
@@ -148,6 +183,32 @@ class FeedClient:
     @property
     def status(self) -> LinkStatus:
         return LinkStatus(self._link, self.last_good, self.fatal or "")
+
+    def _tls_context(self) -> ssl.SSLContext:
+        global _default_tls
+        if self.tls is not None:
+            return self.tls
+        if _default_tls is None:
+            _default_tls = ssl.create_default_context()  # the system's trust store
+        return _default_tls
+
+    def hub_now(self) -> float:
+        """The hub's time now: the local clock corrected by the measured skew.
+
+        Deadlines and ages computed from hub timestamps (1-3-15, report times) must use
+        this, not the local clock: a wall PC whose clock is off by minutes would show
+        every case as missed, or none. Link staleness needs no correction: it compares
+        local receive times with the local clock.
+        """
+        return self.clock() + self.clock_skew
+
+    def _sample_skew(self, server_ts: float, now: float) -> None:
+        # A frame stamped at server_ts reaches us some delay d later, so each sample is
+        # the true offset minus d: the largest recent sample is the least delayed one,
+        # and one slow frame never drags the estimate. A short window still follows a
+        # clock that is stepped (NTP) within a minute.
+        self._skew_samples.append(server_ts - now)
+        self.clock_skew = max(self._skew_samples)
 
     async def run(self) -> None:
         """Connect and keep connected until :meth:`stop` (or until the hub refuses us)."""
@@ -230,9 +291,17 @@ class FeedClient:
 
     async def _session(self) -> None:
         try:
-            ws = await connect(self.url, open_timeout=5, max_size=64 << 20, max_queue=256)
+            # websockets wants an ssl context for wss:// only, and refuses None with one.
+            tls: dict[str, Any] = {}
+            if self.url.startswith("wss:"):
+                tls["ssl"] = self._tls_context()
+            ws = await connect(self.url, open_timeout=5, max_size=64 << 20, max_queue=256, **tls)
         except InvalidURI as exc:
             raise AuthRejected(f"bad hub URL: {exc}", "bad_url") from None
+        except ssl.SSLError as exc:
+            # An untrusted or wrong certificate does not mend itself: say so once and
+            # stop, rather than retry it silently for ever (exit 2 from tail).
+            raise AuthRejected(_tls_failure(exc, self.url), "tls") from None
         async with ws:
             self._ws = ws
             self.connects += 1
@@ -260,7 +329,9 @@ class FeedClient:
             case Welcome(role=role, server_time=server_time):
                 self.role = role
                 self.name = message.name or None
-                self.clock_skew = server_time - now
+                # A new connection may be to a hub with another clock (a fail-over).
+                self._skew_samples.clear()
+                self._sample_skew(server_time, now)
             case Snapshot():
                 self.state.load(message)
                 self.tracker.on_snapshot(message.seq)
@@ -271,7 +342,8 @@ class FeedClient:
                 self._synced.set()
                 if self.listener is not None:
                     self.listener.on_snapshot(self.state)
-            case Heartbeat(seq=seq):
+            case Heartbeat(seq=seq, ts=ts):
+                self._sample_skew(ts, now)
                 if self.tracker.on_heartbeat(seq) is Decision.GAP:
                     raise _Resync(f"heartbeat at seq {seq}")
                 self._good(now)

@@ -67,6 +67,9 @@ class Finding:
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hub", help="ws://HOST:PORT of the hub to reach (optional)")
+    parser.add_argument(
+        "--ca", type=Path, metavar="FILE", help="CA bundle (PEM) to trust for a wss:// hub"
+    )
     parser.add_argument("--token", help="a wall token: also checks the hub accepts it")
     parser.add_argument("--layout", type=Path, help="wall layout file (TOML) to validate")
     parser.add_argument("--config", type=Path, help="configuration file (TOML) to validate")
@@ -198,26 +201,51 @@ def check_layout(value: Path | None, validator: LayoutValidator | None = None) -
 # --- the hub -------------------------------------------------------------------------
 
 
-async def probe_hub(hub: str, token: str | None, timeout: float) -> Finding:
-    """Open the stream; with a token, say hello and expect a welcome."""
+async def probe_hub(hub: str, token: str | None, timeout: float, ca: Path | None = None) -> Finding:
+    """Open the stream; with a token, say hello and expect a welcome.
+
+    TLS problems are named as such: an untrusted certificate, an unreadable ``--ca``, and
+    a plain ``ws://`` URL to a hub that serves ``wss://`` (a handshake that never looks
+    like HTTP).
+    """
+    import ssl
+
     from websockets.asyncio.client import connect
-    from websockets.exceptions import WebSocketException
+    from websockets.exceptions import InvalidMessage, WebSocketException
 
     from backend_client.protocol import ProtocolError, decode_server, encode
     from backend_client.protocol.messages import Error, Hello, Welcome
     from desktop.cli import stream_url
 
     url = stream_url(hub)
+    tls: ssl.SSLContext | None = None
+    if url.startswith("wss:"):
+        try:
+            tls = ssl.create_default_context(cafile=str(ca) if ca else None)
+        except (OSError, ssl.SSLError) as exc:
+            detail = f"--ca {ca} cannot be used as a CA bundle: {exc}"
+            return Finding.failed("hub", detail, EXIT_CONFIG)
     try:
         async with asyncio.timeout(timeout):
             # The snapshot after a welcome can be large; it is never read here.
-            async with connect(url, open_timeout=timeout, max_size=None) as socket:
+            async with connect(url, open_timeout=timeout, max_size=None, ssl=tls) as socket:
                 if token is None:
                     return Finding("hub", "ok", f"{url} reachable (give --token to test one)")
                 await socket.send(encode(Hello(token=token)).decode())
                 reply = decode_server(await socket.recv())
     except TimeoutError:
         return Finding.failed("hub", f"{url} unreachable: no answer in {timeout:g} s", EXIT_HUB)
+    except ssl.SSLCertVerificationError as exc:
+        detail = (
+            f"{url}: TLS certificate not trusted ({exc.verify_message or exc.reason}); "
+            "give --ca FILE with the CA that signed it"
+        )
+        return Finding.failed("hub", detail, EXIT_HUB)
+    except ssl.SSLError as exc:
+        return Finding.failed("hub", f"{url}: TLS handshake failed: {exc.reason or exc}", EXIT_HUB)
+    except InvalidMessage as exc:
+        hint = " (does the hub serve TLS? then use wss://)" if url.startswith("ws:") else ""
+        return Finding.failed("hub", f"{url} unreachable: {exc}{hint}", EXIT_HUB)
     except (OSError, WebSocketException) as exc:
         return Finding.failed("hub", f"{url} unreachable: {exc}", EXIT_HUB)
     except ProtocolError as exc:
@@ -397,7 +425,7 @@ def collect(args: argparse.Namespace) -> list[Finding]:
             wanted = layout_screen_names(path)
     if args.hub:
         # Before Qt: a plain asyncio loop, no Qt event loop integration needed.
-        findings.append(asyncio.run(probe_hub(args.hub, args.token, args.timeout)))
+        findings.append(asyncio.run(probe_hub(args.hub, args.token, args.timeout, args.ca)))
     findings += check_qt(args.timeout, web=not args.no_web, wanted_screens=wanted)
     return findings
 

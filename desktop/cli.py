@@ -36,6 +36,30 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
 
 
+def _ca_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ca",
+        type=Path,
+        metavar="FILE",
+        help="CA bundle (PEM) to trust for a wss:// hub (default: the system's)",
+    )
+
+
+def _trust(ca: Path | None) -> None:
+    """Make ``--ca`` the trust of every wss:// connection; exit 2 naming an unusable file."""
+    if ca is None:
+        return
+    import ssl
+
+    from backend_client.transport import trust_ca
+
+    try:
+        trust_ca(ca)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise ConfigError(f"--ca {ca}: cannot be used as a CA bundle ({reason})") from None
+
+
 def _positive_port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -71,12 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--simulate", action="store_true", help="run the Wucheng simulator")
     hub.add_argument("--officers", type=int, default=300, help="simulated officers")
     hub.add_argument("--auth", type=Path, help="auth file (TOML, [[token]] tables)")
+    hub.add_argument(
+        "--tls-cert", type=Path, metavar="FILE", help="PEM certificate (chain): serve wss/https"
+    )
+    hub.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key of --tls-cert")
 
     wall = sub.add_parser("wall", help="run a wall")
     _common(wall)
     # --hub/--token may come from [wall] of the config file instead (install.md, 6).
     wall.add_argument("--hub", help="ws://HOST:PORT (the /stream path is added)")
     wall.add_argument("--token")
+    _ca_option(wall)
     wall.add_argument(
         "--layout", type=Path, help="wall layout: a file, or a NAME in layouts/ (see install.md)"
     )
@@ -87,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(desk)
     desk.add_argument("--hub")
     desk.add_argument("--token")
+    _ca_option(desk)
     desk.set_defaults(lang=None)
     desk.add_argument(
         "--reset-layout", action="store_true", help="forget the saved dock arrangement"
@@ -98,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--since", type=int, help="resume after this seq")
     tail.add_argument("--count", type=int, help="exit after this many events")
     tail.add_argument("--log-level", default="WARNING")
+    _ca_option(tail)
 
     # --- installers' on-site check (desktop/check.py) ---
     from desktop.check import add_check_arguments
@@ -148,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_demo(args)
         if args.command == "hub":
             return _run_hub(args)
+        if args.command in ("wall", "desk", "tail"):
+            _trust(args.ca)
         if args.command == "wall":
             from desktop.gui import WallOptions, run_wall
 
@@ -232,9 +265,18 @@ def _wall_layout(flag: Path | None, configured: Path | None) -> WallLayout:
 
 def _run_hub(args: argparse.Namespace) -> int:
     from hub.auth import AuthFileError, TokenRegistry
-    from hub.runtime import HubRuntime, serve_forever
+    from hub.runtime import HubRuntime, TlsFileError, serve_forever, tls_context
     from hub.service import HubConfig
 
+    tls = None
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ConfigError("give both --tls-cert FILE and --tls-key FILE, or neither")
+    if args.tls_cert is not None:
+        # Before anything starts: a bad file exits 2 at once, naming it.
+        try:
+            tls = tls_context(args.tls_cert, args.tls_key)
+        except TlsFileError as exc:
+            raise ConfigError(str(exc)) from None
     if args.auth is None:
         if not _is_loopback(args.host):
             raise ConfigError(f"--host {args.host} is beyond loopback: give --auth FILE")
@@ -254,7 +296,7 @@ def _run_hub(args: argparse.Namespace) -> int:
     config = HubConfig(
         db_url=args.db, host=args.host, port=args.port, api_port=args.api_port, auth_file=args.auth
     )
-    asyncio.run(serve_forever(HubRuntime(config, tokens, extras)))
+    asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))
     return 0
 
 

@@ -68,6 +68,10 @@ async def run_tail(url: str, token: str, since: int | None, count: int | None) -
         await client.stop()
         stopper.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+    crashed = runner.exception() if runner.done() and not runner.cancelled() else None
+    if crashed is not None:
+        # A bug, not a refusal: fail loudly (it used to exit 0 with no output).
+        raise crashed
     if client.fatal:
         if client.fatal_code in ("unauthorized", "forbidden"):
             reason = f"the hub at {url} refused the token ({client.fatal}); check --token"

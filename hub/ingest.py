@@ -11,13 +11,15 @@ import datetime as dt
 import logging
 import math
 import sqlite3
+import ssl
 import time
 from typing import Any
 
 import msgspec
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from backend_client.protocol.codec import field_of
@@ -48,8 +50,24 @@ STORAGE_FULL_MESSAGE = (
 )
 
 
+STORE_UNAVAILABLE_MESSAGE = (
+    "the store (database) is unreachable or failed; nothing was stored, retry shortly"
+)
+
+
 class StorageFull(Exception):
     """The store refused a write for want of space (SQLite SQLITE_FULL, PostgreSQL 53100)."""
+
+
+class StoreUnavailable(Exception):
+    """The database could not be reached or lost the connection (a restart, a network
+    cut): the report may be retried as it is; its external_id makes the retry safe."""
+
+
+def _store_unavailable() -> web.Response:
+    return web.json_response(
+        {"error": "store_unavailable", "message": STORE_UNAVAILABLE_MESSAGE}, status=503
+    )
 
 
 def _is_storage_full(exc: OperationalError) -> bool:
@@ -100,6 +118,26 @@ def _nul_field(report: ReportIn) -> str | None:
     return next((name for name, value in texts.items() if "\x00" in value), None)
 
 
+def _decode_report(body: bytes) -> ReportIn:
+    """The body as a report; ``"priority": 2.0`` is the integer 2.
+
+    JSON has one number type (``2.0`` is an integer to JSON Schema, and so to the OpenAPI
+    document), and clients that compute a priority often send it so; msgspec's strict
+    ints refused it. Strings are still not numbers.
+    """
+    try:
+        return msgspec.json.decode(body, type=ReportIn)
+    except msgspec.ValidationError as exc:
+        if _field_of(exc) != "priority":
+            raise
+        loose = msgspec.json.decode(body)
+        priority = loose.get("priority") if isinstance(loose, dict) else None
+        if not (isinstance(priority, float) and priority.is_integer()):
+            raise
+        loose["priority"] = int(priority)
+        return msgspec.convert(loose, ReportIn)
+
+
 def sla_for(reported_at: float, limits: SlaLimits = ONE_THREE_FIFTEEN) -> SlaMarks:
     """The deadlines of a new case, fixed at report time (a later config change does not
     move the goalposts of cases already open)."""
@@ -127,11 +165,14 @@ class IngestServer:
         )
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
+        self.tls: ssl.SSLContext | None = None  # set by HubRuntime: https:// only
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self.hub.config.host, self.hub.config.api_port)
+        self._site = web.TCPSite(
+            self._runner, self.hub.config.host, self.hub.config.api_port, ssl_context=self.tls
+        )
         await self._site.start()
 
     @property
@@ -180,7 +221,7 @@ class IngestServer:
             return principal
         body = await request.read()
         try:
-            report = msgspec.json.decode(body, type=ReportIn)
+            report = _decode_report(body)
         except msgspec.ValidationError as exc:
             return _bad(_field_of(exc), str(exc))
         except msgspec.DecodeError as exc:
@@ -199,6 +240,9 @@ class IngestServer:
             return web.json_response(
                 {"error": "storage_full", "message": STORAGE_FULL_MESSAGE}, status=507
             )
+        except StoreUnavailable:
+            # 503: it was a 500 with a traceback while PostgreSQL restarted.
+            return _store_unavailable()
         return web.json_response({"id": incident_id, "seq": seq}, status=201 if created else 200)
 
     async def openapi(self, request: web.Request) -> web.Response:
@@ -251,6 +295,17 @@ class IngestServer:
             return web.json_response(
                 [{"code": 507, "description": STORAGE_FULL_MESSAGE, "error": "storage_full"}],
                 status=507,
+            )
+        except StoreUnavailable:
+            return web.json_response(
+                [
+                    {
+                        "code": 503,
+                        "description": STORE_UNAVAILABLE_MESSAGE,
+                        "error": "store_unavailable",
+                    }
+                ],
+                status=503,
             )
         return web.json_response(
             [{"service_request_id": incident_id, "service_notice": "", "account_id": None}],
@@ -325,20 +380,34 @@ class IngestServer:
         try:
             return await self.hub.writer.submit(work)
         except OperationalError as exc:
-            if not _is_storage_full(exc):
-                raise
-            # One line, not a traceback per refused report: the hub is fine, the disk is not.
+            # One line, not a traceback per refused report: the hub is fine, the store
+            # is not.
             log.error("report %s/%s not stored: %s", report.source, report.external_id, exc.orig)
-            raise StorageFull from exc
+            if _is_storage_full(exc):
+                raise StorageFull from exc
+            raise StoreUnavailable from exc
         except IntegrityError:
             # Two retries of one report raced; the loser answers the winner's id.
             def reread(session: Session, _emitter: Emitter) -> tuple[str, int, bool] | None:
                 return find(session)
 
-            found = await self.hub.writer.submit(reread)
+            try:
+                found = await self.hub.writer.submit(reread)
+            except (OperationalError, PoolTimeout) as exc:
+                raise StoreUnavailable from exc
             if found is None:
                 raise
             return found
+        except PoolTimeout as exc:
+            log.error("report %s/%s not stored: %s", report.source, report.external_id, exc)
+            raise StoreUnavailable from exc
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # A connection the server dropped (psycopg raises some of these as
+            # InterfaceError rather than OperationalError).
+            log.error("report %s/%s not stored: %s", report.source, report.external_id, exc.orig)
+            raise StoreUnavailable from exc
 
     async def osmand_root(self, request: web.Request) -> web.Response:
         # Traccar-client posts to the server root by default.

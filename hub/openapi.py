@@ -13,6 +13,23 @@ import msgspec
 from hub.ingest_models import ReportIn
 
 REF = "#/components/schemas/{name}"
+# PostgreSQL cannot store NUL, so the hub refuses it in every text field (400).
+NO_NUL = "^[^\\u0000]*$"
+ERRORS = ("invalid", "unauthorized", "forbidden", "storage_full", "store_unavailable")
+
+
+def _no_nul(schema: dict[str, Any]) -> None:
+    """Add the NUL rule to every string (and list-of-strings) property, in place."""
+    for prop in schema.get("properties", {}).values():
+        for variant in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+            if variant.get("type") == "string":
+                variant["pattern"] = NO_NUL
+
+
+def _text(max_length: int, nullable: bool) -> dict[str, Any]:
+    # GeoReport clients send null (in JSON) for fields they leave out: taken as absent.
+    kind: str | list[str] = ["string", "null"] if nullable else "string"
+    return {"type": kind, "maxLength": max_length, "pattern": NO_NUL}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -22,13 +39,58 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
+def _georeport(json: bool) -> dict[str, Any]:
+    """A GeoReport request as a form (every value text) or as JSON (null is absent)."""
+    return {
+        "type": "object",
+        "required": ["service_code", "lat", "long"],
+        "properties": {
+            "service_code": {
+                **_text(128, nullable=False),
+                "minLength": 1,
+                "description": "the category (事项)",
+            },
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "long": {"type": "number", "minimum": -180, "maximum": 180},
+            "description": _text(4000, json),
+            "address_string": _text(256, json),
+            # The reporter's name is "last first", 64 characters at most.
+            "first_name": _text(31, json),
+            "last_name": _text(31, json),
+            "phone": _text(32, json),
+            "email": {
+                "type": ["string", "null"] if json else "string",
+                "description": "not stored",
+            },
+            "media_url": _text(4000, json),
+            "api_key": {"type": "string", "description": "a source token, if no header"},
+            "attribute[external_id]": {
+                **_text(120, json),
+                "description": "idempotency key: the same key again answers the same id",
+            },
+            "attribute[source]": {
+                "type": ["string", "null"] if json else "string",
+                "enum": ["hotline", "snap", "grid", "patrol", *([None] if json else [])],
+            },
+        },
+    }
+
+
+def _param(kind: str) -> dict[str, Any]:
+    if kind == "device":
+        return {"type": "string", "minLength": 1}
+    return {"type": kind}
+
+
 def openapi_document(version: str) -> dict[str, Any]:
     (_report_ref,), schemas = msgspec.json.schema_components([ReportIn], ref_template=REF)
+    for name in ("ReportIn", "Reporter"):
+        _no_nul(schemas[name])
     schemas["Problem"] = {
         "type": "object",
         "required": ["error", "message"],
         "properties": {
-            "error": {"type": "string", "enum": ["invalid", "unauthorized", "forbidden"]},
+            "error": {"type": "string", "enum": list(ERRORS)},
             "field": {"type": ["string", "null"], "description": "the offending field"},
             "message": {"type": "string"},
         },
@@ -41,26 +103,19 @@ def openapi_document(version: str) -> dict[str, Any]:
             "seq": {"type": "integer", "description": "stream seq of its incident.new"},
         },
     }
-    schemas["GeoReportRequest"] = {
-        "type": "object",
-        "required": ["service_code", "lat", "long"],
-        "properties": {
-            "service_code": {"type": "string", "description": "the category (事项)"},
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "long": {"type": "number", "minimum": -180, "maximum": 180},
-            "description": {"type": "string"},
-            "address_string": {"type": "string"},
-            "first_name": {"type": "string"},
-            "last_name": {"type": "string"},
-            "phone": {"type": "string"},
-            "email": {"type": "string"},
-            "media_url": {"type": "string"},
-            "api_key": {"type": "string", "description": "a source token, if no header"},
-            "attribute[external_id]": {
-                "type": "string",
-                "description": "idempotency key: the same key again answers the same id",
+    schemas["GeoReportForm"] = _georeport(json=False)
+    schemas["GeoReportJson"] = _georeport(json=True)
+    schemas["GeoReportError"] = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["code", "description"],
+            "properties": {
+                "code": {"type": "integer"},
+                "description": {"type": "string"},
+                "field": {"type": ["string", "null"]},
+                "error": {"type": "string", "enum": list(ERRORS)},
             },
-            "attribute[source]": {"type": "string", "enum": ["hotline", "snap", "grid", "patrol"]},
         },
     }
     schemas["GeoReportCreated"] = {
@@ -75,6 +130,15 @@ def openapi_document(version: str) -> dict[str, Any]:
         },
     }
     bearer: list[dict[str, list[str]]] = [{"bearer": []}]
+    refusals = {
+        "401": _error("missing or unknown token"),
+        "403": _error("the token's role may not ingest"),
+    }
+    store_errors = {
+        "503": _error("store_unavailable: the database is unreachable (a restart); retry"),
+        "507": _error("storage_full: the database or its disk is full; retry later"),
+    }
+    geo_error = {"application/json": {"schema": {"$ref": REF.format(name="GeoReportError")}}}
     accepted = {"application/json": {"schema": {"$ref": REF.format(name="Accepted")}}}
     return {
         "openapi": "3.1.0",
@@ -109,8 +173,9 @@ def openapi_document(version: str) -> dict[str, Any]:
                             "content": accepted,
                         },
                         "400": _error("invalid body; field names the offending field"),
-                        "401": _error("missing or unknown token"),
-                        "403": _error("the token's role may not ingest"),
+                        **refusals,
+                        "413": {"description": "body over 8 MB"},
+                        **store_errors,
                     },
                 }
             },
@@ -121,8 +186,11 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            ct: {"schema": {"$ref": REF.format(name="GeoReportRequest")}}
-                            for ct in ("application/x-www-form-urlencoded", "application/json")
+                            ct: {"schema": {"$ref": REF.format(name=name)}}
+                            for ct, name in (
+                                ("application/x-www-form-urlencoded", "GeoReportForm"),
+                                ("application/json", "GeoReportJson"),
+                            )
                         },
                     },
                     "responses": {
@@ -134,10 +202,22 @@ def openapi_document(version: str) -> dict[str, Any]:
                                 }
                             },
                         },
-                        "200": {"description": "already stored under the same external_id"},
-                        "400": {"description": "GeoReport error list, each naming its field"},
-                        "401": _error("missing or unknown token"),
-                        "403": _error("the token's role may not ingest"),
+                        "200": {
+                            "description": "already stored under the same external_id",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": REF.format(name="GeoReportCreated")}
+                                }
+                            },
+                        },
+                        "400": {
+                            "description": "GeoReport error list, each naming its field",
+                            "content": geo_error,
+                        },
+                        **refusals,
+                        "413": {"description": "body over 8 MB"},
+                        "503": {"description": "store_unavailable; retry", "content": geo_error},
+                        "507": {"description": "storage_full; retry later", "content": geo_error},
                     },
                 }
             },
@@ -146,9 +226,9 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "summary": "Officer GPS, OsmAnd / Traccar-client protocol",
                     "security": bearer,
                     "parameters": [
-                        {"name": n, "in": "query", "required": r, "schema": {"type": t}}
+                        {"name": n, "in": "query", "required": r, "schema": _param(t)}
                         for n, r, t in (
-                            ("id", True, "string"),
+                            ("id", True, "device"),
                             ("lat", True, "number"),
                             ("lon", True, "number"),
                             ("timestamp", False, "string"),
@@ -160,6 +240,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "responses": {
                         "200": {"description": "queued for the next positions batch"},
                         "400": _error("bad coordinate or time"),
+                        **refusals,
                         "404": _error("unknown device"),
                     },
                 }

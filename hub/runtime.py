@@ -10,8 +10,10 @@ import asyncio
 import contextlib
 import logging
 import signal
+import ssl
 import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from hub.auth import TokenRegistry
 from hub.ingest import IngestServer
@@ -23,15 +25,55 @@ log = logging.getLogger(__name__)
 Extra = Callable[[Hub], Awaitable[Callable[[], Awaitable[None]]]]
 
 
+class TlsFileError(Exception):
+    """A certificate or key that cannot be used; the message names the file."""
+
+
+def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """The servers' TLS context from a PEM certificate (chain) and its private key.
+
+    Each file is read and checked on its own first, so that a typo or a permission
+    problem names the file at fault; OpenSSL alone says only "PEM lib".
+    """
+    # "PRIVATE KEY-----" ends the PEM header of PKCS#8, RSA and EC keys alike.
+    for path, marker, what in (
+        (cert, "-----BEGIN CERTIFICATE-----", "certificate"),
+        (key, "PRIVATE KEY-----", "key"),
+    ):
+        try:
+            text = path.read_text(encoding="ascii", errors="replace")
+        except OSError as exc:
+            raise TlsFileError(f"TLS {what} {path}: {exc.strerror or exc}") from None
+        if marker not in text:
+            raise TlsFileError(f"TLS {what} {path}: not a PEM {what}")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert, key)
+    except ssl.SSLError as exc:
+        raise TlsFileError(
+            f"TLS certificate {cert} and key {key} cannot be used together: {exc.reason or exc}"
+        ) from None
+    return context
+
+
 class HubRuntime:
-    """A hub with its stream and ingest servers, plus optional extras (the simulator)."""
+    """A hub with its stream and ingest servers, plus optional extras (the simulator).
+
+    With ``tls`` both servers speak TLS only (``wss://``, ``https://``) on their ports.
+    """
 
     def __init__(
-        self, config: HubConfig, tokens: TokenRegistry, extras: list[Extra] | None = None
+        self,
+        config: HubConfig,
+        tokens: TokenRegistry,
+        extras: list[Extra] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.config = config
         self.tokens = tokens
         self.extras = extras or []
+        self.tls = tls
         self.hub: Hub | None = None
         self.stream: StreamServer | None = None
         self.ingest: IngestServer | None = None
@@ -41,21 +83,17 @@ class HubRuntime:
         self.hub = Hub(self.config, self.tokens)
         await self.hub.start()
         self.stream = StreamServer(self.hub)
+        self.stream.tls = self.tls
         await self.stream.start()
         self.ingest = IngestServer(self.hub)
+        self.ingest.tls = self.tls
         await self.ingest.start()
         # Port 0 asks the OS for a free port; record what was given.
         self.config.port = self.stream.port
         self.config.api_port = self.ingest.port
         for extra in self.extras:
             self._stoppers.append(await extra(self.hub))
-        log.info(
-            "hub on ws://%s:%d/stream, ingest on http://%s:%d",
-            self.config.host,
-            self.config.port,
-            self.config.host,
-            self.config.api_port,
-        )
+        log.info("hub on %s, ingest on %s", self.stream_url, self.api_url)
 
     async def stop(self) -> None:
         for stopper in reversed(self._stoppers):
@@ -71,11 +109,13 @@ class HubRuntime:
 
     @property
     def stream_url(self) -> str:
-        return f"ws://{self.config.host}:{self.config.port}/stream"
+        scheme = "wss" if self.tls else "ws"
+        return f"{scheme}://{self.config.host}:{self.config.port}/stream"
 
     @property
     def api_url(self) -> str:
-        return f"http://{self.config.host}:{self.config.api_port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.config.host}:{self.config.api_port}"
 
 
 async def serve_forever(runtime: HubRuntime) -> None:

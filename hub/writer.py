@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import threading
 import time
@@ -17,9 +18,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from backend_client.protocol import encode
+from backend_client.protocol import decode_server, encode
 from backend_client.protocol.messages import StoredEvent
 from hub.store.models import StoredEventRow
 
@@ -71,6 +73,10 @@ class StoreWriter:
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hub-writer")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        # Set when a unit of work failed in the database itself: a commit cut off by a
+        # lost connection may have committed all the same, so the next unit of work first
+        # reads back where the log really ends (see _resync).
+        self._unsure = False
         with Session(engine) as session:
             self.last_seq = int(session.scalar(select(func.max(StoredEventRow.seq))) or 0)
 
@@ -87,12 +93,20 @@ class StoreWriter:
         return self._pool.submit(self._run, work).result()
 
     def _run(self, work: Callable[[Session, Emitter], T]) -> T:
+        if self._unsure:
+            self._resync()
         with Session(self._engine, expire_on_commit=False) as session:
             emitter = Emitter(session, self.last_seq + 1)
             try:
                 result = work(session, emitter)
                 emitter.flush_rows()
                 session.commit()
+            except DBAPIError:
+                self._unsure = True
+                with contextlib.suppress(SQLAlchemyError):
+                    # Fails too on a dead connection, or after a commit that went through.
+                    session.rollback()
+                raise
             except BaseException:
                 session.rollback()
                 raise
@@ -102,6 +116,38 @@ class StoreWriter:
                 # call_soon_threadsafe keeps FIFO order, so clients see seq order.
                 self._loop.call_soon_threadsafe(self._publish, emitter.events)
         return result
+
+    def _resync(self) -> None:
+        """Continue after the events the database holds, publishing any never published.
+
+        A commit whose answer was lost (the server went away mid-commit) raised here, so
+        its report was answered with an error and its events were never published. If it
+        did commit, reusing its ``seq`` numbers would fail every write that follows on the
+        key; skipping them would leave the hub's state without them. Publishing them now
+        keeps both the log and what the clients see whole. Raises (and stays unsure) while
+        the database is still away.
+        """
+        with Session(self._engine) as session:
+            rows = session.execute(
+                select(StoredEventRow.seq, StoredEventRow.frame)
+                .where(StoredEventRow.seq > self.last_seq)
+                .order_by(StoredEventRow.seq)
+            ).all()
+        self._unsure = False
+        if not rows:
+            return
+        events: Published = []
+        for _seq, frame in rows:
+            event = decode_server(bytes(frame))
+            events.append((event, bytes(frame)))  # type: ignore[arg-type]
+        log.warning(
+            "seq %d..%d were committed although their commit reported an error; publishing",
+            rows[0][0],
+            rows[-1][0],
+        )
+        self.last_seq = int(rows[-1][0])
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._publish, events)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QResizeEvent
@@ -14,8 +15,17 @@ WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "�
 
 
 class ClockPanel(QWidget):
-    def __init__(self, *, seconds: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seconds: bool = True,
+        clock: Callable[[], float] = time.time,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        # A wall passes its feed's now(): a command centre keeps one time, the hub's,
+        # whatever each wall PC's own clock says (the local clock until connected).
+        self._clock = clock
         self.setObjectName("ClockPanel")
         self._seconds = seconds
         self.time_label = QLabel()
@@ -38,7 +48,7 @@ class ClockPanel(QWidget):
         self.tick()
 
     def tick(self) -> None:
-        now = time.localtime()
+        now = time.localtime(self._clock())
         self.time_label.setText(time.strftime("%H:%M:%S" if self._seconds else "%H:%M", now))
         date = tr("{y}年{m}月{d}日 {weekday}").format(
             y=now.tm_year, m=now.tm_mon, d=now.tm_mday, weekday=tr(WEEKDAYS[now.tm_wday])

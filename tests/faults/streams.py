@@ -30,11 +30,14 @@ class Watcher:
         self.ws = ws
         self.seqs: list[int] = []
         self.arrived: dict[int, float] = {}  # seq -> loop time it was read
+        self.heartbeats: list[float] = []  # loop time each heartbeat was read
         self._task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         async for raw in self.ws:
             frame = json.loads(raw)
+            if frame["type"] == "heartbeat":
+                self.heartbeats.append(asyncio.get_running_loop().time())
             if frame["type"] in ("heartbeat", "res", "error", "snapshot"):
                 continue
             seq = int(frame["seq"])

@@ -43,6 +43,10 @@ def _op_args(incident_id: str) -> dict[str, dict[str, Any]]:
         "case.step": {"case_id": incident_id, "action": "accept"},
         "alert.ack": {"alert_id": "device_silent:U001@1"},
         "audit.query": {},
+        "case.related": {"case_id": incident_id},
+        "merchant.list": {},
+        "wall.push": {"wall": "", "kind": "incident", "id": incident_id},
+        "wall.list": {},
     }
 
 
