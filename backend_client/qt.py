@@ -2,7 +2,10 @@
 feed into coalesced Qt signals. QtCore only: no widgets here.
 
 Positions are never one signal per officer: fixes accumulate and go out at most once per
-frame as arrays (``positionsChanged``), whatever the feed rate.
+frame as arrays (``positionsChanged``), whatever the feed rate. The first batch after a
+quiet frame goes out on the next loop pass rather than at the next tick of a fixed timer:
+the hub already batches every 50 ms, and a free-running 33 ms timer added 0-33 ms to
+every fix on its way to the map.
 """
 
 from __future__ import annotations
@@ -10,16 +13,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import weakref
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from backend_client.geo import gcj02_to_wgs84_array
 from backend_client.link import Link, LinkStatus
 from backend_client.protocol.messages import (
     AlertClear,
     AlertNew,
+    Fix,
     IncidentNew,
     IncidentUpdate,
     StoredEvent,
@@ -39,17 +46,50 @@ FRAME_MS = 33
 
 
 class PositionBatch:
-    """Latest WGS-84 positions of the officers that moved since the last frame."""
+    """Latest WGS-84 positions of the officers that moved since the last frame.
 
-    __slots__ = ("ids", "lat", "lon")
+    ``heading`` (degrees clockwise from north) and ``speed`` (m/s) are NaN where the fix
+    had none.
+    """
 
-    def __init__(self, ids: list[str], lat: np.ndarray, lon: np.ndarray) -> None:
+    __slots__ = ("heading", "ids", "lat", "lon", "speed")
+
+    def __init__(
+        self,
+        ids: list[str],
+        lat: np.ndarray,
+        lon: np.ndarray,
+        heading: np.ndarray | None = None,
+        speed: np.ndarray | None = None,
+    ) -> None:
         self.ids = ids
         self.lat = lat
         self.lon = lon
+        self.heading = np.full(len(ids), np.nan) if heading is None else heading
+        self.speed = np.full(len(ids), np.nan) if speed is None else speed
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @classmethod
+    def of_fixes(cls, fixes: Sequence[Fix | Unit]) -> PositionBatch:
+        """Columns of one fix per officer (or officers' last fixes, each with a position);
+        GCJ-02 fixes are converted, the whole batch in one vectorised call."""
+        n = len(fixes)
+        nan = math.nan
+        lat = np.fromiter((f.lat for f in fixes), dtype=np.float64, count=n)
+        lon = np.fromiter((f.lon for f in fixes), dtype=np.float64, count=n)
+        heading = np.fromiter(
+            (nan if f.heading is None else f.heading for f in fixes), dtype=np.float64, count=n
+        )
+        speed = np.fromiter(
+            (nan if f.speed is None else f.speed for f in fixes), dtype=np.float64, count=n
+        )
+        # The hub streams WGS-84 (docs/protocol.md), but the wire allows gcj02 per fix.
+        gcj = [k for k, f in enumerate(fixes) if f.datum == "gcj02"]
+        if gcj:
+            lat[gcj], lon[gcj] = gcj02_to_wgs84_array(lat[gcj], lon[gcj])
+        return cls([f.id for f in fixes], lat, lon, heading, speed)
 
 
 class _WeakListener:
@@ -98,16 +138,21 @@ class QtFeed(QObject):
         parent: QObject | None = None,
         *,
         tracks: TrackHistory | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(parent)
         # Trails are opt-in: their table costs memory in proportion to officers x minutes.
-        self.client = FeedClient(url, token, _WeakListener(self), tracks=tracks)
-        self._moved: dict[str, tuple[float, float]] = {}
+        # clock is the local clock (tests give a skewed one); now() is the hub's.
+        self.client = FeedClient(url, token, _WeakListener(self), tracks=tracks, clock=clock)
+        # The latest fix per officer since the last frame (the decoded structs themselves:
+        # no per-fix copy on the way in).
+        self._moved: dict[str, Fix] = {}
         self._changed_units: dict[str, Unit] = {}
         self._task: asyncio.Task[None] | None = None
         self._frame = QTimer(self)
-        self._frame.setInterval(FRAME_MS)
+        self._frame.setSingleShot(True)
         self._frame.timeout.connect(self._flush)
+        self._last_flush = -1e9
 
     @property
     def state(self) -> FeedState:
@@ -119,7 +164,6 @@ class QtFeed(QObject):
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self.client.run())
-        self._frame.start()
         self.linkChanged.emit(self.client.status.link.value, None)
 
     async def stop(self) -> None:
@@ -142,9 +186,11 @@ class QtFeed(QObject):
             case UnitPositions(fixes=fixes):
                 moved = self._moved
                 for fix in fixes:
-                    moved[fix.id] = (fix.lat, fix.lon)
+                    moved[fix.id] = fix
+                self._schedule_frame()
             case UnitStatus(unit=unit):
                 self._changed_units[unit.id] = self.state.units.get(unit.id, unit)
+                self._schedule_frame()
             case IncidentNew(incident=incident):
                 self.incidentChanged.emit(incident, True)
             case IncidentUpdate(incident=incident):
@@ -163,7 +209,16 @@ class QtFeed(QObject):
 
     # ---- frame -------------------------------------------------------------------------
 
+    def _schedule_frame(self) -> None:
+        if self._frame.isActive():
+            return
+        since_ms = (time.monotonic() - self._last_flush) * 1000.0
+        # A 0 ms timer still waits for the current loop pass: frames that arrived together
+        # (one socket read) go out as one batch.
+        self._frame.start(max(0, int(FRAME_MS - since_ms)))
+
     def _flush(self) -> None:
+        self._last_flush = time.monotonic()
         if self._changed_units:
             units = list(self._changed_units.values())
             self._changed_units.clear()
@@ -171,24 +226,21 @@ class QtFeed(QObject):
         if self._moved:
             moved = self._moved
             self._moved = {}
-            ids = list(moved)
-            coords = np.fromiter(
-                (c for pair in moved.values() for c in pair), dtype=np.float64, count=2 * len(ids)
-            ).reshape(-1, 2)
-            self.positionsChanged.emit(PositionBatch(ids, coords[:, 0].copy(), coords[:, 1].copy()))
+            self.positionsChanged.emit(PositionBatch.of_fixes(list(moved.values())))
 
     def current_positions(self) -> PositionBatch:
         """Every officer with a known position (after a snapshot, for a full redraw)."""
         units = [u for u in self.state.units.values() if u.lat is not None and u.lon is not None]
-        return PositionBatch(
-            [u.id for u in units],
-            np.array([u.lat for u in units], dtype=np.float64),
-            np.array([u.lon for u in units], dtype=np.float64),
-        )
+        return PositionBatch.of_fixes(units)
+
+    def now(self) -> float:
+        """The hub's time: compare hub timestamps (deadlines, report times) with this."""
+        return self.client.hub_now()
 
     def age_of_data(self) -> float | None:
+        # Local receive time against the local clock: no skew to correct.
         last = self.client.last_good
-        return None if last is None else time.time() - last
+        return None if last is None else self.client.clock() - last
 
     def is_live(self) -> bool:
         return self.client.status.link is Link.LIVE

@@ -13,13 +13,21 @@ as events arrive; when a ``positionsChanged`` batch has been handed to the map, 
 values are filed under the map frame that will carry them (``frames_sent + 1``); when the
 page reports that frame (or a later one) painted (``framePainted``), ``now - ts`` is
 recorded for each. The figure is therefore hub coalescing (<= 50 ms) + commit + stream +
-decode + QtFeed's frame (<= 33 ms) + MapView's frame + both bridge crossings + JS apply
-and paint. Only fixes offered inside the measured window count (after a warm-up that
-covers the roster, the first full frame and page warm-up). When an officer moves twice
-before a frame, only its latest fix is timed (the one that is shown).
+decode + QtFeed's frame (<= 33 ms after the previous one) + MapView's frame + both bridge
+crossings + JS apply and paint. Only fixes offered inside the measured window count (after
+a warm-up that covers the roster, the first full frame and page warm-up). When an officer
+moves twice before a frame, only its latest fix is timed (the one that is shown).
+
+Each timed fix is also split into stages, to show where the time goes: ``hub`` (offered
+-> stamped by the hub's writer: batch cadence and the Position insert), ``wire`` (-> applied
+in this process: commit, publish, send, decode, apply), ``feed`` (-> handed to the map by
+QtFeed) and ``map`` (-> painted: MapView's frame, bridge, page). Per side, the CPU seconds
+used per second (hub process, this process, the web engine's processes) are steadier than
+latency when the machine is shared.
 
 A lag probe (a 10 ms Qt timer on the UI thread) records the longest UI stall while the
-feed runs.
+feed runs, and the longest garbage-collector pause among them. As the wall does, start-up
+objects are frozen out of the collector once the snapshot is in (desktop/gui.py).
 
 Run: ``python bench/run.py map_e2e [--quick]`` or ``.venv/bin/python bench/map_e2e.py
 [--quick] [--seconds S] [N ...]``.
@@ -29,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing as mp
 import os
 import secrets
@@ -40,6 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._procstat import cpu_seconds, descendants
 from bench.hub_ingest import free_port, hub_child, pct
 from widgets.qtenv import prepare_qt_environment
 
@@ -69,7 +79,13 @@ async def _wait_for(predicate: Any, timeout: float, what: str) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _measure(n: int, seconds: float, url: str, token: str, pipe: Any) -> dict[str, float]:
+def _cpu(pids: list[int]) -> float:
+    return sum(cpu_seconds(pid) or 0.0 for pid in pids)
+
+
+async def _measure(
+    n: int, seconds: float, url: str, token: str, pipe: Any, hub_pid: int
+) -> dict[str, float]:
     from PySide6.QtCore import Qt, QTimer
 
     from backend_client.protocol.messages import StoredEvent, UnitPositions
@@ -77,17 +93,23 @@ async def _measure(n: int, seconds: float, url: str, token: str, pipe: Any) -> d
     from widgets.livemap import LiveMapPanel
 
     class TimedFeed(QtFeed):
-        """QtFeed that also keeps each officer's latest fix ts (what the batch carries)."""
+        """QtFeed that also keeps each officer's latest fix ts (what the batch carries)
+        and, per event, when the hub stamped it and when it was applied here."""
 
         def __init__(self, url: str, token: str) -> None:
             super().__init__(url, token)
             self.fix_ts: dict[str, float] = {}
+            self.fix_event: dict[str, int] = {}
+            self.events: list[tuple[float, float]] = []  # (hub event ts, applied here)
 
         def on_event(self, event: StoredEvent) -> None:
             if isinstance(event, UnitPositions):
-                fix_ts = self.fix_ts
+                number = len(self.events)
+                self.events.append((event.ts, time.time()))
+                fix_ts, fix_event = self.fix_ts, self.fix_event
                 for fix in event.fixes:
                     fix_ts[fix.id] = fix.ts
+                    fix_event[fix.id] = number
             super().on_event(event)
 
     feed = TimedFeed(url, token)
@@ -98,8 +120,13 @@ async def _measure(n: int, seconds: float, url: str, token: str, pipe: Any) -> d
     await _wait_for(lambda: view.is_ready, 60.0, "the map page")
 
     window = [float("inf"), float("inf")]  # fix ts range that counts
-    pending: dict[int, list[float]] = {}  # map frame seq -> fix ts it carries
+    # map frame seq -> (fix ts, its event's number, handed to the map at) per fix carried
+    pending: dict[int, list[tuple[float, int, float]]] = {}
     latency_ms: list[float] = []
+    # Where the time goes, per timed fix: offered -> stamped by the hub's writer (batch
+    # cadence + Position insert), -> applied here (commit, publish, send, decode, apply),
+    # -> handed to the map (QtFeed's frame), -> painted (MapView's frame, bridge, page).
+    stages: dict[str, list[float]] = {"hub": [], "wire": [], "feed": [], "map": []}
     draw_ms: list[float] = []
     apply_ms: list[float] = []
     stalls: list[float] = []
@@ -108,9 +135,12 @@ async def _measure(n: int, seconds: float, url: str, token: str, pipe: Any) -> d
 
     def on_positions(batch: PositionBatch) -> None:
         # LiveMapPanel connected first: the map already holds this batch, unsent.
-        fix_ts = feed.fix_ts
+        fix_ts, fix_event = feed.fix_ts, feed.fix_event
         lo, hi = window
-        stamps = [t for t in (fix_ts.get(i, 0.0) for i in batch.ids) if lo <= t <= hi]
+        handed = time.time()
+        stamps = [
+            (t, fix_event[i], handed) for i in batch.ids if lo <= (t := fix_ts.get(i, 0.0)) <= hi
+        ]
         if stamps:
             pending.setdefault(view.frames_sent + 1, []).extend(stamps)
         batches[0] += 1
@@ -118,8 +148,15 @@ async def _measure(n: int, seconds: float, url: str, token: str, pipe: Any) -> d
     def on_painted(seq: int, js_apply_ms: float, js_draw_ms: float) -> None:
         now = time.time()
         done = [s for s in pending if s <= seq]
+        events = feed.events
         for s in done:
-            latency_ms.extend((now - t) * 1000.0 for t in pending.pop(s))
+            for t, number, handed in pending.pop(s):
+                stamped, applied = events[number]
+                latency_ms.append((now - t) * 1000.0)
+                stages["hub"].append((stamped - t) * 1000.0)
+                stages["wire"].append((applied - stamped) * 1000.0)
+                stages["feed"].append((handed - applied) * 1000.0)
+                stages["map"].append((now - handed) * 1000.0)
         if counting[0]:
             apply_ms.append(js_apply_ms)
             draw_ms.append(js_draw_ms)
@@ -127,13 +164,19 @@ async def _measure(n: int, seconds: float, url: str, token: str, pipe: Any) -> d
     feed.positionsChanged.connect(on_positions)
     view.framePainted.connect(on_painted)
 
-    last_probe = [time.perf_counter()]
+    last_probe = [time.perf_counter(), time.thread_time()]
+    # CPU time the UI thread itself used during the longest stall: near the stall's length
+    # means work on this thread; much less means it waited (for a CPU, or in a system call).
+    longest = [0.0, 0.0]
 
     def probe() -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         if counting[0]:
-            stalls.append((now - last_probe[0]) * 1000.0 - PROBE_MS)
-        last_probe[0] = now
+            stall = (now - last_probe[0]) * 1000.0 - PROBE_MS
+            stalls.append(stall)
+            if stall > longest[0]:
+                longest[:] = [stall, (cpu - last_probe[1]) * 1000.0]
+        last_probe[:] = [now, cpu]
 
     lag = QTimer()
     lag.setTimerType(Qt.TimerType.PreciseTimer)
@@ -143,20 +186,40 @@ async def _measure(n: int, seconds: float, url: str, token: str, pipe: Any) -> d
     feed.start()
     await _wait_for(lambda: len(feed.state.units) >= n, 60.0, "the snapshot")
     await asyncio.sleep(0.3)
+    # As the wall does once its panels are built (desktop/gui.py): start-up objects out
+    # of the collector's reach, so that a full collection does not rescan them.
+    gc.collect()
+    gc.freeze()
+    gc_pauses: list[float] = []
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        elif counting[0]:
+            gc_pauses.append((time.perf_counter() - gc_started[0]) * 1000.0)
+
+    gc.callbacks.append(on_gc)
     pipe.send(("go", None))
     lag.start()
     kind, _ = await _recv(pipe)
     assert kind == "measure", kind
     window[0] = time.time()
+    # CPU seconds per second of each side: steadier than latency on a loaded machine.
+    pages = descendants(os.getpid())
+    cpu_at = (_cpu([hub_pid]), _cpu([os.getpid()]), _cpu(pages))
     counting[0] = True
-    last_probe[0] = time.perf_counter()
+    last_probe[:] = [time.perf_counter(), time.thread_time()]
     batches_at_start = batches[0]
     kind, _ = await _recv(pipe, timeout=seconds + 120.0)
     assert kind == "done", kind
     window[1] = time.time()
+    cpu_used = (_cpu([hub_pid]), _cpu([os.getpid()]), _cpu(pages))
     await asyncio.sleep(DRAIN_S)  # the last fixes reach the page and get painted
     counting[0] = False
     lag.stop()
+    gc.callbacks.remove(on_gc)
+    gc.unfreeze()
     unpainted = sum(len(v) for v in pending.values())
     measured_s = window[1] - window[0]
     offered = n * measured_s
@@ -166,6 +229,8 @@ async def _measure(n: int, seconds: float, url: str, token: str, pipe: Any) -> d
         "p99_ms": round(pct(latency_ms, 99), 1),
         "max_ms": round(max(latency_ms), 1) if latency_ms else float("nan"),
         "max_stall_ms": round(max(stalls), 1) if stalls else float("nan"),
+        "max_stall_cpu_ms": round(longest[1], 1),
+        "max_gc_ms": round(max(gc_pauses), 1) if gc_pauses else 0.0,
         "js_apply_p50_ms": round(pct(apply_ms, 50), 2),
         "js_draw_p50_ms": round(pct(draw_ms, 50), 2),
         "frames_painted": float(len(draw_ms)),
@@ -174,7 +239,13 @@ async def _measure(n: int, seconds: float, url: str, token: str, pipe: Any) -> d
         "fixes_unpainted": float(unpainted),
         "timed_ratio": round(len(latency_ms) / offered, 3) if offered else float("nan"),
         "seconds": round(measured_s, 2),
+        "hub_cpu": round((cpu_used[0] - cpu_at[0]) / measured_s, 3),
+        "ui_cpu": round((cpu_used[1] - cpu_at[1]) / measured_s, 3),
+        "page_cpu": round((cpu_used[2] - cpu_at[2]) / measured_s, 3),
     }
+    for stage, values in stages.items():
+        result[f"{stage}_p50_ms"] = round(pct(values, 50), 1)
+        result[f"{stage}_p99_ms"] = round(pct(values, 99), 1)
     pipe.send(("stop", None))
     feed.positionsChanged.disconnect(on_positions)
     view.framePainted.disconnect(on_painted)
@@ -205,7 +276,9 @@ def measure_one(n: int, seconds: float, loop: asyncio.AbstractEventLoop) -> dict
             kind, _ = parent.recv()
             assert kind == "ready", kind
             url = f"ws://127.0.0.1:{port}/stream"
-            result = loop.run_until_complete(_measure(n, seconds, url, token, parent))
+            result = loop.run_until_complete(
+                _measure(n, seconds, url, token, parent, process.pid or 0)
+            )
         finally:
             process.join(60)
             if process.is_alive():
@@ -243,6 +316,22 @@ def table(results: dict[int, dict[str, float]]) -> str:
             f"{m['max_stall_ms']:>10.1f} {m['js_draw_p50_ms']:>9.1f} "
             f"{int(m['frames_painted']):>7} {m['timed_ratio']:>6.3f} "
             f"{m['loadavg_1m_at_start']:>6.2f}"
+        )
+    rows.append("CPU s/s (hub process, this process, web engine processes)")
+    for n, m in results.items():
+        rows.append(
+            f"{n:>8,} hub {m['hub_cpu']:.3f} ui {m['ui_cpu']:.3f} page {m['page_cpu']:.3f}"
+            f"  (longest stall: {m['max_stall_cpu_ms']:.1f} ms of it on the UI thread's CPU;"
+            f" longest GC pause {m['max_gc_ms']:.1f} ms)"
+        )
+    rows.append("stages p50/p99 ms: hub (cadence+insert), wire, feed frame, map+page")
+    for n, m in results.items():
+        rows.append(
+            f"{n:>8,} "
+            + " ".join(
+                f"{stage} {m[stage + '_p50_ms']:.1f}/{m[stage + '_p99_ms']:.1f}"
+                for stage in ("hub", "wire", "feed", "map")
+            )
         )
     return "\n".join(rows)
 

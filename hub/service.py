@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from backend_client.protocol import Heartbeat, encode
@@ -62,6 +63,50 @@ POSITIONS_TYPE = "unit.positions"
 # Steps a desk takes even when the simulator driver stands in for it; the rest are the
 # officer's own (lifecycle.RULES says which roles may take each).
 DESK_ACTIONS = frozenset({CaseAction.ACCEPT, CaseAction.DISPATCH, CaseAction.CLOSE})
+
+
+_POSITION_COLUMNS = ("officer_id", "ts", "lat", "lon", "speed", "heading")
+_position_inserts: dict[tuple[type[Dialect], str], tuple[str, bool]] = {}
+
+
+def _position_insert(dialect: Dialect) -> tuple[str, bool]:
+    """The dialect's INSERT of one Position row, and whether it takes positional params."""
+    key = (type(dialect), dialect.paramstyle)
+    found = _position_inserts.get(key)
+    if found is None:
+        compiled = insert(Position).compile(
+            dialect=dialect, column_keys=list(_POSITION_COLUMNS), for_executemany=True
+        )
+        if compiled.positional and list(compiled.positiontup or ()) != list(_POSITION_COLUMNS):
+            raise RuntimeError(f"unexpected parameter order {compiled.positiontup}")
+        found = _position_inserts[key] = (str(compiled), bool(compiled.positional))
+    return found
+
+
+def _insert_positions(session: Session, fixes: Sequence[Fix]) -> None:
+    """Store a batch's fixes as Position rows with one plain DBAPI executemany.
+
+    The ORM's bulk insert costs ~8 ms of Python per 1,000 rows (measured), all of it
+    holding the GIL on the writer thread while the hub's loop wants it to stream the
+    previous batch; plain tuples cost ~3 ms, mostly in the driver.
+    """
+    connection = session.connection()
+    sql, positional = _position_insert(connection.dialect)
+    if positional:
+        rows: list[Any] = [(f.id, f.ts, f.lat, f.lon, f.speed, f.heading) for f in fixes]
+    else:
+        rows = [
+            {
+                "officer_id": f.id,
+                "ts": f.ts,
+                "lat": f.lat,
+                "lon": f.lon,
+                "speed": f.speed,
+                "heading": f.heading,
+            }
+            for f in fixes
+        ]
+    connection.exec_driver_sql(sql, rows)
 
 
 @dataclass
@@ -244,20 +289,7 @@ class Hub:
         self._pending_fixes = {}
 
         def work(session: Session, emitter: Emitter) -> None:
-            session.execute(
-                insert(Position),
-                [
-                    {
-                        "officer_id": f.id,
-                        "ts": f.ts,
-                        "lat": f.lat,
-                        "lon": f.lon,
-                        "speed": f.speed,
-                        "heading": f.heading,
-                    }
-                    for f in fixes
-                ],
-            )
+            _insert_positions(session, fixes)
             emitter.emit(lambda seq, ts: UnitPositions(seq=seq, ts=ts, fixes=fixes))
 
         await self.writer.submit(work)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 
@@ -50,6 +52,7 @@ class StreamServer:
         self.hub = hub
         self.router = RequestRouter(hub)
         self._server: Server | None = None
+        self.tls: ssl.SSLContext | None = None  # set by HubRuntime: wss:// only
 
     async def start(self) -> None:
         self._server = await serve(
@@ -62,6 +65,18 @@ class StreamServer:
             ping_interval=20,
             ping_timeout=20,
             logger=_NoFrameDump(logging.getLogger("websockets.server")),
+            ssl=self.tls,
+            # Every batch is deflated once per client. At websockets' default level a
+            # 1,000-fix batch cost 6.6 ms a client (a third of the hub loop's busy time in
+            # the soak); level 1 costs 1.2 ms for 20 % more bytes (38 KB instead of 32).
+            compression=None,
+            extensions=[
+                ServerPerMessageDeflateFactory(
+                    server_max_window_bits=12,
+                    client_max_window_bits=12,
+                    compress_settings={"memLevel": 5, "level": 1},
+                )
+            ],
         )
 
     @property

@@ -1,17 +1,26 @@
-"""The live map panel: a MapView kept in step with the feed (roster, positions, incidents)."""
+"""The live map panel: a MapView kept in step with the feed (roster, positions with
+heading, incidents, supervision alerts) and the hub's merchant register."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import shiboken6
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from backend_client.protocol.messages import Incident
+from backend_client.protocol.messages import Alert, Incident, Unit
 from backend_client.qt import PositionBatch, QtFeed
-from widgets.map import IncidentInfo, MapView, UnitInfo
+from backend_client.transport import RequestFailed
+from widgets.map import AlertInfo, IncidentInfo, MapView, MerchantInfo, UnitInfo
+
+log = logging.getLogger(__name__)
 
 DEFAULT_COLOUR = "#4da3ff"
+MERCHANT_OP = "merchant.list"
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,10 @@ class MapPanelView:
     trail_minutes: float | None = None
     #: An officer id to keep centred, or ``None`` (walls normally follow nobody).
     follow: str | None = None
+    #: Merchants by risk (fetched once from the hub; high-risk only at district zoom).
+    merchants: bool = True
+    #: Rings around the subjects of open supervision alerts.
+    alerts: bool = True
 
 
 class LiveMapPanel(QWidget):
@@ -52,14 +65,27 @@ class LiveMapPanel(QWidget):
         box.addWidget(self.map)
         self._show_incidents = show_incidents
         self._following_applied = False
-        feed.snapshotLoaded.connect(self._full)
+        self._merchants_loaded = False
+        self._merchant_task: asyncio.Future[None] | None = None
+        # The snapshot arrives in the same loop pass as its decode and apply (~25 ms for
+        # 20,000 officers); redrawing the whole roster there too made one stall over the
+        # 50 ms budget. The redraw takes the next pass; repeated snapshots coalesce.
+        self._full_timer = QTimer(self)
+        self._full_timer.setSingleShot(True)
+        self._full_timer.setInterval(0)
+        self._full_timer.timeout.connect(self._full)
+        feed.snapshotLoaded.connect(self._full_timer.start)
         feed.unitsChanged.connect(self._roster)
         feed.positionsChanged.connect(self._positions)
         feed.incidentChanged.connect(self._incident)
+        feed.alertChanged.connect(self._alert)
+        feed.linkChanged.connect(self._link)
         self._apply_view()
         # The panel may be built after the snapshot (a restarted or late panel): catch up.
-        if feed.state.units or feed.state.incidents:
+        if feed.state.units or feed.state.incidents or feed.state.alerts:
             self._full()
+        if feed.is_live():
+            self._fetch_merchants()
 
     def _apply_view(self) -> None:
         # MapView keeps trails and queues view commands until its page is ready, and
@@ -71,27 +97,39 @@ class LiveMapPanel(QWidget):
             self.map.fit_wucheng()
         if v.trails:
             self.map.set_trails(True, minutes=v.trail_minutes)
+        if not v.merchants:
+            self.map.show_merchants(False)
 
     def _colour(self, team_id: str) -> str:
         team = self.feed.state.teams.get(team_id)
         return team.colour if team is not None else self.team_colours.get(team_id, DEFAULT_COLOUR)
 
+    def _info(self, u: Unit) -> UnitInfo:
+        return UnitInfo(
+            id=u.id, name=u.name, team=u.team, colour=self._colour(u.team), status=u.status
+        )
+
     def _unit_info(self) -> list[UnitInfo]:
-        return [
-            UnitInfo(
-                id=u.id, name=u.name, team=u.team, colour=self._colour(u.team), status=u.status
-            )
-            for u in self.feed.state.units.values()
-        ]
+        units = self.feed.state.units.values()
+        # One colour look-up per team, not per officer: this runs for the whole roster on
+        # the UI thread at every snapshot.
+        colours = {team: self._colour(team) for team in {u.team for u in units}}
+        return [UnitInfo(u.id, u.name, u.team, colours[u.team], u.status) for u in units]
 
     def _full(self) -> None:
         self.map.set_units(self._unit_info())
         batch = self.feed.current_positions()
         if len(batch):
-            self.map.update_units(batch.ids, batch.lat, batch.lon)
+            self.map.update_units(
+                batch.ids, batch.lat, batch.lon, heading=batch.heading, speed=batch.speed
+            )
         if self._show_incidents:
             self.map.set_incidents(_open_infos(self.feed.state.incidents.values()))
+        if self.view.alerts:
+            self.map.set_alerts([AlertInfo.from_alert(a) for a in self.feed.state.alerts.values()])
         self._follow()
+        # A snapshot means a working connection: the register may be fetched now.
+        self._fetch_merchants()
 
     def _follow(self) -> None:
         # follow_unit refuses an officer the map does not know yet; the roster arrives
@@ -112,12 +150,66 @@ class LiveMapPanel(QWidget):
         else:
             self.map.update_incident(info)
 
-    def _roster(self, _units: list[object]) -> None:
-        self.map.set_units(self._unit_info())
+    def _roster(self, units: list[Unit]) -> None:
+        # Only the officers that changed: a whole set_units of 20,000 officers on every
+        # status change stalled the wall's UI thread (~50 ms measured).
+        self.map.upsert_units([self._info(u) for u in units])
         self._follow()
 
     def _positions(self, batch: PositionBatch) -> None:
-        self.map.update_units(batch.ids, batch.lat, batch.lon)
+        self.map.update_units(
+            batch.ids, batch.lat, batch.lon, heading=batch.heading, speed=batch.speed
+        )
+
+    def _alert(self, alert_id: str, alert: Alert | None) -> None:
+        if not self.view.alerts:
+            return
+        if alert is None:
+            self.map.remove_alert(alert_id)
+        else:
+            self.map.update_alert(AlertInfo.from_alert(alert))
+
+    def _link(self, link: str, _last_good: object) -> None:
+        if link == "live":
+            self._fetch_merchants()
+
+    # ---- merchants -----------------------------------------------------------------------
+
+    @property
+    def merchants_loaded(self) -> bool:
+        return self._merchants_loaded
+
+    def _fetch_merchants(self) -> None:
+        """Ask the hub for the register once; a failure is retried on the next reconnect."""
+        if not self.view.merchants or self._merchants_loaded or self._merchant_task is not None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no feed loop running (a panel built offline): the next "live" retries
+        self._merchant_task = asyncio.ensure_future(self._load_merchants())
+
+    async def _load_merchants(self) -> None:
+        try:
+            reply = await self.feed.client.request(MERCHANT_OP, {})
+        except RequestFailed as exc:
+            log.warning("%s failed (%s); retrying after the next reconnect", MERCHANT_OP, exc)
+            return
+        finally:
+            self._merchant_task = None
+        if not shiboken6.isValid(self.map):
+            return  # the panel was closed while the hub answered
+        items: list[MerchantInfo] = []
+        for raw in reply.get("merchants", []):
+            try:
+                info = MerchantInfo.from_wire(raw)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("skipped a merchant the map cannot draw: %s", exc)
+                continue
+            if info is not None:
+                items.append(info)
+        self.map.set_merchants(items)
+        self._merchants_loaded = True
 
 
 def _open_infos(incidents: Iterable[Incident]) -> list[IncidentInfo]:

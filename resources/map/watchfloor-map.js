@@ -4,14 +4,17 @@
  * Python sends three kinds of messages on the single exposed object ("bridge"):
  *   meta    - rarely: ids, names, teams, colours for a range of slots (or a full reset);
  *   frame   - at most once per display frame: the slots that moved, as base64 typed arrays
- *             (Uint32 slots, Float32 lat/lon offsets from a float64 origin, Uint8 statuses);
+ *             (Uint32 slots, Float32 lat/lon offsets from a float64 origin, Uint8 statuses,
+ *             and Int16 headings when some officer in it is moving);
  *   command - view changes, incidents, trails, follow (small JSON objects).
  * Positions are stored in float64 typed arrays indexed by slot; nothing per officer is a
  * Leaflet object, so the cost of a batch is a loop over the batch, and the cost of a
  * redraw a loop over the officers plus a pixel blit of the ones on screen.
  *
- * Layers, bottom to top: base (tiles or offline outlines), trails (own canvas), officers
- * (own canvas, ImageData), incidents (a few hundred DOM markers; CSS pulse).
+ * Layers, bottom to top: base (tiles or offline outlines), merchants (own canvas,
+ * decluttered by zoom), trails (own canvas), officers (own canvas, ImageData; heading
+ * arrows at street zoom), alert rings (DOM markers; CSS pulse), incidents (a few hundred
+ * DOM markers; CSS pulse; grid clusters below street zoom).
  */
 (function () {
   "use strict";
@@ -37,6 +40,8 @@
   var HIT_SLOP_PX = 4;
   var LABEL_MIN_ZOOM = 15;
   var LABEL_MAX_VISIBLE = 400;
+  var HEADING_MIN_ZOOM = 14;
+  var HEADING_MAX_VISIBLE = 2000;
   // Past this many officers on screen a trail is a smear, not information (and costs a
   // line per sample): trails then wait for the operator to zoom in.
   var TRAIL_MAX_VISIBLE = 3000;
@@ -53,6 +58,7 @@
     colourIdx: new Uint16Array(0),
     lat: new Float64Array(0), lon: new Float64Array(0),
     status: new Uint8Array(0),
+    heading: new Int16Array(0), // degrees clockwise from north while moving, -1 none
     statuses: ["unknown"], statusClass: new Uint8Array([1]),
     slotOf: new Map(),
     batches: 0, lastSeq: 0, lastApplyMs: 0, lastDrawMs: 0, paintedSeq: 0,
@@ -151,12 +157,14 @@
       store.lat = new Float64Array(n).fill(NaN);
       store.lon = new Float64Array(n).fill(NaN);
       store.status = new Uint8Array(n);
+      store.heading = new Int16Array(n).fill(-1);
       if (trails.enabled) { trailsReset(); trailsAllocate(n); }
     } else if (n > store.count) {
       store.colourIdx = grow(Uint16Array, store.colourIdx, n);
       store.lat = grow(Float64Array, store.lat, n, NaN);
       store.lon = grow(Float64Array, store.lon, n, NaN);
       store.status = grow(Uint8Array, store.status, n);
+      store.heading = grow(Int16Array, store.heading, n, -1);
       if (trails.enabled) trailsAllocate(n);
     }
     for (var k = 0; k < meta.ids.length; k++) {
@@ -168,6 +176,7 @@
       store.slotOf.set(meta.ids[k], slot);
     }
     store.count = n;
+    if (alerts.size) refreshAlerts(); // a ring's officer may have left the roster
     if (layer && layer.metaChanged) layer.metaChanged(meta);
     needUnitDraw = true;
     if (trailLayer) trailLayer.requestRedraw(true);
@@ -190,6 +199,9 @@
     var idx = new Uint32Array(decodeBase64(frame.idx).buffer);
     var pos = new Float32Array(decodeBase64(frame.pos).buffer);
     var st = decodeBase64(frame.st);
+    // Absent when no officer in the frame is moving: one Int16 per officer saved.
+    var hd = frame.hd ? new Int16Array(decodeBase64(frame.hd).buffer) : null;
+    var heading = store.heading;
     var olat = frame.o[0], olon = frame.o[1];
     var lat = store.lat, lon = store.lon, status = store.status, count = store.count;
     var view = layer ? layer.viewBox() : null, visibleChange = needUnitDraw || !view;
@@ -202,6 +214,7 @@
       lat[s] = la;
       lon[s] = lo;
       status[s] = st[k];
+      heading[s] = hd ? hd[k] : -1;
       // A redraw is needed only if the officer was on screen, or now is: a wall zoomed on
       // one street does not repaint for 19,000 officers moving elsewhere.
       if (!visibleChange && ((inView && inView[s]) ||
@@ -216,6 +229,7 @@
     store.lastApplyMs = performance.now() - t0;
     if (visibleChange) needUnitDraw = true; else store.skippedRedraws += 1;
     if (following !== null) followStep();
+    if (alerts.size) refreshAlerts();
     if (trails.dirty && trailLayer) trailLayer.requestRedraw(false);
     scheduleDraw();
   }
@@ -312,6 +326,8 @@
       this._img = null;
       this._rect = null; // device-pixel rect stamped by the last redraw
       this._labelled = false;
+      this._overlaid = false;
+      this._wedges = [];
       this._box = null;
     },
 
@@ -321,7 +337,10 @@
       if (this._map._animatingZoom && this._bounds) return;
       var b = fitCanvasToBounds(this);
       this._box = latLngBox(this._map, b, 3 * radiusForZoom(this._map.getZoom()));
-      this._rect = null; // resizing cleared the canvas
+      // Resizing cleared the canvas, but not the pixel buffer: officers stamped at the
+      // old view would come back with the next full put (labels, arrows) as ghosts.
+      if (this._buf) this._buf.fill(0);
+      this._rect = null;
       this.redraw();
     },
 
@@ -448,7 +467,14 @@
       var rect = rx1 > rx0 ? { x0: rx0, y0: ry0, x1: rx1, y1: ry1 } : null;
 
       var labels = zoom >= LABEL_MIN_ZOOM && visible > 0 && visible <= LABEL_MAX_VISIBLE;
-      if (labels || this._labelled) {
+      // Direction arrows only at street zoom, where an officer's way is worth reading;
+      // the list is walked only then, so district views pay nothing for it.
+      var wedges = this._wedges = [], heading = store.heading;
+      if (zoom >= HEADING_MIN_ZOOM && visible <= HEADING_MAX_VISIBLE) {
+        for (j = 0; j < visible; j++) if (heading[order[j]] >= 0) wedges.push(order[j]);
+      }
+      var overlay = labels || wedges.length > 0;
+      if (overlay || this._overlaid) {
         // Text lies outside the stamped rect: replace the whole canvas.
         ctx.putImageData(this._img, 0, 0);
       } else {
@@ -461,6 +487,8 @@
       }
       this._rect = rect;
       this._labelled = labels;
+      this._overlaid = overlay;
+      if (wedges.length) this._drawWedges(ctx, wedges, r, b, dpr);
       if (labels) {
         ctx.setTransform(dpr, 0, 0, dpr, -b.min.x * dpr, -b.min.y * dpr);
         ctx.font = "bold 15px " + FONT;
@@ -471,8 +499,10 @@
         ctx.fillStyle = "#f2f8ff";
         for (j = 0; j < visible; j++) {
           s = order[j];
-          ctx.strokeText(store.names[s], px[s] + r + 5, py[s]);
-          ctx.fillText(store.names[s], px[s] + r + 5, py[s]);
+          // Past an eastward arrow's tip, not over it.
+          var hdg = heading[s], lx = px[s] + (hdg >= 40 && hdg <= 140 ? r + 16 : r + 5);
+          ctx.strokeText(store.names[s], lx, py[s]);
+          ctx.fillText(store.names[s], lx, py[s]);
         }
         ctx.setTransform(1, 0, 0, 1, 0, 0);
       }
@@ -482,6 +512,30 @@
     },
 
     metaChanged: function () { this._spriteKey = null; }, // colours may move between slots
+
+    // A small arrowhead just outside each moving officer's dot, pointing where it goes:
+    // one path, one fill and one stroke for all of them.
+    _drawWedges: function (ctx, slots, r, b, dpr) {
+      ctx.setTransform(dpr, 0, 0, dpr, -b.min.x * dpr, -b.min.y * dpr);
+      ctx.beginPath();
+      var px = this._px, py = this._py;
+      for (var j = 0; j < slots.length; j++) {
+        var s = slots[j], a = store.heading[s] * Math.PI / 180;
+        var dx = Math.sin(a), dy = -Math.cos(a); // screen y grows southwards
+        var bx = px[s] + dx * (r + 2), by = py[s] + dy * (r + 2);
+        ctx.moveTo(px[s] + dx * (r + 14), py[s] + dy * (r + 14));
+        ctx.lineTo(bx - dy * 7, by + dx * 7);
+        ctx.lineTo(bx + dy * 7, by - dx * 7);
+        ctx.closePath();
+      }
+      ctx.lineJoin = "round";
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = "rgba(4,8,12,0.95)";
+      ctx.stroke();
+      ctx.fillStyle = "#ffffff";
+      ctx.fill();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+    },
 
     // One pre-rendered sprite per (status class, colour), kept as the list of its
     // non-transparent pixels (opaque ones first) with their offsets in a canvas row of
@@ -754,9 +808,10 @@
         wf.lastClick = info.id;
         if (bridge) bridge.entityClicked("incident", info.id);
       });
-      marker.addTo(wf.map);
       entry = { info: info, marker: marker, state: state };
       incidents.set(info.id, entry);
+      // At cluster zoom the next recluster decides: no flash of a marker it would hide.
+      if (wf.map.getZoom() >= CLUSTER_BELOW_ZOOM || keepsOwnMarker(entry)) marker.addTo(wf.map);
       return;
     }
     var iconChanged = state !== entry.state || info.priority !== entry.info.priority ||
@@ -778,11 +833,335 @@
     incidents.delete(id);
   }
 
+  // After any change to the set of incidents: clusters, then rings on incidents.
+  function incidentsChanged() {
+    recluster();
+    if (alerts.size) refreshAlerts();
+  }
+
   // Once a second: a running clock past its deadline turns red without a round trip.
   function tickIncidents() {
+    var changed = false;
     incidents.forEach(function (entry) {
-      if (entry.state === "running" && incidentState(entry.info) !== "running") upsertIncident(entry.info);
+      if (entry.state === "running" && incidentState(entry.info) !== "running") {
+        upsertIncident(entry.info);
+        changed = true;
+      }
     });
+    if (changed) recluster(); // a missed incident leaves its cluster
+  }
+
+  // ---- incident clusters: below CLUSTER_BELOW_ZOOM, a grid of CLUSTER_CELL_PX cells ------
+  //
+  // Hundreds of overlapping squares at district zoom read as one orange smear. A cell with
+  // CLUSTER_MIN or more quiet incidents becomes one badge with their count, coloured by
+  // the worst clock among them; missed and priority-1 incidents always keep their own
+  // marker (they are what the operator must see). The grid is in absolute pixels at the
+  // zoom, so panning does not regroup anything: only zooming and incident changes do.
+
+  var CLUSTER_BELOW_ZOOM = 13;
+  var CLUSTER_CELL_PX = 64;
+  var CLUSTER_MIN = 3;
+  var CLUSTER_RANK = { running: 3, none: 2, met: 1 };
+  var clusters = []; // {marker, ids, state, lat, lon}
+
+  function keepsOwnMarker(entry) {
+    return entry.state === "missed" || entry.info.priority === 1;
+  }
+
+  function clusterIcon(count, state) {
+    var size = Math.round(34 + Math.min(22, 6 * Math.log(count)));
+    var div = document.createElement("div");
+    div.className = "wf-cluster wf-cluster-" + state;
+    div.textContent = String(count);
+    return L.divIcon({
+      html: div, className: "wf-inc-icon", iconSize: [size, size], iconAnchor: [size / 2, size / 2]
+    });
+  }
+
+  function recluster() {
+    var map = wf.map;
+    if (!map) return;
+    var zoom = map.getZoom();
+    clusters.forEach(function (c) { map.removeLayer(c.marker); });
+    clusters = [];
+    var cells = new Map();
+    if (zoom < CLUSTER_BELOW_ZOOM) {
+      incidents.forEach(function (entry) {
+        if (keepsOwnMarker(entry)) return;
+        var p = map.project([entry.info.lat, entry.info.lon], zoom);
+        var key = Math.floor(p.x / CLUSTER_CELL_PX) + ":" + Math.floor(p.y / CLUSTER_CELL_PX);
+        var members = cells.get(key);
+        if (!members) cells.set(key, (members = []));
+        members.push(entry);
+      });
+    }
+    var hidden = new Set();
+    cells.forEach(function (members) {
+      if (members.length < CLUSTER_MIN) return;
+      var lat = 0, lon = 0, state = "met", ids = [];
+      members.forEach(function (entry) {
+        lat += entry.info.lat; lon += entry.info.lon;
+        if ((CLUSTER_RANK[entry.state] || 0) > CLUSTER_RANK[state]) state = entry.state;
+        ids.push(entry.info.id);
+        hidden.add(entry.info.id);
+      });
+      lat /= members.length; lon /= members.length;
+      var marker = L.marker([lat, lon], {
+        icon: clusterIcon(members.length, state), pane: "wfIncidents", keyboard: false,
+        zIndexOffset: CLUSTER_RANK[state] * 100
+      });
+      var cluster = { marker: marker, ids: ids, state: state, lat: lat, lon: lon };
+      marker.on("click", function (e) {
+        L.DomEvent.stopPropagation(e);
+        zoomIntoCluster(cluster);
+      });
+      marker.addTo(map);
+      clusters.push(cluster);
+    });
+    incidents.forEach(function (entry, id) {
+      var on = map.hasLayer(entry.marker);
+      if (hidden.has(id)) { if (on) map.removeLayer(entry.marker); }
+      else if (!on) entry.marker.addTo(map);
+    });
+  }
+
+  // Close enough that the cluster falls apart, never closer than its spread needs.
+  function zoomIntoCluster(cluster) {
+    var b = L.latLngBounds([]);
+    cluster.ids.forEach(function (id) {
+      var entry = incidents.get(id);
+      if (entry) b.extend([entry.info.lat, entry.info.lon]);
+    });
+    if (!b.isValid()) return;
+    cancelPendingFit();
+    setFollowing(null);
+    var zoom = Math.min(16, Math.max(CLUSTER_BELOW_ZOOM, wf.map.getBoundsZoom(b.pad(0.3))));
+    wf.map.setView(b.getCenter(), zoom, { animate: false });
+  }
+
+  // ---- merchants: thousands of fixed points on one canvas, decluttered by zoom ------------
+
+  var MERCHANT_ALL_ZOOM = 14;   // below: high-risk merchants only
+  var MERCHANT_GLYPH_ZOOM = 16; // from here: the category's first character on each
+  // size: half-diagonal in px below MERCHANT_GLYPH_ZOOM; glyphSize from there (0: low
+  // risk stays a plain small diamond, two thousand glyphs of quiet shops are noise).
+  var RISK_STYLE = [
+    null,
+    { fill: "#7f93a8", size: 4.5, glyphSize: 0 },
+    { fill: "#ffab40", size: 6, glyphSize: 13 },
+    { fill: "#ff4f6e", size: 7, glyphSize: 15 }
+  ];
+
+  var merchants = {
+    n: 0, ids: [], names: [], glyphs: [], risk: new Uint8Array(0),
+    lat: new Float64Array(0), lon: new Float64Array(0), slotOf: new Map(),
+    visible: true, drawn: 0
+  };
+  var merchantLayer = null;
+
+  function merchantShown(m, zoom) {
+    return merchants.risk[m] >= 3 || zoom >= MERCHANT_ALL_ZOOM;
+  }
+
+  function merchantHalf(m, zoom) {
+    var st = RISK_STYLE[merchants.risk[m]] || RISK_STYLE[1];
+    return zoom >= MERCHANT_GLYPH_ZOOM && st.glyphSize ? st.glyphSize : st.size;
+  }
+
+  var MerchantCanvas = L.Renderer.extend({
+    options: { padding: 0.1 },
+
+    _initContainer: function () {
+      this._container = document.createElement("canvas");
+      this._container.className = "wf-merchants";
+      this._ctx = this._container.getContext("2d");
+    },
+
+    _destroyContainer: destroyCanvas,
+
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) return;
+      fitCanvasToBounds(this);
+      this.redraw();
+    },
+
+    // Diamonds: across the room a shop must read as neither an officer (disc) nor an
+    // incident (rounded square). One path per risk level, high risk drawn last (on top).
+    redraw: function () {
+      if (!this._ctx || !this._map || !this._bounds) return;
+      var ctx = this._ctx, c = this._container, b = this._bounds;
+      var dpr = window.devicePixelRatio || 1;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, c.width, c.height);
+      merchants.drawn = 0;
+      if (!merchants.visible || merchants.n === 0) return;
+      var map = this._map, zoom = map.getZoom();
+      var scale = 256 * Math.pow(2, zoom), po = map.getPixelOrigin();
+      var box = latLngBox(map, b, 12), glyphs = zoom >= MERCHANT_GLYPH_ZOOM;
+      ctx.setTransform(dpr, 0, 0, dpr, -b.min.x * dpr, -b.min.y * dpr);
+      ctx.lineJoin = "round";
+      var shown = [[], [], [], []];
+      for (var m = 0; m < merchants.n; m++) {
+        var la = merchants.lat[m], lo = merchants.lon[m];
+        if (la < box.s || la > box.n || lo < box.w || lo > box.e) continue;
+        if (!merchantShown(m, zoom)) continue;
+        shown[merchants.risk[m]].push(m);
+      }
+      for (var risk = 1; risk <= 3; risk++) {
+        var list = shown[risk], st = RISK_STYLE[risk];
+        if (!list.length) continue;
+        var withGlyph = glyphs && st.glyphSize > 0, h = withGlyph ? st.glyphSize : st.size;
+        ctx.beginPath();
+        for (var k = 0; k < list.length; k++) {
+          m = list[k];
+          var x = scale * (merchants.lon[m] / 360 + 0.5) - po.x;
+          var y = projectY(merchants.lat[m], scale) - po.y;
+          ctx.moveTo(x, y - h); ctx.lineTo(x + h, y); ctx.lineTo(x, y + h); ctx.lineTo(x - h, y);
+          ctx.closePath();
+        }
+        ctx.fillStyle = st.fill;
+        ctx.fill();
+        ctx.lineWidth = 1.5;
+        ctx.strokeStyle = "rgba(4,8,12,0.9)";
+        ctx.stroke();
+        merchants.drawn += list.length;
+        if (withGlyph) {
+          ctx.font = "bold " + Math.round(h * 0.95) + "px " + FONT;
+          ctx.textAlign = "center";
+          ctx.textBaseline = "middle";
+          ctx.fillStyle = "#0b1118";
+          for (k = 0; k < list.length; k++) {
+            m = list[k];
+            ctx.fillText(merchants.glyphs[m],
+              scale * (merchants.lon[m] / 360 + 0.5) - po.x, projectY(merchants.lat[m], scale) - po.y + 0.5);
+          }
+        }
+      }
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+    },
+
+    // The merchant drawn under a container point (what the operator sees), or -1.
+    hitTest: function (containerPoint) {
+      if (!merchants.visible || !this._map) return -1;
+      var map = this._map, lp = map.containerPointToLayerPoint(containerPoint);
+      var zoom = map.getZoom(), scale = 256 * Math.pow(2, zoom), po = map.getPixelOrigin();
+      var best = -1, bestD = Infinity, bestRisk = 0;
+      for (var m = 0; m < merchants.n; m++) {
+        if (!merchantShown(m, zoom)) continue;
+        var dx = scale * (merchants.lon[m] / 360 + 0.5) - po.x - lp.x;
+        var dy = projectY(merchants.lat[m], scale) - po.y - lp.y;
+        var reach = merchantHalf(m, zoom) + HIT_SLOP_PX;
+        if (Math.abs(dx) + Math.abs(dy) > reach) continue; // outside the diamond
+        var d = dx * dx + dy * dy, risk = merchants.risk[m];
+        if (risk > bestRisk || (risk === bestRisk && d < bestD)) { best = m; bestD = d; bestRisk = risk; }
+      }
+      return best;
+    }
+  });
+
+  // The canvas is on the map only while it has something to show: an empty full-screen
+  // layer still costs the compositor a blend per frame in software rendering.
+  function syncMerchantLayer() {
+    var want = merchants.visible && merchants.n > 0, has = wf.map.hasLayer(merchantLayer);
+    if (want && !has) wf.map.addLayer(merchantLayer); // adding draws it
+    else if (!want && has) wf.map.removeLayer(merchantLayer);
+    else if (want) merchantLayer.redraw();
+    if (!want) merchants.drawn = 0;
+  }
+
+  function setMerchants(args) {
+    var n = args.ids.length;
+    merchants.n = n;
+    merchants.ids = args.ids; merchants.names = args.names; merchants.glyphs = args.glyphs;
+    merchants.risk = Uint8Array.from(args.risk);
+    merchants.lat = Float64Array.from(args.lat);
+    merchants.lon = Float64Array.from(args.lon);
+    merchants.slotOf = new Map();
+    for (var m = 0; m < n; m++) merchants.slotOf.set(args.ids[m], m);
+    syncMerchantLayer();
+    refreshAlerts();
+  }
+
+  function showMerchants(args) {
+    merchants.visible = !!args.visible;
+    syncMerchantLayer();
+  }
+
+  // ---- alerts: a pulsing ring on the subject (officer, incident or merchant) ---------------
+  //
+  // A handful at a time, so DOM markers with a CSS pulse (compositor-only, like the
+  // incidents'). Rings on officers are moved after each positions frame.
+
+  var alerts = new Map(); // id -> {info, marker, lat, lon}
+  var ALERT_SIZE = [0, 44, 52, 62];
+
+  function subjectPosition(info) {
+    var kinds = info.subjectKind === "any" ? ["unit", "incident", "merchant"] : [info.subjectKind];
+    for (var k = 0; k < kinds.length; k++) {
+      if (kinds[k] === "unit") {
+        var s = store.slotOf.get(info.subject);
+        if (s !== undefined && store.lat[s] === store.lat[s]) return [store.lat[s], store.lon[s]];
+      } else if (kinds[k] === "incident") {
+        var entry = incidents.get(info.subject);
+        if (entry) return [entry.info.lat, entry.info.lon];
+      } else if (kinds[k] === "merchant") {
+        var m = merchants.slotOf.get(info.subject);
+        if (m !== undefined) return [merchants.lat[m], merchants.lon[m]];
+      }
+    }
+    return null;
+  }
+
+  function alertIcon(info) {
+    var sev = Math.max(1, Math.min(3, info.severity | 0)), size = ALERT_SIZE[sev];
+    var div = document.createElement("div");
+    div.className = "wf-alert wf-alert-s" + sev;
+    return L.divIcon({
+      html: div, className: "wf-alert-icon", iconSize: [size, size], iconAnchor: [size / 2, size / 2]
+    });
+  }
+
+  function placeAlert(a) {
+    var pos = subjectPosition(a.info);
+    if (pos === null) {
+      // Subject not known (yet): no ring, tried again when officers/incidents/merchants come.
+      if (a.marker && wf.map.hasLayer(a.marker)) wf.map.removeLayer(a.marker);
+      a.lat = a.lon = NaN;
+      return;
+    }
+    if (!a.marker) {
+      a.marker = L.marker(pos, {
+        icon: alertIcon(a.info), pane: "wfAlerts", keyboard: false, interactive: false
+      });
+    }
+    if (!wf.map.hasLayer(a.marker)) a.marker.addTo(wf.map);
+    if (pos[0] !== a.lat || pos[1] !== a.lon) {
+      a.marker.setLatLng(pos);
+      a.lat = pos[0]; a.lon = pos[1];
+    }
+  }
+
+  function refreshAlerts() { alerts.forEach(placeAlert); }
+
+  function upsertAlert(info) {
+    var a = alerts.get(info.id);
+    if (!a) {
+      a = { info: info, marker: null, lat: NaN, lon: NaN };
+      alerts.set(info.id, a);
+    } else {
+      var restyle = a.info.severity !== info.severity;
+      a.info = info;
+      if (restyle && a.marker) a.marker.setIcon(alertIcon(info));
+    }
+    placeAlert(a);
+  }
+
+  function removeAlert(id) {
+    var a = alerts.get(id);
+    if (!a) return;
+    if (a.marker) wf.map.removeLayer(a.marker);
+    alerts.delete(id);
   }
 
   // ---- follow -------------------------------------------------------------------------------
@@ -827,9 +1206,10 @@
       var keep = new Set();
       args.items.forEach(function (info) { keep.add(info.id); upsertIncident(info); });
       Array.from(incidents.keys()).forEach(function (id) { if (!keep.has(id)) removeIncident(id); });
+      incidentsChanged();
     },
-    updateIncident: function (args) { upsertIncident(args.item); },
-    removeIncident: function (args) { removeIncident(args.id); },
+    updateIncident: function (args) { upsertIncident(args.item); incidentsChanged(); },
+    removeIncident: function (args) { removeIncident(args.id); incidentsChanged(); },
     fitIncident: function (args) {
       var entry = incidents.get(args.id);
       if (!entry) return;
@@ -853,7 +1233,16 @@
       }
       setFollowing(args.id || null);
     },
-    setTrails: setTrails
+    setTrails: setTrails,
+    setMerchants: setMerchants,
+    showMerchants: showMerchants,
+    setAlerts: function (args) {
+      var keep = new Set();
+      args.items.forEach(function (info) { keep.add(info.id); upsertAlert(info); });
+      Array.from(alerts.keys()).forEach(function (id) { if (!keep.has(id)) removeAlert(id); });
+    },
+    updateAlert: function (args) { upsertAlert(args.item); },
+    removeAlert: function (args) { removeAlert(args.id); }
   };
 
   function runCommand(cmd) {
@@ -879,8 +1268,17 @@
     var pane = map.createPane("wfUnits");
     pane.style.zIndex = 620;
     pane.style.pointerEvents = "none";
+    // Merchants under the moving layers: they are the backdrop officers work against.
+    var merchantPane = map.createPane("wfMerchants");
+    merchantPane.style.zIndex = 605;
+    merchantPane.style.pointerEvents = "none";
+    var alertPane = map.createPane("wfAlerts");
+    alertPane.style.zIndex = 625;
+    alertPane.style.pointerEvents = "none";
     var incPane = map.createPane("wfIncidents");
     incPane.style.zIndex = 630;
+    merchants.visible = config.merchants !== false;
+    merchantLayer = new MerchantCanvas({ pane: "wfMerchants" });
     trailLayer = new TrailCanvas({ pane: "wfTrails" });
     map.addLayer(trailLayer);
     if (config.unitRenderer === "markers") {
@@ -893,10 +1291,18 @@
     commands.fitWucheng();
     if (config.trails) setTrails(config.trails);
     map.on("click", function (e) {
+      // Officers are drawn above merchants: they win a click on both.
       var slot = layer.hitTest(e.containerPoint);
-      wf.lastClick = slot >= 0 ? store.ids[slot] : null;
-      if (slot >= 0 && bridge) bridge.entityClicked("unit", store.ids[slot]);
+      if (slot >= 0) {
+        wf.lastClick = store.ids[slot];
+        if (bridge) bridge.entityClicked("unit", store.ids[slot]);
+        return;
+      }
+      var m = merchantLayer.hitTest(e.containerPoint);
+      wf.lastClick = m >= 0 ? merchants.ids[m] : null;
+      if (m >= 0 && bridge) bridge.entityClicked("merchant", merchants.ids[m]);
     });
+    map.on("zoomend", recluster);
     // Any hand on the map ends following: the operator wants to look elsewhere.
     map.on("dragstart", function () { setFollowing(null); });
     setInterval(tickIncidents, 1000);
@@ -946,6 +1352,7 @@
         lat: entry.info.lat, lon: entry.info.lon, state: entry.state,
         priority: entry.info.priority, category: entry.info.category, glyph: entry.info.glyph,
         className: el ? el.firstChild.className : null,
+        shown: wf.map.hasLayer(entry.marker),
         animation: el ? getComputedStyle(el.firstChild, "::after").animationName : null
       };
     });
@@ -995,6 +1402,58 @@
     var out = [];
     for (var i = 0; i < reps; i++) { layer.redraw(); out.push(store.lastDrawMs); }
     return { min: Math.min.apply(null, out), all: out };
+  };
+
+  // Direction arrows of the last officers' paint: id -> heading (degrees from north).
+  wf.headingState = function () {
+    var drawn = {}, slots = layer && layer._wedges ? layer._wedges : [];
+    for (var j = 0; j < slots.length; j++) drawn[store.ids[slots[j]]] = store.heading[slots[j]];
+    var headings = {};
+    for (var s = 0; s < store.count; s++) if (store.heading[s] >= 0) headings[store.ids[s]] = store.heading[s];
+    return { zoom: wf.map.getZoom(), drawn: drawn, headings: headings };
+  };
+
+  wf.merchantState = function () {
+    var items = {};
+    for (var m = 0; m < merchants.n; m++) {
+      items[merchants.ids[m]] = {
+        lat: merchants.lat[m], lon: merchants.lon[m], risk: merchants.risk[m],
+        glyph: merchants.glyphs[m], shown: merchants.visible && merchantShown(m, wf.map.getZoom()),
+        fill: RISK_STYLE[merchants.risk[m]].fill, half: merchantHalf(m, wf.map.getZoom())
+      };
+    }
+    return { count: merchants.n, drawn: merchants.drawn, visible: merchants.visible, items: items };
+  };
+
+  wf.merchantContainerPoint = function (id) {
+    var m = merchants.slotOf.get(id);
+    if (m === undefined) return null;
+    var p = wf.map.latLngToContainerPoint([merchants.lat[m], merchants.lon[m]]);
+    return { x: p.x, y: p.y };
+  };
+
+  wf.alertState = function () {
+    var out = {};
+    alerts.forEach(function (a, id) {
+      var el = a.marker && wf.map.hasLayer(a.marker) ? a.marker.getElement() : null;
+      out[id] = {
+        lat: a.lat === a.lat ? a.lat : null, lon: a.lon === a.lon ? a.lon : null,
+        shown: !!el, severity: a.info.severity, subject: a.info.subject,
+        className: el ? el.firstChild.className : null,
+        animation: el ? getComputedStyle(el.firstChild, "::after").animationName : null
+      };
+    });
+    return out;
+  };
+
+  wf.clusterState = function () {
+    return {
+      zoom: wf.map.getZoom(),
+      clusters: clusters.map(function (c) {
+        var p = wf.map.latLngToContainerPoint([c.lat, c.lon]);
+        return { count: c.ids.length, state: c.state, ids: c.ids.slice().sort(), x: p.x, y: p.y };
+      })
+    };
   };
 
   wf.hitTest = function (x, y) {

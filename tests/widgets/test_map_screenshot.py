@@ -1,6 +1,8 @@
-"""The wall map as an operator sees it: ~300 officers with trails, ~20 incidents.
+"""The wall map as an operator sees it: ~300 officers with trails, ~120 incidents (in
+clusters at district zoom), 3,000 merchants by risk, supervision alert rings.
 
-Writes ``docs/img/map-wall.png``. Skipped unless ``WATCHFLOOR_SCREENSHOTS=1`` (it feeds
+Writes ``docs/img/map-wall.png`` (district zoom) and ``docs/img/map-street.png`` (street
+zoom: arrows, names, merchants' glyphs). Skipped unless ``WATCHFLOOR_SCREENSHOTS=1`` (it feeds
 positions for ~8 s so the trails have some length):
 ``WATCHFLOOR_SCREENSHOTS=1 .venv/bin/pytest tests/widgets/test_map_screenshot.py``.
 """
@@ -16,7 +18,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
-from widgets.map import IncidentInfo, MapConfig, MapView, UnitInfo
+from tests.support.pagejs import js, wait_until
+from widgets.map import AlertInfo, IncidentInfo, MapConfig, MapView, MerchantInfo, UnitInfo
 
 pytestmark = [
     pytest.mark.webengine,
@@ -26,6 +29,8 @@ pytestmark = [
 ]
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img" / "map-wall.png"
+OUT_STREET = OUT.with_name("map-street.png")
+SHOPS = ["餐饮", "便利店", "建材", "汽修", "服装", "水果生鲜", "美容美发", "五金", "娱乐"]
 TEAMS = ["#3ddc84", "#ffb300", "#40c4ff", "#e040fb", "#ff7043", "#26c6da", "#d4e157"]
 CATEGORIES = ["占道经营", "出店经营", "油烟扰民", "露天烧烤", "噪声扰民", "违章停车", "建筑垃圾"]
 
@@ -66,31 +71,67 @@ def test_wall_screenshot(qapp: Any) -> None:
         heading = rng.uniform(0, 2 * np.pi, n)
         now = time.time()
         incidents = []
-        for k in range(20):
-            clock = "running" if k % 3 == 0 else ("missed" if k % 3 == 1 else "met")
+        for k in range(120):
+            # A busy afternoon: most clocks still running or done, a few missed.
+            clock = ("running", "met", "running", "none", "met", "running", "met", "missed")[k % 8]
             incidents.append(
                 IncidentInfo(
                     f"c{k}",
-                    29.08 + float(rng.normal(0, 0.02)),
-                    119.64 + float(rng.normal(0, 0.025)),
+                    29.08 + float(rng.normal(0, 0.018)),
+                    119.64 + float(rng.normal(0, 0.022)),
                     CATEGORIES[k % len(CATEGORIES)],
-                    priority=1 + k % 4,
+                    priority=2 + k % 4 if k % 17 else 1,
                     clock=clock,  # type: ignore[arg-type]
                     deadline=now + 600 if clock == "running" else None,
                 )
             )
         view.set_incidents(incidents)
-        view.set_view(29.08, 119.64, 13.25)
+        risk = rng.choice([1, 2, 3], 3000, p=[0.65, 0.25, 0.10])
+        view.set_merchants(
+            [
+                MerchantInfo(
+                    f"m{k}",
+                    f"商户{k}",
+                    SHOPS[k % len(SHOPS)],
+                    int(risk[k]),
+                    29.08 + float(rng.normal(0, 0.025)),
+                    119.64 + float(rng.normal(0, 0.03)),
+                )
+                for k in range(3000)
+            ]
+        )
+        missed = next(i for i in incidents if i.clock == "missed")
+        view.set_alerts(
+            [
+                AlertInfo("a-zone", "u3", 2, "outside_zone", "unit"),
+                AlertInfo("a-idle", "u11", 1, "officer_idle", "unit"),
+                AlertInfo("a-silent", "u17", 2, "device_silent", "unit"),
+                AlertInfo("a-sla", missed.id, 3, "sla_missed", "incident"),
+                AlertInfo("a-shop", "m7", 2, "repeat_complaints", "merchant"),
+            ]
+        )
+        view.set_view(29.08, 119.64, 12.75)  # below 13: incidents in clusters
+        moving = statuses != "off_duty"
+        speed = np.where(moving, 4.0, 0.0)
         for _ in range(40):
             heading += rng.normal(0, 0.25, n)
-            moving = statuses != "off_duty"
             lat += moving * 0.0004 * np.sin(heading)
             lon += moving * 0.0005 * np.cos(heading)
-            view.update_units(ids, lat, lon)
+            # heading is the maths angle (from east, anticlockwise); the map wants a
+            # compass bearing.
+            bearing = (90.0 - np.degrees(heading)) % 360.0
+            view.update_units(ids, lat, lon, heading=bearing, speed=speed)
             pump(0.2)
         pump(1.2)  # the trails layer repaints at most once a second
         OUT.parent.mkdir(parents=True, exist_ok=True)
         assert view.grab().save(str(OUT))
+
+        # Street zoom on the officer with the first alert: arrows, names, shop glyphs.
+        view.set_view(float(lat[3]), float(lon[3]), 16)
+        wait_until(lambda: js(view, "watchfloor.stats().zoom") == 16)
+        view.update_units(ids, lat, lon, heading=bearing, speed=speed)
+        pump(2.0)
+        assert view.grab().save(str(OUT_STREET))
     finally:
         view.close()
         view.deleteLater()

@@ -52,6 +52,8 @@ class MapConfig:
     trails: bool = False
     trail_minutes: float = 10.0
     trail_points: int = 60
+    #: The merchants layer (filled by ``MapView.set_merchants``) starts shown.
+    merchants: bool = True
     #: ``"canvas"``: the one-layer renderer; ``"markers"``: one Leaflet circleMarker per
     #: officer moved by setLatLng -- the baseline the benchmark compares against.
     unit_renderer: Literal["canvas", "markers"] = "canvas"
@@ -355,6 +357,7 @@ def build_map_html(
         "origin": list(wucheng.label_at),
         "tiles": tiles,
         "unitRenderer": config.unit_renderer,
+        "merchants": config.merchants,
         "trails": {
             "enabled": config.trails,
             "minutes": config.trail_minutes,

@@ -22,7 +22,9 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from backend_client.geo import Datum, check_datum, convert
+from widgets.map.alerts import AlertInfo
 from widgets.map.incidents import IncidentInfo, sort_for_page
+from widgets.map.merchants import MerchantInfo, page_payload
 from widgets.map.page import MapConfig, build_map_html, wucheng_origin
 from widgets.map.scheme import app_scheme_handler
 from widgets.map.tiles import MbTiles, MbTilesReader, XyzTiles
@@ -71,8 +73,8 @@ class MapView(QWebEngineView):
 
     #: The page and the bridge are up; emitted again after a reload (renderer crash).
     ready = Signal()
-    #: The operator clicked an entity: ``("unit", officer_id)`` or
-    #: ``("incident", incident_id)``.
+    #: The operator clicked an entity: ``("unit", officer_id)``,
+    #: ``("incident", incident_id)`` or ``("merchant", merchant_id)``.
     entityClicked = Signal(str, str)
     #: A positions frame was painted: ``(seq, js_apply_ms, js_draw_ms)`` -- for latency
     #: figures and a wall's "map is live" check.
@@ -88,6 +90,10 @@ class MapView(QWebEngineView):
         self._pending_commands: list[str] = []
         # State the page must hold: kept here so a reloaded page gets it all again.
         self._incidents: dict[str, IncidentInfo] = {}
+        self._merchants: tuple[MerchantInfo, ...] = ()
+        self._merchant_payload: dict[str, Any] | None = None
+        self._merchants_visible = self._config.merchants
+        self._alerts: dict[str, AlertInfo] = {}
         self._trails = self._config.trails
         self._trail_args: dict[str, Any] | None = None  # set_trails() since the config
         self._following: str | None = None
@@ -166,17 +172,28 @@ class MapView(QWebEngineView):
         self._table.set_units(units)
         self._schedule()
 
+    def upsert_units(self, units: Sequence[UnitInfo]) -> None:
+        """Change or add some officers (status, name, team, colour); the rest stay as is.
+
+        For status changes: unlike :meth:`set_units` its cost does not grow with the roster.
+        """
+        self._table.upsert(units)
+        self._schedule()
+
     def update_units(
         self,
         ids: Sequence[str],
         lat: npt.ArrayLike,
         lon: npt.ArrayLike,
         datum: str = "wgs84",
+        heading: npt.ArrayLike | None = None,
+        speed: npt.ArrayLike | None = None,
     ) -> None:
         """Latest fixes for some officers; cheap, callable at any rate (coalesced).
 
-        Officers not in the roster yet are shown with placeholder metadata until
-        :meth:`set_units` names them.
+        ``heading`` (degrees clockwise from north) and ``speed`` (m/s), NaN where unknown,
+        give moving officers a direction arrow at street zoom. Officers not in the roster
+        yet are shown with placeholder metadata until :meth:`set_units` names them.
         """
         lat_a = np.asarray(lat, dtype=np.float64).reshape(-1)
         lon_a = np.asarray(lon, dtype=np.float64).reshape(-1)
@@ -184,10 +201,19 @@ class MapView(QWebEngineView):
             raise ValueError(
                 f"ids, lat and lon differ in length ({len(ids)}, {len(lat_a)}, {len(lon_a)})"
             )
+        hd_a = sp_a = None
+        if heading is not None:
+            hd_a = np.asarray(heading, dtype=np.float64).reshape(-1)
+            if len(hd_a) != len(ids):
+                raise ValueError(f"heading has {len(hd_a)} values for {len(ids)} officers")
+        if speed is not None:
+            sp_a = np.asarray(speed, dtype=np.float64).reshape(-1)
+            if len(sp_a) != len(ids):
+                raise ValueError(f"speed has {len(sp_a)} values for {len(ids)} officers")
         src = check_datum(datum)
         if src != self._datum:
             lat_a, lon_a = convert(lat_a, lon_a, src, self._datum)
-        self._table.update(ids, lat_a, lon_a)
+        self._table.update(ids, lat_a, lon_a, hd_a, sp_a)
         self._schedule()
 
     def set_unit_status(self, unit_id: str, status: str) -> None:
@@ -223,6 +249,43 @@ class MapView(QWebEngineView):
     @property
     def incidents(self) -> Sequence[IncidentInfo]:
         return tuple(self._incidents.values())
+
+    def set_merchants(self, merchants: Sequence[MerchantInfo]) -> None:
+        """Replace every merchant shown (thousands; one canvas, decluttered at low zoom)."""
+        payload = page_payload(merchants, self._to_map)
+        self._merchants = tuple(merchants)
+        self._merchant_payload = payload
+        self._send_state("setMerchants", payload)
+
+    @property
+    def merchants(self) -> Sequence[MerchantInfo]:
+        return self._merchants
+
+    def show_merchants(self, visible: bool) -> None:
+        """Show or hide the merchants layer (kept in memory either way)."""
+        self._merchants_visible = visible
+        self._send_state("showMerchants", {"visible": visible})
+
+    @property
+    def merchants_visible(self) -> bool:
+        return self._merchants_visible
+
+    def set_alerts(self, alerts: Sequence[AlertInfo]) -> None:
+        """Replace every alert ring (the subject's position is found on the page)."""
+        self._alerts = {a.id: a for a in alerts}
+        self._send_state("setAlerts", {"items": [a.page_item() for a in self._alerts.values()]})
+
+    def update_alert(self, alert: AlertInfo) -> None:
+        self._alerts[alert.id] = alert
+        self._send_state("updateAlert", {"item": alert.page_item()})
+
+    def remove_alert(self, alert_id: str) -> None:
+        if self._alerts.pop(alert_id, None) is not None:
+            self._send_state("removeAlert", {"id": alert_id})
+
+    @property
+    def alerts(self) -> Sequence[AlertInfo]:
+        return tuple(self._alerts.values())
 
     def fit_incident(self, incident_id: str, max_zoom: float = 16) -> None:
         """Frame an incident and the officers assigned to it (stops following)."""
@@ -287,6 +350,9 @@ class MapView(QWebEngineView):
         if self._is_ready:
             self._bridge.command.emit(json.dumps({"op": op, "args": args}, ensure_ascii=False))
 
+    def _to_map(self, lat: float, lon: float, datum: Datum) -> tuple[float, float]:
+        return convert(lat, lon, datum, self._datum)
+
     def _page_item(self, info: IncidentInfo) -> dict[str, Any]:
         lat, lon = convert(info.lat, info.lon, info.datum, self._datum)
         return info.page_item(lat, lon)
@@ -329,6 +395,13 @@ class MapView(QWebEngineView):
         )
         if self._trail_args is not None:
             self._send_state("setTrails", self._trail_args)
+        if self._merchant_payload is not None:
+            self._send_state("setMerchants", self._merchant_payload)
+        if self._merchants_visible != self._config.merchants:
+            self._send_state("showMerchants", {"visible": self._merchants_visible})
+        # Last: rings look their subjects up among officers, incidents and merchants.
+        if self._alerts:
+            self._send_state("setAlerts", {"items": [a.page_item() for a in self._alerts.values()]})
         if self._following is not None:
             self._send_state("followUnit", {"id": self._following})
         self.ready.emit()
