@@ -16,11 +16,22 @@ ROLES = ("wall", "operator", "supervisor", "source", "admin")
 
 # What each role may do. Stream reads are "stream"; requests are named by their op.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "wall": frozenset({"stream", "case.history", "merchant.profile", "unit.track"}),
+    "wall": frozenset(
+        {
+            "stream",
+            "case.history",
+            "case.related",
+            "merchant.list",
+            "merchant.profile",
+            "unit.track",
+        }
+    ),
     "operator": frozenset(
         {
             "stream",
             "case.history",
+            "case.related",
+            "merchant.list",
             "merchant.profile",
             "unit.track",
             "dispatch",
@@ -34,6 +45,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {
             "stream",
             "case.history",
+            "case.related",
+            "merchant.list",
             "merchant.profile",
             "unit.track",
             "dispatch",
@@ -50,6 +63,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "stream",
             "ingest",
             "case.history",
+            "case.related",
+            "merchant.list",
             "merchant.profile",
             "unit.track",
             "dispatch",

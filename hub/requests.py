@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy.orm import Session, defer
 
 from backend_client.privacy import reporter_for
 from backend_client.protocol import Error, Request, Response, encode
@@ -20,13 +21,22 @@ from hub.cases import CaseNotFound, StepArgs, StepResult, parse_action
 from hub.domain.lifecycle import CaseAction, CaseRuleError
 from hub.service import Hub
 from hub.snapshot_load import incident_from_row
-from hub.store.models import AuditEntry, CaseEvent, Merchant, Position
+from hub.store.models import AuditEntry, CaseEvent, Inspection, Merchant, Position
 from hub.store.models import Incident as IncidentRow
 from hub.walls import PushRejected, WallPushArgs, check_push, push_work
 from hub.writer import Emitter
 
 MAX_TRACK_SECONDS = 24 * 3600
 MAX_AUDIT_ROWS = 1000
+HISTORY_PAGE, MAX_HISTORY_PAGE = 500, 2000
+PROFILE_PAGE, MAX_PROFILE_PAGE = 200, 1000
+MAX_PHOTOS = 9
+MAX_INSPECTIONS = 100
+MAX_RELATED = 50
+RANK_MARGIN = 10
+NEARBY_METRES = 100.0
+SAME_CATEGORY_SECONDS = 30 * 86400.0
+EARTH_RADIUS_M = 6_371_008.8
 
 
 class RequestError(Exception):
@@ -37,10 +47,22 @@ class RequestError(Exception):
 
 class CaseHistoryArgs(msgspec.Struct):
     case_id: str
+    offset: int = 0
+    limit: int = HISTORY_PAGE
+
+
+class CaseRelatedArgs(msgspec.Struct):
+    case_id: str
 
 
 class MerchantArgs(msgspec.Struct):
     merchant_id: str
+    offset: int = 0
+    limit: int = PROFILE_PAGE
+
+
+class MerchantListArgs(msgspec.Struct):
+    pass
 
 
 class TrackArgs(msgspec.Struct):
@@ -80,9 +102,214 @@ def _args(kind: type[Any], args: dict[str, Any]) -> Any:
         raise RequestError("invalid", str(exc), field_of(str(exc))) from None
 
 
+def _page(offset: int, limit: int, most: int) -> tuple[int, int]:
+    if offset < 0:
+        raise RequestError("invalid", "offset must not be negative", "offset")
+    return offset, max(1, min(limit, most))
+
+
+def _next_offset(offset: int, shown: int, total: int) -> int | None:
+    return offset + shown if offset + shown < total else None
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+_SUMMARY = (
+    IncidentRow.id,
+    IncidentRow.source,
+    IncidentRow.category,
+    IncidentRow.status,
+    IncidentRow.reported_at,
+    IncidentRow.address,
+    IncidentRow.lat,
+    IncidentRow.lon,
+)
+
+
+def _distance(origin: IncidentRow, lat: float | None, lon: float | None) -> float | None:
+    if origin.lat is None or origin.lon is None or lat is None or lon is None:
+        return None
+    return haversine_m(origin.lat, origin.lon, lat, lon)
+
+
+def _summary(row: Any, distance: float | None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "source": row.source,
+        "category": row.category,
+        "status": row.status,
+        "reported_at": row.reported_at,
+        "address": row.address,
+        "lat": row.lat,
+        "lon": row.lon,
+        "distance_m": None if distance is None else round(distance, 1),
+    }
+
+
+# Drill-down reads are Core statements built once: the ORM's per-row bookkeeping and
+# the statement building cost more than the index lookups at these sizes.
+_SAME_MERCHANT = (
+    select(*_SUMMARY)
+    .where(IncidentRow.merchant_id == bindparam("merchant"), IncidentRow.id != bindparam("case"))
+    .order_by(IncidentRow.reported_at.desc(), IncidentRow.id.desc())
+    .limit(MAX_RELATED)
+)
+_dlat = IncidentRow.lat - bindparam("lat")
+_dlon = (IncidentRow.lon - bindparam("lon")) * bindparam("k")
+_FLAT = _dlat * _dlat + _dlon * _dlon
+# Dense streets have hundreds of cases within 100 m and a busy category thousands a
+# month. So the database ranks ids by the flat-earth distance, from the covering indexes
+# alone (ix_incidents_lat_lon, ix_incidents_category_reported: no table reads), with a
+# margin for near-ties (across a district the flat distance is off by < 0.5 %); only
+# those rows are read, and the exact distance orders them. Unlocated cases rank last
+# (SQLite sorts NULL first, PostgreSQL last: say it).
+_NEARBY = select(*_SUMMARY).where(
+    IncidentRow.id.in_(
+        select(IncidentRow.id)
+        .where(
+            IncidentRow.lat.between(bindparam("lat_lo"), bindparam("lat_hi")),
+            IncidentRow.lon.between(bindparam("lon_lo"), bindparam("lon_hi")),
+            IncidentRow.id != bindparam("case"),
+        )
+        .order_by(_FLAT, IncidentRow.id)
+        .limit(MAX_RELATED + RANK_MARGIN)
+    )
+)
+_IN_CATEGORY_WINDOW = (
+    IncidentRow.category == bindparam("category"),
+    IncidentRow.reported_at >= bindparam("since"),
+    IncidentRow.reported_at <= bindparam("until"),
+    IncidentRow.id != bindparam("case"),
+)
+_SAME_CATEGORY_NEAREST = select(*_SUMMARY).where(
+    IncidentRow.id.in_(
+        select(IncidentRow.id)
+        .where(*_IN_CATEGORY_WINDOW)
+        .order_by((IncidentRow.lat.is_(None)) | (IncidentRow.lon.is_(None)), _FLAT, IncidentRow.id)
+        .limit(MAX_RELATED + RANK_MARGIN)
+    )
+)
+_SAME_CATEGORY_NEWEST = (
+    select(*_SUMMARY)
+    .where(*_IN_CATEGORY_WINDOW)
+    .order_by(IncidentRow.reported_at.desc(), IncidentRow.id.desc())
+    .limit(MAX_RELATED)
+)
+
+
+_EVENT_COUNT = select(func.count()).where(CaseEvent.incident_id == bindparam("case"))
+_EVENT_PAGE = (
+    select(CaseEvent.kind, CaseEvent.ts, CaseEvent.actor, CaseEvent.detail)
+    .where(CaseEvent.incident_id == bindparam("case"))
+    .order_by(CaseEvent.ts, CaseEvent.id)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_CATEGORY_COUNTS = (
+    select(IncidentRow.category, func.count())
+    .where(IncidentRow.merchant_id == bindparam("merchant"))
+    .group_by(IncidentRow.category)
+)
+# What incident_from_row reads: photos and reporters stay unread in a profile's list.
+_MERCHANT_CASES = (
+    select(
+        IncidentRow.id,
+        IncidentRow.source,
+        IncidentRow.category,
+        IncidentRow.status,
+        IncidentRow.lat,
+        IncidentRow.lon,
+        IncidentRow.reported_at,
+        IncidentRow.sla,
+        IncidentRow.units,
+        IncidentRow.text,
+        IncidentRow.address,
+        IncidentRow.priority,
+        IncidentRow.merchant_id,
+    )
+    .where(IncidentRow.merchant_id == bindparam("merchant"))
+    .order_by(IncidentRow.reported_at.desc(), IncidentRow.id.desc())
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_INSPECTIONS = (
+    select(Inspection)
+    .where(Inspection.merchant_id == bindparam("merchant"))
+    .order_by(Inspection.ts.desc(), Inspection.id.desc())
+    .limit(MAX_INSPECTIONS)
+)
+_TRACK = (
+    select(Position.ts, Position.lat, Position.lon, Position.speed, Position.heading)
+    .where(
+        Position.officer_id == bindparam("unit"),
+        Position.ts >= bindparam("start"),
+        Position.ts <= bindparam("end"),
+    )
+    .order_by(Position.ts)
+)
+
+
+def _nearest(case: IncidentRow, rows: Any, within: float | None = None) -> list[dict[str, Any]]:
+    """Nearest first (newest first among equals), unlocated cases last; at most 50."""
+    ranked = [(_distance(case, r.lat, r.lon), r) for r in rows]
+    if within is not None:
+        ranked = [(d, r) for d, r in ranked if d is not None and d <= within]
+    ranked.sort(key=lambda dr: (dr[0] is None, dr[0] or 0.0, -dr[1].reported_at, dr[1].id))
+    return [_summary(r, d) for d, r in ranked[:MAX_RELATED]]
+
+
+def related_cases(session: Session, case: IncidentRow) -> dict[str, Any]:
+    """The three neighbourhoods of ``case`` the drill-down shows (protocol.md, case.related)."""
+    db = session.connection()
+    same_merchant: list[dict[str, Any]] = []
+    if case.merchant_id is not None:
+        rows = db.execute(_SAME_MERCHANT, {"merchant": case.merchant_id, "case": case.id})
+        same_merchant = [_summary(r, _distance(case, r.lat, r.lon)) for r in rows]
+
+    nearby: list[dict[str, Any]] = []
+    window = {
+        "category": case.category,
+        "since": case.reported_at - SAME_CATEGORY_SECONDS,
+        "until": case.reported_at,
+        "case": case.id,
+    }
+    if case.lat is not None and case.lon is not None:
+        # A box a little larger than the circle, read from ix_incidents_lat_lon; the exact
+        # distance then decides. Longitude degrees shrink with cos(lat).
+        k = math.cos(math.radians(case.lat))
+        dlat = math.degrees(NEARBY_METRES / EARTH_RADIUS_M) * 1.01
+        dlon = dlat / max(k, 0.01)
+        here = {"lat": case.lat, "lon": case.lon, "k": k}
+        box = {
+            "lat_lo": case.lat - dlat,
+            "lat_hi": case.lat + dlat,
+            "lon_lo": case.lon - dlon,
+            "lon_hi": case.lon + dlon,
+            "case": case.id,
+        }
+        nearby = _nearest(case, db.execute(_NEARBY, box | here), within=NEARBY_METRES)
+        same_category = _nearest(case, db.execute(_SAME_CATEGORY_NEAREST, window | here))
+    else:
+        rows = db.execute(_SAME_CATEGORY_NEWEST, window)
+        same_category = [_summary(r, None) for r in rows]
+    return {
+        "case_id": case.id,
+        "same_merchant": same_merchant,
+        "nearby": nearby,
+        "same_category": same_category,
+    }
+
+
 def _audit(session: Session, who: Principal, action: str, subject: str, **detail: Any) -> None:
-    session.add(
-        AuditEntry(
+    # A plain INSERT in the caller's transaction: the ORM's unit of work would cost more
+    # than the row itself on every drill-down.
+    session.execute(
+        insert(AuditEntry).values(
             ts=time.time(),
             actor=who.name,
             role=who.role,
@@ -93,6 +320,21 @@ def _audit(session: Session, who: Principal, action: str, subject: str, **detail
     )
 
 
+def _audit_view(session: Session, who: Principal, action: str, subject: str, **detail: Any) -> None:
+    """The audit row of a drill-down view, committed without waiting for the disk flush.
+
+    On PostgreSQL the flush of every view's one-row commit was most of a drill-down's
+    round trip (bench/drilldown.py). Asynchronous commit keeps the row atomic and
+    visible at once, and a hub crash cannot lose it; only a crash of the database server
+    or its machine within ~0.6 s can (SQLite's WAL with synchronous=NORMAL likewise may
+    lose the last commits to a power cut, hub/store/db.py). Steps and dispatches keep
+    synchronous commits.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    _audit(session, who, action, subject, **detail)
+
+
 Handler = Callable[[Principal, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
@@ -101,7 +343,9 @@ class RequestRouter:
         self.hub = hub
         self.ops: dict[str, Handler] = {
             "case.history": self.case_history,
+            "case.related": self.case_related,
             "merchant.profile": self.merchant_profile,
+            "merchant.list": self.merchant_list,
             "unit.track": self.unit_track,
             "dispatch": self.dispatch,
             "case.step": self.case_step,
@@ -144,43 +388,63 @@ class RequestRouter:
 
     async def case_history(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
         args: CaseHistoryArgs = _args(CaseHistoryArgs, raw)
+        offset, limit = _page(args.offset, args.limit, MAX_HISTORY_PAGE)
 
         def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
             row = session.get(IncidentRow, args.case_id)
             if row is None:
                 raise RequestError("not_found", f"no case {args.case_id}", "case_id")
-            events = session.scalars(
-                select(CaseEvent)
-                .where(CaseEvent.incident_id == row.id)
-                .order_by(CaseEvent.ts, CaseEvent.id)
-            ).all()
-            _audit(session, who, "view.case", row.id)
+            db = session.connection()
+            total = int(db.execute(_EVENT_COUNT, {"case": row.id}).scalar() or 0)
+            page = {"case": row.id, "offset": offset, "limit": limit}
+            events = db.execute(_EVENT_PAGE, page).all()
+            _audit_view(session, who, "view.case", row.id, offset=offset)
             incident = msgspec.to_builtins(incident_from_row(row))
             # Citizens' names and phones leave the hub only as the role may see them.
             incident["reporter"] = reporter_for(who.role, row.reporter)
             return {
                 "case": incident,
+                "photos": list(row.photos or [])[:MAX_PHOTOS],
                 "events": [
                     {"kind": e.kind, "ts": e.ts, "actor": e.actor, "detail": e.detail or {}}
                     for e in events
                 ],
+                "total_events": total,
+                "next_offset": _next_offset(offset, len(events), total),
             }
+
+        return await self._write(work)
+
+    async def case_related(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        args: CaseRelatedArgs = _args(CaseRelatedArgs, raw)
+
+        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+            row = session.get(IncidentRow, args.case_id, options=[defer(IncidentRow.photos)])
+            if row is None:
+                raise RequestError("not_found", f"no case {args.case_id}", "case_id")
+            _audit_view(session, who, "view.related", row.id)
+            return related_cases(session, row)
 
         return await self._write(work)
 
     async def merchant_profile(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
         args: MerchantArgs = _args(MerchantArgs, raw)
+        offset, limit = _page(args.offset, args.limit, MAX_PROFILE_PAGE)
 
         def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
             merchant = session.get(Merchant, args.merchant_id)
             if merchant is None:
                 raise RequestError("not_found", f"no merchant {args.merchant_id}", "merchant_id")
-            cases = session.scalars(
-                select(IncidentRow)
-                .where(IncidentRow.merchant_id == merchant.id)
-                .order_by(IncidentRow.reported_at)
-            ).all()
-            _audit(session, who, "view.merchant", merchant.id)
+            db = session.connection()
+            counts = {
+                str(category): int(n)
+                for category, n in db.execute(_CATEGORY_COUNTS, {"merchant": merchant.id})
+            }
+            total = sum(counts.values())
+            page = {"merchant": merchant.id, "offset": offset, "limit": limit}
+            cases = db.execute(_MERCHANT_CASES, page).all()
+            inspections = db.execute(_INSPECTIONS, {"merchant": merchant.id}).all()
+            _audit_view(session, who, "view.merchant", merchant.id, offset=offset)
             return {
                 "merchant": {
                     "id": merchant.id,
@@ -192,10 +456,61 @@ class RequestRouter:
                     "lat": merchant.lat,
                     "lon": merchant.lon,
                 },
-                "cases": [msgspec.to_builtins(incident_from_row(c)) for c in cases],
+                # A Core row has the attributes incident_from_row reads.
+                "cases": [
+                    msgspec.to_builtins(incident_from_row(cast(IncidentRow, c))) for c in cases
+                ],
+                "total_cases": total,
+                "next_offset": _next_offset(offset, len(cases), total),
+                "counts_by_category": counts,
+                "inspections": [
+                    {
+                        "id": i.id,
+                        "ts": i.ts,
+                        "departments": list(i.departments or []),
+                        "items": list(i.items or []),
+                        "result": i.result,
+                        "note": i.note,
+                        "teams": list(i.teams or []),
+                        "officers": list(i.officers or []),
+                    }
+                    for i in inspections
+                ],
             }
 
         return await self._write(work)
+
+    async def merchant_list(self, _who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        """Every merchant for the wall map's layer: reference data, so not a view to audit."""
+        _args(MerchantListArgs, raw)
+
+        def read() -> dict[str, Any]:
+            with Session(self.hub.engine) as session:
+                rows = session.execute(
+                    select(
+                        Merchant.id,
+                        Merchant.name,
+                        Merchant.category,
+                        Merchant.risk,
+                        Merchant.lat,
+                        Merchant.lon,
+                    ).order_by(Merchant.id)
+                ).all()
+            return {
+                "merchants": [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "category": r.category,
+                        "risk": r.risk,
+                        "lat": r.lat,
+                        "lon": r.lon,
+                    }
+                    for r in rows
+                ]
+            }
+
+        return await asyncio.get_running_loop().run_in_executor(None, read)
 
     async def unit_track(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
         args: TrackArgs = _args(TrackArgs, raw)
@@ -205,17 +520,11 @@ class RequestRouter:
             raise RequestError("invalid", f"window longer than {MAX_TRACK_SECONDS} s", "end")
 
         def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
-            rows = session.execute(
-                select(Position.ts, Position.lat, Position.lon, Position.speed, Position.heading)
-                .where(
-                    Position.officer_id == args.unit_id,
-                    Position.ts >= args.start,
-                    Position.ts <= args.end,
-                )
-                .order_by(Position.ts)
-            ).all()
-            _audit(session, who, "view.track", args.unit_id, start=args.start, end=args.end)
-            return {"unit_id": args.unit_id, "points": [list(r) for r in rows]}
+            window = {"unit": args.unit_id, "start": args.start, "end": args.end}
+            rows = session.connection().execute(_TRACK, window)
+            points = [tuple(r) for r in rows]
+            _audit_view(session, who, "view.track", args.unit_id, start=args.start, end=args.end)
+            return {"unit_id": args.unit_id, "points": points}
 
         return await self._write(work)
 

@@ -19,6 +19,8 @@ from functools import partial
 from typing import Any
 
 import msgspec
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import (
     Fix,
@@ -32,6 +34,9 @@ from hub.ingest import IngestServer, ReportIn
 from hub.roster import MerchantRecord, OfficerRecord, TeamRecord
 from hub.service import Hub
 from hub.simulator import SimStep, Simulator, WuchengWorld
+from hub.simulator.inspections import InspectionRecord, make_inspections
+from hub.store.models import Inspection
+from hub.writer import Emitter
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +206,29 @@ def _fixes_of(step: SimStep) -> list[Fix]:
     ]
 
 
+def store_inspections(session: Session, _emitter: Emitter, records: list[InspectionRecord]) -> int:
+    """Store the inspections not stored yet (a restarted demo seeds again); returns them."""
+    known = set(session.scalars(select(Inspection.id)))
+    rows = [
+        {
+            "id": r.id,
+            "merchant_id": r.merchant_id,
+            "ts": r.ts,
+            "teams": list(r.teams),
+            "departments": list(r.departments),
+            "items": list(r.items),
+            "result": r.result,
+            "note": r.note,
+            "officers": list(r.officers),
+        }
+        for r in records
+        if r.id not in known
+    ]
+    if rows:
+        session.execute(insert(Inspection), rows)
+    return len(rows)
+
+
 def simulator_extra(
     officers: int = 300,
     merchants: int | None = None,
@@ -225,6 +253,10 @@ def simulator_extra(
             ),
         )
         await driver.seed()
+        inspections = await asyncio.get_running_loop().run_in_executor(
+            None, make_inspections, world, seed, time.time()
+        )
+        await hub.writer.submit(partial(store_inspections, records=inspections))
         driver.start()
         return driver.stop
 

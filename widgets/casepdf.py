@@ -18,6 +18,7 @@ from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocume
 
 from widgets.drilldown import (
     KIND_TEXT,
+    RELATED_KEYS,
     SOURCE_TEXT,
     STATUS_TEXT,
     TEXT,
@@ -33,8 +34,23 @@ PDF_FONT = "WenQuanYi Micro Hei"
 RESOLUTION_DPI = 300
 
 
-def case_html(answer: Mapping[str, Any], *, show_reporter: bool, now: float) -> str:
-    """The summary and the timeline of a ``case.history`` answer as simple HTML."""
+def related_line(related: Mapping[str, Any] | None) -> str:
+    """How many cases share the merchant, the place and the category (``case.related``)."""
+    if related is None:
+        return ""
+    a, b, c = (len(related.get(key) or ()) for key in RELATED_KEYS)
+    return tr(TEXT["related_counts"]).format(a=a, b=b, c=c)
+
+
+def case_html(
+    answer: Mapping[str, Any],
+    *,
+    show_reporter: bool,
+    now: float,
+    related: Mapping[str, Any] | None = None,
+) -> str:
+    """The summary and the timeline of a ``case.history`` answer as simple HTML, with
+    the related-case counts when a ``case.related`` answer is given."""
     case: Mapping[str, Any] = answer.get("case") or {}
     events: list[Mapping[str, Any]] = sorted(
         answer.get("events") or [], key=lambda e: float(e.get("ts", 0.0))
@@ -59,6 +75,8 @@ def case_html(answer: Mapping[str, Any], *, show_reporter: bool, now: float) -> 
         (tr(TEXT["reporter"]), e(reporter_text(case, show_reporter))),
         (tr(TEXT["sla"]), "<br>".join(e(m.text()) for m in sla_marks(case, now))),
     ]
+    if related is not None:
+        rows.append((tr(TEXT["related"]), e(related_line(related))))
     summary = "".join(
         f"<tr><th align='left' width='18%'>{e(label)}</th><td>{value}</td></tr>"
         for label, value in rows
@@ -89,9 +107,15 @@ def case_html(answer: Mapping[str, Any], *, show_reporter: bool, now: float) -> 
 
 
 def export_case_pdf(
-    answer: Mapping[str, Any], path: Path, *, show_reporter: bool = False, now: float | None = None
+    answer: Mapping[str, Any],
+    path: Path,
+    *,
+    show_reporter: bool = False,
+    now: float | None = None,
+    related: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write the summary and timeline of a ``case.history`` answer to an A4 PDF at ``path``.
+    """Write the summary and timeline of a ``case.history`` answer to an A4 PDF at ``path``
+    (with the counts of a ``case.related`` answer, if given).
 
     The reporter is masked unless ``show_reporter``: a PDF leaves the room, so the safe
     choice is the default.
@@ -114,7 +138,7 @@ def export_case_pdf(
     writer.setCreator("Watchfloor")
     document = QTextDocument()
     document.setDefaultFont(QFont(PDF_FONT, 10))
-    document.setHtml(case_html(answer, show_reporter=show_reporter, now=now))
+    document.setHtml(case_html(answer, show_reporter=show_reporter, now=now, related=related))
     # Lay out in the writer's own device units, or the text comes out at 1/4 scale.
     document.documentLayout().setPaintDevice(writer)
     document.setPageSize(writer.pageLayout().paintRectPixels(RESOLUTION_DPI).size().toSizeF())

@@ -100,6 +100,10 @@ class TrackReplay:
         f = 0.0 if span <= 0 else (ts - a.ts) / span
         return a.lat + (b.lat - a.lat) * f, a.lon + (b.lon - a.lon) * f
 
+    def travelled(self, ts: float) -> int:
+        """How many fixes lie at or before ``ts``: the track behind the officer."""
+        return bisect.bisect_right(self._times, ts)
+
     # ---- the cursor -------------------------------------------------------------------
 
     @property

@@ -80,6 +80,11 @@ class Incident(Base):
         UniqueConstraint("source", "external_id", name="uq_incident_source_external"),
         Index("ix_incidents_merchant", "merchant_id"),
         Index("ix_incidents_reported", "reported_at"),
+        # case.related ranks ids from these alone (no table reads): "nearby" is a lat band
+        # of the first, lon filtered in it; "same category, last 30 days" one range of
+        # the second.
+        Index("ix_incidents_lat_lon", "lat", "lon", "id"),
+        Index("ix_incidents_category_reported", "category", "reported_at", "lat", "lon", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -110,6 +115,23 @@ class CaseEvent(Base):
     ts: Mapped[float] = mapped_column(Float)
     actor: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Inspection(Base):
+    """A joint inspection (进一次门、查多项事): several departments at one merchant, one visit."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (Index("ix_inspections_merchant_ts", "merchant_id", "ts"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[float] = mapped_column(Float)
+    teams: Mapped[list[Any]] = mapped_column(JSON, default=list)  # team ids
+    departments: Mapped[list[Any]] = mapped_column(JSON, default=list)  # 市场监管, 消防, ...
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)  # what was checked
+    result: Mapped[str] = mapped_column(String(16))  # pass | rectify | fail
+    note: Mapped[str] = mapped_column(Text, default="")
+    officers: Mapped[list[Any]] = mapped_column(JSON, default=list)  # officer ids
 
 
 class AlertRow(Base):

@@ -19,8 +19,15 @@ from hub.roster import MerchantRecord
 from tests.desktop.test_wall_e2e import until
 from tests.support.hubs import LiveHub, report
 from widgets.drilldown import (
+    KIND_TEXT,
     MERCHANT_TEXT,
     OFFICER_TEXT,
+    RESULT_TEXT,
+    RISK_TEXT,
+    SOURCE_TEXT,
+    STAGE_TEXT,
+    STATUS_TEXT,
+    TEXT,
     Fetched,
     MerchantDrilldown,
     OfficerDrilldown,
@@ -159,7 +166,18 @@ def test_officer_panel_slider_play_and_speed(qtbot: Any) -> None:
 
 
 def test_new_texts_have_english_entries() -> None:
-    for table in (MERCHANT_TEXT, OFFICER_TEXT):
+    tables = (
+        TEXT,
+        SOURCE_TEXT,
+        KIND_TEXT,
+        STATUS_TEXT,
+        STAGE_TEXT,
+        MERCHANT_TEXT,
+        OFFICER_TEXT,
+        RESULT_TEXT,
+        RISK_TEXT,
+    )
+    for table in tables:
         assert [v for v in table.values() if v not in EN] == []
 
 
@@ -203,7 +221,7 @@ def test_merchant_profile_counts_and_newest_first(
         assert panel.fields["credit_code"].text() == "91330702MA2E000001"
         assert panel.fields["address"].text() == "城中街道八一北街12号"
         assert panel.fields["category"].text() == "餐饮"
-        assert panel.fields["risk"].text() == "3"
+        assert panel.fields["risk"].text() == "高风险"
         assert panel.count_rows() == [("占道经营", "2"), ("店外经营", "1")]
         rows = panel.case_rows()
         assert [r[1] for r in rows] == posted[::-1]
@@ -282,6 +300,17 @@ def test_officer_replay_positions_from_the_hub_track(
         # Only the case the officer was sent to is marked.
         assert [r[1] for r in panel.case_rows()] == [case_id]
         assert other["id"] not in [m.case_id for m in panel.replay.cases]
+        # On the mini-map: the five fixes as the track, west to east; the dot on the
+        # first; the case where the officer was when it came in (the last fix).
+        minimap = panel.minimap
+        track = minimap.track_points()
+        assert track == [minimap.project(p.lat, p.lon) for p in points]
+        assert [q.x() for q in track] == sorted(q.x() for q in track)
+        assert minimap.cursor_point() == track[0]
+        assert minimap.marker_points() == {case_id: track[-1]}
+        panel.seek(middle)
+        lat, lon = panel.replay.position_at(middle) or (0.0, 0.0)
+        assert minimap.cursor_point() == minimap.project(lat, lon)
         await supervisor.stop()
         await operator.stop()
 

@@ -1,0 +1,505 @@
+"""A small painted map for the drill-downs: where a case is, where an officer went.
+
+Drill-downs open and close all day, so this is a plain QWidget drawn with QPainter: no
+QtWebEngine page, no tiles. The base is the vector data shipped in ``resources/geo`` (the
+district outlines and the rivers, WGS-84, as :func:`widgets.map.page.load_geography`
+reads them), built once per process into lon/lat painter paths and drawn through one
+transform, so a repaint costs the same whatever the zoom. A corner inset shows the whole
+of Wucheng with the main view's box on it: at street scale the district outline is
+rarely in view, and "where in the district" is the first question.
+
+Everything drawn is also readable back (:meth:`MiniMap.marker_points`,
+:meth:`MiniMap.cursor_point`, :meth:`MiniMap.project`) so tests check placement
+without reading pixels.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final, Literal
+
+from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QTransform,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from backend_client.resources import resource
+from widgets.text import tr
+
+WUCHENG_ADCODE: Final = "330702"
+JINHUA_ADCODE: Final = "330700"
+#: Metres per degree of latitude (and of longitude at the equator), spherical Earth.
+M_PER_DEG: Final = 111_320.0
+
+TEXT: dict[str, str] = {
+    "metres": "{n} 米",
+    "kilometres": "{n} 公里",
+    "no_place": "无位置信息",
+}
+
+MarkerKind = Literal["case", "nearby", "track_case"]
+
+COLOURS: Final[dict[str, str]] = {
+    "background": "#0d1626",
+    "district": "#16223a",
+    "district_edge": "#2b3d5e",
+    "wucheng": "#1b2b48",
+    "wucheng_edge": "#5b8fd6",
+    "river": "#2f6fa8",
+    "case": "#ff5a5f",
+    "nearby": "#ffc94d",
+    "track": "#3ddc84",
+    "track_ahead": "#2b6b4a",
+    "track_case": "#ff9f43",
+    "cursor": "#ffffff",
+    "cursor_ring": "#1f6feb",
+    "text": "#c9d6ea",
+    "inset": "#0a111d",
+}
+#: Marker radius in pixels, by kind: the case itself stands out, its neighbours do not.
+RADII: Final[dict[str, float]] = {"case": 7.0, "nearby": 4.0, "track_case": 5.5}
+SCALE_STEPS_M: Final = (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A point to mark: ``key`` names it (a case id) for hit tests and for tests."""
+
+    key: str
+    lat: float
+    lon: float
+    kind: MarkerKind = "case"
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A lat/lon box: south, west, north, east (degrees, WGS-84)."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.south + self.north) / 2, (self.west + self.east) / 2
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return self.south <= lat <= self.north and self.west <= lon <= self.east
+
+    @classmethod
+    def around(
+        cls, points: Iterable[tuple[float, float]], *, min_span_m: float, pad: float = 0.15
+    ) -> Box | None:
+        """The points' bounds, padded by ``pad`` of the span and at least ``min_span_m``
+        across each way (so a lone case is shown with its streets, not at 1 px = 1 mm)."""
+        pts = [(lat, lon) for lat, lon in points if math.isfinite(lat) and math.isfinite(lon)]
+        if not pts:
+            return None
+        lats = [p[0] for p in pts]
+        lons = [p[1] for p in pts]
+        south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+        kx = math.cos(math.radians((south + north) / 2))
+        lat_span = max((north - south) * (1 + 2 * pad), min_span_m / M_PER_DEG)
+        lon_span = max((east - west) * (1 + 2 * pad), min_span_m / (M_PER_DEG * kx))
+        clat, clon = (south + north) / 2, (west + east) / 2
+        return cls(
+            clat - lat_span / 2, clon - lon_span / 2, clat + lat_span / 2, clon + lon_span / 2
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BasePaths:
+    """The base map as lon/lat painter paths (x = lon, y = lat)."""
+
+    wucheng: QPainterPath
+    others: QPainterPath
+    rivers: QPainterPath
+    wucheng_box: Box
+
+
+def _ring_path(path: QPainterPath, ring: Sequence[Sequence[float]]) -> None:
+    path.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y, *_ in ring]))
+    path.closeSubpath()
+
+
+def _polygon_rings(geometry: dict[str, Any]) -> list[Sequence[Sequence[float]]]:
+    polys = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    )
+    return [ring for poly in polys for ring in poly]
+
+
+@lru_cache(maxsize=1)
+def base_paths() -> BasePaths:
+    """District outlines (Wucheng apart) and rivers; read once per process."""
+    boundaries = json.loads(resource("geo", "jinhua-wgs84.geojson").read_text(encoding="utf-8"))
+    rivers = json.loads(resource("geo", "jinhua-rivers-wgs84.geojson").read_text(encoding="utf-8"))
+    wucheng, others, lines = QPainterPath(), QPainterPath(), QPainterPath()
+    for feature in boundaries["features"]:
+        adcode = feature["properties"]["adcode"]
+        if adcode == JINHUA_ADCODE:
+            continue  # the city is the union of the districts: drawing it adds nothing
+        target = wucheng if adcode == WUCHENG_ADCODE else others
+        for ring in _polygon_rings(feature["geometry"]):
+            _ring_path(target, ring)
+    for feature in rivers["features"]:
+        geometry = feature["geometry"]
+        parts = (
+            geometry["coordinates"]
+            if geometry["type"] == "MultiLineString"
+            else [geometry["coordinates"]]
+        )
+        for part in parts:
+            if len(part) >= 2:
+                lines.moveTo(float(part[0][0]), float(part[0][1]))
+                for x, y, *_ in part[1:]:
+                    lines.lineTo(float(x), float(y))
+    # Even-odd would punch holes where rings of neighbouring polygons overlap.
+    wucheng.setFillRule(Qt.FillRule.WindingFill)
+    others.setFillRule(Qt.FillRule.WindingFill)
+    r = wucheng.boundingRect()
+    box = Box(r.top(), r.left(), r.bottom(), r.right())
+    return BasePaths(wucheng, others, lines, box)
+
+
+def fit_transform(box: Box, rect: QRectF) -> QTransform:
+    """lon/lat -> widget pixels: ``box`` centred in ``rect``, north up, true proportions.
+
+    Longitude is shrunk by cos(latitude) (equirectangular about the box's middle), which
+    is exact to well under a pixel over a district of 60 km.
+    """
+    clat, clon = box.centre
+    kx = math.cos(math.radians(clat))
+    lat_span = max(box.north - box.south, 1e-9)
+    lon_span = max((box.east - box.west) * kx, 1e-9)
+    scale = min(rect.width() / lon_span, rect.height() / lat_span)
+    cx, cy = rect.center().x(), rect.center().y()
+    return QTransform(kx * scale, 0.0, 0.0, -scale, cx - clon * kx * scale, cy + clat * scale)
+
+
+def nice_scale(metres_per_px: float, target_px: float) -> int:
+    """The longest round length (m) whose bar fits in ``target_px``."""
+    fitting = [m for m in SCALE_STEPS_M if m / metres_per_px <= target_px]
+    return fitting[-1] if fitting else SCALE_STEPS_M[0]
+
+
+def scale_text(metres: int) -> str:
+    if metres >= 1000:
+        km = metres / 1000
+        return tr(TEXT["kilometres"]).format(n=f"{km:g}")
+    return tr(TEXT["metres"]).format(n=metres)
+
+
+def distance_text(metres: float) -> str:
+    """``85 米`` / ``1.2 公里``: metres where they matter, a decimal of km beyond."""
+    if metres < 1000:
+        return tr(TEXT["metres"]).format(n=round(metres))
+    return tr(TEXT["kilometres"]).format(n=f"{metres / 1000:.1f}")
+
+
+class MiniMap(QWidget):
+    """The base map fitted to a box, with case markers, a track and a moving cursor.
+
+    ``markerActivated(key)`` fires when a marker is clicked.
+    """
+
+    markerActivated = Signal(str)
+
+    MARGIN = 8.0
+    INSET = QSize(96, 84)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MiniMap")
+        self.setMinimumSize(220, 160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.box: Box | None = None
+        self.markers: list[Marker] = []
+        self.track: list[tuple[float, float]] = []
+        self.cursor_at: tuple[float, float] | None = None
+        self.travelled: int | None = None
+        #: The inset locator; off for boxes as big as the district itself.
+        self.show_inset = True
+        self._cache: tuple[tuple[object, ...], QPixmap, QPixmap] | None = None
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, 240)
+
+    # ---- state ------------------------------------------------------------------------
+
+    def set_box(self, box: Box | None) -> None:
+        self.box = box
+        self.update()
+
+    def fit(self, points: Iterable[tuple[float, float]], *, min_span_m: float = 600.0) -> None:
+        """Show all ``points`` (lat, lon), at least ``min_span_m`` across."""
+        self.set_box(Box.around(points, min_span_m=min_span_m))
+
+    def set_markers(self, markers: Iterable[Marker]) -> None:
+        self.markers = list(markers)
+        self.update()
+
+    def set_track(self, points: Iterable[tuple[float, float]]) -> None:
+        self.track = list(points)
+        self.update()
+
+    def set_cursor(self, where: tuple[float, float] | None, travelled: int | None = None) -> None:
+        """The moving dot; ``travelled`` track points (those before it in time) are drawn
+        bright and the rest dim, so a replay shows where the officer has been so far."""
+        self.cursor_at = where
+        self.travelled = travelled
+        self.update()
+
+    # ---- geometry (also what tests read) -----------------------------------------------
+
+    def map_rect(self) -> QRectF:
+        m = self.MARGIN
+        return QRectF(m, m, max(1.0, self.width() - 2 * m), max(1.0, self.height() - 2 * m))
+
+    def transform(self) -> QTransform | None:
+        return None if self.box is None else fit_transform(self.box, self.map_rect())
+
+    def project(self, lat: float, lon: float) -> QPointF | None:
+        """Where (lat, lon) is drawn, in widget pixels; ``None`` with no box yet."""
+        transform = self.transform()
+        return None if transform is None else transform.map(QPointF(lon, lat))
+
+    def marker_points(self) -> dict[str, QPointF]:
+        """Each marker's key -> its centre in widget pixels."""
+        out: dict[str, QPointF] = {}
+        for marker in self.markers:
+            point = self.project(marker.lat, marker.lon)
+            if point is not None:
+                out[marker.key] = point
+        return out
+
+    def cursor_point(self) -> QPointF | None:
+        return None if self.cursor_at is None else self.project(*self.cursor_at)
+
+    def track_points(self) -> list[QPointF]:
+        transform = self.transform()
+        if transform is None:
+            return []
+        return [transform.map(QPointF(lon, lat)) for lat, lon in self.track]
+
+    def metres_per_pixel(self) -> float | None:
+        transform = self.transform()
+        return None if transform is None else M_PER_DEG / abs(transform.m22())
+
+    def marker_at(self, point: QPointF, slop: float = 4.0) -> str | None:
+        """The key of the marker drawn under ``point`` (topmost first), if any."""
+        for marker in reversed(self.markers):
+            where = self.project(marker.lat, marker.lon)
+            if where is None:
+                continue
+            r = RADII[marker.kind] + slop
+            if (where.x() - point.x()) ** 2 + (where.y() - point.y()) ** 2 <= r * r:
+                return marker.key
+        return None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        key = self.marker_at(event.position())
+        if key is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.markerActivated.emit(key)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    # ---- painting ---------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            transform = self.transform()
+            if transform is None:
+                painter.fillRect(self.rect(), QColor(COLOURS["background"]))
+                painter.setPen(QColor(COLOURS["text"]))
+                painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, tr(TEXT["no_place"]))
+                return
+            base, overlay = self._layers(transform)
+            painter.drawPixmap(0, 0, base)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.save()
+            painter.setClipRect(self.map_rect())
+            self._paint_track(painter, transform)
+            self._paint_markers(painter)
+            self._paint_cursor(painter)
+            painter.restore()
+            painter.drawPixmap(0, 0, overlay)
+        finally:
+            painter.end()
+
+    def _layers(self, transform: QTransform) -> tuple[QPixmap, QPixmap]:
+        """The base map and the scale/inset overlay, drawn once per box and size: a
+        replay moves the dot five times a second, and the outlines are thousands of
+        points that do not move."""
+        ratio = self.devicePixelRatioF()
+        key = (self.box, self.width(), self.height(), ratio, self.show_inset)
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1], self._cache[2]
+        size = self.size() * ratio
+        base, overlay = QPixmap(size), QPixmap(size)
+        overlay.fill(Qt.GlobalColor.transparent)
+        for pixmap in (base, overlay):
+            pixmap.setDevicePixelRatio(ratio)
+        rect = self.map_rect()
+        painter = QPainter(base)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.fillRect(self.rect(), QColor(COLOURS["background"]))
+            painter.setClipRect(rect)
+            self._paint_base(painter, transform)
+        finally:
+            painter.end()
+        painter = QPainter(overlay)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_scale(painter, rect)
+            if self.show_inset:
+                self._paint_inset(painter, rect)
+        finally:
+            painter.end()
+        self._cache = (key, base, overlay)
+        return base, overlay
+
+    def _paint_base(self, painter: QPainter, transform: QTransform) -> None:
+        base = base_paths()
+        painter.save()
+        painter.setTransform(transform, combine=True)
+        for path, fill, edge, width in (
+            (base.others, COLOURS["district"], COLOURS["district_edge"], 1.0),
+            (base.wucheng, COLOURS["wucheng"], COLOURS["wucheng_edge"], 1.6),
+        ):
+            pen = QPen(QColor(edge), width)
+            pen.setCosmetic(True)  # pixels, not degrees
+            painter.setPen(pen)
+            painter.setBrush(QColor(fill))
+            painter.drawPath(path)
+        pen = QPen(QColor(COLOURS["river"]), 2.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(base.rivers)
+        painter.restore()
+
+    def _paint_track(self, painter: QPainter, transform: QTransform) -> None:
+        if len(self.track) < 2:
+            return
+        points = self.track_points()
+        dot = self.cursor_point()
+        split = self.travelled
+        if dot is None or split is None:
+            done, ahead = points, []
+        else:
+            split = max(0, min(split, len(points)))
+            done, ahead = [*points[:split], dot], [dot, *points[split:]]
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for line, colour in ((ahead, COLOURS["track_ahead"]), (done, COLOURS["track"])):
+            if len(line) >= 2:
+                pen = QPen(QColor(colour), 2.5)
+                pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+                painter.setPen(pen)
+                painter.drawPolyline(QPolygonF(line))
+        # Where the window's track begins, so its direction reads without playing it.
+        painter.setPen(QPen(QColor(COLOURS["track"]), 2.0))
+        painter.setBrush(QColor(COLOURS["background"]))
+        painter.drawEllipse(points[0], 4.0, 4.0)
+
+    def _paint_markers(self, painter: QPainter) -> None:
+        # Neighbours first, so the case itself is never hidden under one of them.
+        order = {"nearby": 0, "track_case": 1, "case": 2}
+        for marker in sorted(self.markers, key=lambda m: order[m.kind]):
+            point = self.project(marker.lat, marker.lon)
+            if point is None:
+                continue
+            r = RADII[marker.kind]
+            painter.setPen(QPen(QColor("#0b1220"), 1.5))
+            painter.setBrush(QBrush(QColor(COLOURS[marker.kind])))
+            if marker.kind == "track_case":
+                diamond = QPolygonF(
+                    [
+                        point + QPointF(0, -r),
+                        point + QPointF(r, 0),
+                        point + QPointF(0, r),
+                        point + QPointF(-r, 0),
+                    ]
+                )
+                painter.drawPolygon(diamond)
+            else:
+                if marker.kind == "case":
+                    painter.setPen(QPen(QColor("#ffffff"), 2.0))
+                painter.drawEllipse(point, r, r)
+
+    def _paint_cursor(self, painter: QPainter) -> None:
+        point = self.cursor_point()
+        if point is None:
+            return
+        painter.setPen(QPen(QColor(COLOURS["cursor_ring"]), 3.0))
+        painter.setBrush(QColor(COLOURS["cursor"]))
+        painter.drawEllipse(point, 6.0, 6.0)
+
+    def _paint_scale(self, painter: QPainter, rect: QRectF) -> None:
+        mpp = self.metres_per_pixel()
+        if mpp is None:
+            return
+        metres = nice_scale(mpp, rect.width() / 4)
+        length = metres / mpp
+        x0, y0 = rect.left() + 8, rect.bottom() - 8
+        painter.setPen(QPen(QColor(COLOURS["text"]), 2.0))
+        painter.drawLine(QPointF(x0, y0), QPointF(x0 + length, y0))
+        painter.drawLine(QPointF(x0, y0 - 4), QPointF(x0, y0))
+        painter.drawLine(QPointF(x0 + length, y0 - 4), QPointF(x0 + length, y0))
+        painter.drawText(QPointF(x0, y0 - 6), scale_text(metres))
+
+    def inset_rect(self) -> QRectF:
+        rect = self.map_rect()
+        size = self.INSET
+        return QRectF(rect.right() - size.width() - 4, rect.top() + 4, size.width(), size.height())
+
+    def _paint_inset(self, painter: QPainter, rect: QRectF) -> None:
+        if self.box is None or rect.width() < 3 * self.INSET.width():
+            return
+        base = base_paths()
+        area = self.inset_rect()
+        transform = fit_transform(base.wucheng_box, area.adjusted(4, 4, -4, -4))
+        # The main view's box on the district; a street-scale box is smaller than a pixel
+        # here, so it is drawn at least as a visible square around its centre.
+        top_left = transform.map(QPointF(self.box.west, self.box.north))
+        bottom_right = transform.map(QPointF(self.box.east, self.box.south))
+        seen = QRectF(top_left, bottom_right).normalized()
+        if seen.width() * seen.height() > 0.5 * area.width() * area.height():
+            return  # the main view is the district itself: a locator says nothing more
+        if seen.width() < 6:
+            seen = QRectF(seen.center() - QPointF(3, 3), QSizeF(6, 6))
+        painter.save()
+        painter.setPen(QPen(QColor(COLOURS["district_edge"]), 1.0))
+        painter.setBrush(QColor(COLOURS["inset"]))
+        painter.drawRect(area)
+        painter.setClipRect(area)
+        painter.save()
+        painter.setTransform(transform, combine=True)
+        pen = QPen(QColor(COLOURS["wucheng_edge"]), 1.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(QColor(COLOURS["wucheng"]))
+        painter.drawPath(base.wucheng)
+        painter.restore()
+        painter.setPen(QPen(QColor(COLOURS["case"]), 1.5))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(seen)
+        painter.restore()
