@@ -12,14 +12,13 @@ import asyncio
 import logging
 import math
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import user_data_dir
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -271,6 +270,7 @@ class DeskWindow(QMainWindow):
         self.history = CaseDrilldown(
             self.selected, self.requests, show_reporter=role in SEES_REPORTER
         )
+        self._wire(self.history)
         layout.addWidget(self.history)
         self.history.start()
 
@@ -282,6 +282,33 @@ class DeskWindow(QMainWindow):
         self.history = None
         self.entity = None
 
+    def _wire(self, panel: CaseDrilldown | MerchantDrilldown | OfficerDrilldown) -> None:
+        # A drill-down asks; the desk decides: a related case opens in the queue's
+        # selection, a merchant in the dock, a push goes through the wall menu.
+        panel.openRequested.connect(self.open_requested)
+        panel.pushRequested.connect(self._offer_push)
+
+    def open_requested(self, kind: str, entity_id: str) -> None:
+        """A drill-down's link: a related case, its merchant, an officer."""
+        if kind == "incident":
+            if entity_id in self.feed.state.incidents and self.model.row_of(entity_id) >= 0:
+                self.select_incident(entity_id)  # selecting opens its drill-down
+                return
+            # A closed or older case is not in the queue; its story is still in the store.
+            if self.requests is None:
+                return
+            self._clear_history_dock()
+            role = self.feed.client.role or ""
+            self.history = CaseDrilldown(
+                entity_id, self.requests, show_reporter=role in SEES_REPORTER
+            )
+            self._wire(self.history)
+            self.history_layout.addWidget(self.history)
+            self.docks["history"].show()
+            self.history.start()
+            return
+        self.open_entity("unit" if kind == "officer" else kind, entity_id)
+
     def open_entity(self, kind: str, entity_id: str) -> None:
         """A map click: an officer's or a merchant's drill-down in the history dock."""
         if self.requests is None or kind not in ("unit", "merchant"):
@@ -291,6 +318,7 @@ class DeskWindow(QMainWindow):
             return
         self._clear_history_dock()
         self.entity = panel
+        self._wire(panel)
         self.history_layout.addWidget(panel)
         self.docks["history"].show()
         panel.start()
@@ -310,7 +338,7 @@ class DeskWindow(QMainWindow):
         incident = self.feed.state.incidents.get(self.selected or "")
         if incident is not None:
             self.details.detail.setText(
-                f"{incident.id}\n" + "\n".join(incident_lines(incident, self.feed, time.time()))
+                f"{incident.id}\n" + "\n".join(incident_lines(incident, self.feed, self.feed.now()))
             )
 
     def _refresh_detail(self) -> None:
@@ -377,6 +405,24 @@ class DeskWindow(QMainWindow):
         if self.selected is not None:
             return ("incident", self.selected)
         return None
+
+    def _offer_push(self, kind: str, entity_id: str) -> None:
+        """A drill-down's own push button: choose the wall from a menu at the pointer."""
+        menu = QMenu(self)
+        for wall in ["", *self.walls]:
+            action = menu.addAction(wall or tr("所有大屏"))
+            action.triggered.connect(
+                lambda _=False, w=wall: self.push_entity(kind, entity_id, w)
+            )
+        menu.popup(QCursor.pos())
+        self._schedule_wall_refresh()
+
+    def push_entity(self, kind: str, entity_id: str, wall: str = "") -> asyncio.Future[None]:
+        """Push one drill-down (``incident``, ``merchant`` or ``officer``) to ``wall``."""
+        self.push_task = asyncio.ensure_future(
+            self._push({"wall": wall, "kind": kind, "id": entity_id})
+        )
+        return self.push_task
 
     def push_to_wall(self, wall: str, kind: str = "") -> asyncio.Future[None] | None:
         """Push to ``wall`` ("" = every wall): the drill-down being read, or with ``kind``

@@ -109,7 +109,7 @@ def run_wall(options: WallOptions) -> int:
     shell = WallShell(
         feed,
         layout,
-        requests=_wall_requests(feed),
+        requests=lambda: _wall_requests(feed),
         windowed=options.windowed or bool(options.screenshot),
         team_colours=options.team_colours,
         defer_panels=True,

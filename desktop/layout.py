@@ -91,6 +91,8 @@ PANEL_OPTIONS: Final[dict[str, dict[str, Option]]] = {
         "trails": Option(bool, False, "officers' trails of the last trail_minutes"),
         "trail_minutes": Option((int, float), 10, "trail length in minutes", _range(1, 120)),
         "follow": Option(str, "none", "an officer id to keep centred, or none"),
+        "merchants": Option(bool, True, "merchants by risk (high-risk only at district zoom)"),
+        "alerts": Option(bool, True, "rings around the subjects of open supervision alerts"),
     },
     "ticker": {
         "speed": Option(int, 120, "scroll speed, pixels per second", _range(20, 600)),

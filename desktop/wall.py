@@ -12,13 +12,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QCursor, QGuiApplication, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from backend_client.cache import CachedRequests
 from backend_client.protocol.messages import WallPush
 from backend_client.qt import QtFeed
 from desktop.layout import PanelSpec, PanelView, ScreenSpec, WallLayout, load_layout
@@ -27,6 +26,13 @@ from widgets.drillopen import addressed
 from widgets.panel import PanelFrame, PlaylistEntry, RotatingPanel
 from widgets.text import tr
 from widgets.ticker import TickerBar
+
+if TYPE_CHECKING:
+    from backend_client.cache import CachedRequests
+
+#: The answer cache, or what makes it when a pushed drill-down first needs it: building it
+#: imports SQLAlchemy, which has no place between a wall's start and its first live frame.
+RequestsSource: TypeAlias = "CachedRequests | Callable[[], CachedRequests] | None"
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +67,21 @@ class PanelContext:
         team_colours: dict[str, str] | None = None,
         *,
         defer: bool = False,
-        requests: CachedRequests | None = None,
+        requests: RequestsSource = None,
     ) -> None:
         self.feed = feed
         self.team_colours = team_colours or {}
-        #: Drill-downs pushed to a situation slot read through this (cached while offline).
-        self.requests = requests
+        self._requests = requests
         #: While True, deferrable panels get a placeholder; finish() builds them.
         self.deferring = defer
         self.deferred: list[PanelFrame] = []
+
+    @property
+    def requests(self) -> CachedRequests | None:
+        """What drill-downs pushed to a situation slot read through (cached while offline)."""
+        if callable(self._requests):
+            self._requests = self._requests()
+        return self._requests
 
     def finish(self) -> None:
         """Build the panels that were deferred (once; later calls do nothing)."""
@@ -99,6 +111,8 @@ def _map(ctx: PanelContext, view: PanelView) -> QWidget:
             trails=bool(opts["trails"]),
             trail_minutes=float(opts["trail_minutes"]),
             follow=None if follow == "none" else follow,
+            merchants=bool(opts["merchants"]),
+            alerts=bool(opts["alerts"]),
         ),
     )
     feed = ctx.feed
@@ -128,7 +142,9 @@ def _disconnect(signal: Any, slot: Callable[..., None]) -> None:
 
 
 def _ticker(ctx: PanelContext, view: PanelView) -> QWidget:
-    bar = TickerBar(speed=int(view.options["speed"]), pinned=int(view.options["pinned"]))
+    bar = TickerBar(
+        speed=int(view.options["speed"]), pinned=int(view.options["pinned"]), clock=ctx.feed.now
+    )
     ctx.feed.tickerReceived.connect(bar.announce)
     return bar
 
@@ -162,7 +178,7 @@ def _alerts(ctx: PanelContext, view: PanelView) -> QWidget:
 def _clock(ctx: PanelContext, view: PanelView) -> QWidget:
     from widgets.clock import ClockPanel
 
-    return ClockPanel(seconds=bool(view.options["seconds"]))
+    return ClockPanel(seconds=bool(view.options["seconds"]), clock=ctx.feed.now)
 
 
 def _situation(ctx: PanelContext, view: PanelView) -> QWidget:
@@ -249,7 +265,7 @@ class WallWindow(QWidget):
         spec: ScreenSpec | None = None,
         title: str = "婺城区综合行政执法指挥平台",
         defer_panels: bool = False,
-        requests: CachedRequests | None = None,
+        requests: RequestsSource = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("WallWindow")
@@ -435,7 +451,7 @@ class WallShell(QObject):
         windowed: bool = False,
         team_colours: dict[str, str] | None = None,
         defer_panels: bool = False,
-        requests: CachedRequests | None = None,
+        requests: RequestsSource = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)

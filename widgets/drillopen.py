@@ -6,16 +6,19 @@ the same panel, so what a supervisor pushes to the wall is what they were readin
 
 from __future__ import annotations
 
-import time
-from typing import Final
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 import msgspec
 
-from backend_client.cache import CachedRequests
 from backend_client.privacy import SEES_REPORTER
 from backend_client.protocol.messages import WallPush
-from backend_client.qt import QtFeed
-from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
+
+if TYPE_CHECKING:
+    # The panels (and the answer cache's SQLAlchemy) load when a drill-down first opens,
+    # not while a wall is starting: a wall imports this module for ``addressed``.
+    from backend_client.cache import CachedRequests
+    from backend_client.qt import QtFeed
+    from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
 
 #: How much of an officer's track a drill-down replays: the last hour, the article's
 #: "who was where when the case came in".
@@ -30,7 +33,7 @@ KINDS: Final = {
     "officer": "officer",
 }
 
-Drilldown = CaseDrilldown | MerchantDrilldown | OfficerDrilldown
+Drilldown: TypeAlias = "CaseDrilldown | MerchantDrilldown | OfficerDrilldown"
 
 
 def make_drilldown(
@@ -41,6 +44,8 @@ def make_drilldown(
     The reporter is shown only to roles that may see it, decided from the role the hub
     gave this client (the hub masks it anyway; this keeps the label honest).
     """
+    from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
+
     match KINDS.get(kind):
         case "incident":
             role = feed.client.role or ""
@@ -48,7 +53,7 @@ def make_drilldown(
         case "merchant":
             return MerchantDrilldown(entity_id, requests)
         case "officer":
-            end = time.time()
+            end = feed.now()  # the hub's clock: the track is stamped in it
             unit = feed.state.units.get(entity_id)
             profile: dict[str, str] = {}
             if unit is not None:

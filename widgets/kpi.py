@@ -211,7 +211,7 @@ class KpiPanel(QWidget):
         }[chart]
 
     def redraw(self) -> None:
-        self.figures = compute_kpis(self._feed.state, time.time(), self._period)
+        self.figures = compute_kpis(self._feed.state, self._feed.now(), self._period)
         for chart, plot in self._plots.items():
             plot.clear()
             getattr(self, f"_draw_{chart}")(plot, self.figures)

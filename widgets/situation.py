@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -125,6 +123,8 @@ class SituationPanel(QWidget):
             return
         self._drop_drilldown()
         self._pushed, self._pushed_incident = None, None
+        # On the wall it is already pushed, and nobody is there to click a link.
+        panel.push_button.hide()
         self.drilldown = panel
         self.body.hide()
         self._box.addWidget(panel, 1)
@@ -151,7 +151,7 @@ class SituationPanel(QWidget):
     def refresh(self) -> None:
         if self.drilldown is not None:
             return  # the pushed drill-down keeps itself current
-        now = time.time()
+        now = self._feed.now()  # hub time: deadlines are hub timestamps
         if self._pushed is not None:
             title, lines = self._pushed
             self.heading.setText(title)

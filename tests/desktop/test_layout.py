@@ -126,3 +126,19 @@ def test_the_installed_command_exits_2_before_any_window(tmp_path: Path) -> None
     )
     assert done.returncode == 2
     assert "layout.toml:21: field 'screens[0].panels[2].playlist[0].seconds'" in done.stderr
+
+
+def test_map_layers_can_be_switched_off_per_panel(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        'kind = "map"\nrow_span = 2',
+        'kind = "map"\nrow_span = 2\noptions = { merchants = false, alerts = false }',
+    )
+    layout = load_layout(write(tmp_path, text))
+    options = layout.screens[0].panels[0].views[0].options
+    assert options["merchants"] is False and options["alerts"] is False
+    # Left out, both layers are on: a wall shows what the hub knows unless told otherwise.
+    default = load_layout(write(tmp_path, GOOD)).screens[0].panels[0].views[0].options
+    assert default["merchants"] is True and default["alerts"] is True
+    with pytest.raises(LayoutError) as caught:
+        load_layout(write(tmp_path, text.replace("merchants = false", 'merchants = "no"')))
+    assert caught.value.field == "screens[0].panels[0].options.merchants"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import qasync
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMenu
 
 from backend_client.cache import AnswerCache, CachedRequests
 from backend_client.qt import QtFeed
@@ -106,6 +107,19 @@ def test_a_case_pushed_from_the_desk_opens_on_the_named_wall_only(
         await task
         await until(lambda: slot.drilldown is None)
         await until(lambda: slot.body.isVisible())
+
+        # The drill-down's own button offers the walls; choosing one pushes that panel.
+        await until(lambda: desk.history is not None and desk.history.answer is not None)
+        assert desk.history is not None
+        desk.history.push_button.click()
+        menus = [m for m in desk.findChildren(QMenu) if m.isVisible()]
+        assert menus, "the push button opens the wall menu"
+        choice = {a.text(): a for a in menus[-1].actions()}
+        assert set(choice) == {"所有大屏", "demo-wall"}
+        choice["demo-wall"].trigger()
+        await until(lambda: isinstance(slot.drilldown, CaseDrilldown))
+        # On the wall nobody clicks: the pushed panel has no push button of its own.
+        assert slot.drilldown is not None and slot.drilldown.push_button.isHidden()
 
         for feed in (wall_feed, desk_feed, boss_feed):
             await feed.stop()
