@@ -10,6 +10,7 @@ is unusable: retrying would not help), 130 (interrupted).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 
@@ -21,6 +22,9 @@ from backend_client.state import FeedState
 from backend_client.transport import FeedClient
 
 EXIT_REFUSED = 2
+#: How long a stopping tail waits for the hub to acknowledge the close, then for its
+#: client to wind down, before it just goes.
+STOP_TIMEOUT_S = 2.0
 
 _encoder = msgspec.json.Encoder()
 
@@ -65,8 +69,14 @@ async def run_tail(url: str, token: str, since: int | None, count: int | None) -
     try:
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await client.stop()
+        # Ctrl-C must end tail promptly: a close handshake with a hub that is busy (or
+        # gone half-way) may not finish, and websockets would wait 10 s for it.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(client.stop(), STOP_TIMEOUT_S)
         stopper.cancel()
+        _, pending = await asyncio.wait({runner}, timeout=STOP_TIMEOUT_S)
+        for task in pending:
+            task.cancel()
         await asyncio.gather(runner, return_exceptions=True)
     crashed = runner.exception() if runner.done() and not runner.cancelled() else None
     if crashed is not None:
