@@ -42,7 +42,7 @@ from hub.domain.supervision import SupervisionConfig
 from hub.patrol import SUPERVISION_KINDS, Patrol, merchant_cases, store_changes
 from hub.roster import MerchantRecord, OfficerRecord, TeamRecord, seed_roster
 from hub.snapshot_load import load_state
-from hub.store.db import make_engine, upgrade_schema
+from hub.store.db import checkpoint, make_engine, upgrade_schema
 from hub.store.models import CaseEvent as CaseEventRow
 from hub.store.models import Incident as IncidentRow
 from hub.store.models import Officer, Position, StoredEventRow
@@ -58,6 +58,8 @@ POSITION_RETENTION_SECONDS = 15 * 60.0
 PRUNE_SECONDS = 60.0
 SLA_TICK_SECONDS = 1.0
 SUPERVISION_SECONDS = 5.0
+#: How often the WAL of a SQLite store is checkpointed, off the writer thread.
+CHECKPOINT_SECONDS = 1.0
 POSITIONS_TYPE = "unit.positions"
 
 # Steps a desk takes even when the simulator driver stands in for it; the rest are the
@@ -160,7 +162,7 @@ class Hub:
     def __init__(self, config: HubConfig, tokens: TokenRegistry) -> None:
         self.config = config
         self.tokens = tokens
-        self.engine: Engine = make_engine(config.db_url)
+        self.engine: Engine = make_engine(config.db_url, background_checkpoint=True)
         upgrade_schema(self.engine)
         self.writer = StoreWriter(self.engine, self._publish)
         self.patrol = Patrol(config=config.supervision)
@@ -198,6 +200,13 @@ class Hub:
                 name="hub-prune",
             ),
         ]
+        if self.engine.dialect.name == "sqlite":
+            self._tasks.append(
+                asyncio.create_task(
+                    self._every(CHECKPOINT_SECONDS, self._checkpoint, "WAL checkpoint"),
+                    name="hub-checkpoint",
+                )
+            )
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -440,6 +449,11 @@ class Hub:
         return seq
 
     # ---- timers: 1-3-15 sweep, supervision, pruning -----------------------------------
+
+    async def _checkpoint(self) -> None:
+        # Off the writer thread and off the loop: SQLite does the copying and the sync
+        # without the GIL, and a PASSIVE checkpoint never makes the writer wait.
+        await asyncio.get_running_loop().run_in_executor(None, checkpoint, self.engine)
 
     async def _every(self, seconds: float, job: Callable[[], Awaitable[Any]], what: str) -> None:
         while True:

@@ -28,15 +28,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the settings the hub relies on."""
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
+def make_engine(url: str, *, background_checkpoint: bool = False) -> Engine:
+    """An engine for ``url`` with the settings the hub relies on.
+
+    ``background_checkpoint`` (SQLite): commits never checkpoint the WAL themselves; the
+    owner must call :func:`checkpoint` every second or so. By default the commit that
+    crosses 1,000 WAL pages copies them into the database and syncs it, on the writer
+    thread: at 5,000 officers that was a 100-250 ms hole in the position stream every
+    few seconds (bench/map_e2e.py, the hub stage's p99).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if background_checkpoint:
+            event.listen(engine, "connect", _no_autocheckpoint)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
+
+
+def checkpoint(engine: Engine) -> tuple[int, int, int] | None:
+    """Copy what the WAL holds into the database without blocking the writer (PASSIVE).
+
+    Returns SQLite's ``(busy, wal_pages, checkpointed_pages)``, or None for a store that
+    is not SQLite. Runs its I/O on the calling thread: call it off the event loop.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def create_schema(engine: Engine) -> None:
