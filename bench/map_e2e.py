@@ -58,6 +58,7 @@ WARMUP_S = 3.0
 DRAIN_S = 1.0
 FULL_COUNTS = (1_000, 5_000, 20_000)
 QUICK_COUNTS = (1_000, 5_000)
+LABELS = {"canvas": "ours (one canvas layer)", "markers": "setLatLng (a marker per officer)"}
 
 
 async def _recv(pipe: Any, timeout: float = 120.0) -> tuple[str, Any]:
@@ -84,7 +85,7 @@ def _cpu(pids: list[int]) -> float:
 
 
 async def _measure(
-    n: int, seconds: float, url: str, token: str, pipe: Any, hub_pid: int
+    n: int, seconds: float, url: str, token: str, pipe: Any, hub_pid: int, renderer: str
 ) -> dict[str, float]:
     from PySide6.QtCore import Qt, QTimer
 
@@ -112,8 +113,10 @@ async def _measure(
                     fix_event[fix.id] = number
             super().on_event(event)
 
+    from widgets.map import MapConfig
+
     feed = TimedFeed(url, token)
-    panel = LiveMapPanel(feed)
+    panel = LiveMapPanel(feed, config=MapConfig(unit_renderer=renderer))  # type: ignore[arg-type]
     view = panel.map
     panel.resize(1920, 1080)
     panel.show()
@@ -257,7 +260,9 @@ async def _measure(
     return result
 
 
-def measure_one(n: int, seconds: float, loop: asyncio.AbstractEventLoop) -> dict[str, float]:
+def measure_one(
+    n: int, seconds: float, loop: asyncio.AbstractEventLoop, renderer: str = "canvas"
+) -> dict[str, float]:
     """One hub child with ``n`` officers at 1 Hz; the map in this process."""
     token = secrets.token_urlsafe(16)
     load_1m = os.getloadavg()[0]
@@ -277,7 +282,7 @@ def measure_one(n: int, seconds: float, loop: asyncio.AbstractEventLoop) -> dict
             assert kind == "ready", kind
             url = f"ws://127.0.0.1:{port}/stream"
             result = loop.run_until_complete(
-                _measure(n, seconds, url, token, parent, process.pid or 0)
+                _measure(n, seconds, url, token, parent, process.pid or 0, renderer)
             )
         finally:
             process.join(60)
@@ -287,7 +292,9 @@ def measure_one(n: int, seconds: float, loop: asyncio.AbstractEventLoop) -> dict
     return result
 
 
-def measure(counts: list[int], seconds: float) -> dict[int, dict[str, float]]:
+def measure(
+    counts: list[int], seconds: float, renderer: str = "canvas"
+) -> dict[int, dict[str, float]]:
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -299,7 +306,7 @@ def measure(counts: list[int], seconds: float) -> dict[int, dict[str, float]]:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        return {n: measure_one(n, seconds, loop) for n in counts}
+        return {n: measure_one(n, seconds, loop, renderer) for n in counts}
     finally:
         asyncio.set_event_loop(None)
         loop.close()
@@ -337,13 +344,20 @@ def table(results: dict[int, dict[str, float]]) -> str:
 
 
 def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]:
-    """Entry point for ``bench/run.py``: flat ``{"<n>_<metric>": value}``."""
+    """Entry point for ``bench/run.py``: flat ``{"<n>_<metric>": value}`` for our canvas
+    layer, and ``setLatLng_<n>_<metric>`` for the baseline of one Leaflet marker per
+    officer moved with ``setLatLng``, measured the same way in the same run."""
     counts = list(QUICK_COUNTS if quick else FULL_COUNTS)
-    results = measure(counts, 10.0 if quick else 20.0)
-    print(table(results), flush=True)
+    seconds = 10.0 if quick else 20.0
     figures: dict[str, float] = {}
-    for n, metrics in results.items():
-        figures.update({f"{n}_{k}": v for k, v in metrics.items() if k != "officers"})
+    for renderer, prefix in (("canvas", ""), ("markers", "setLatLng_")):
+        results = measure(counts, seconds, renderer)
+        print(f"-- {LABELS[renderer]} --", flush=True)
+        print(table(results), flush=True)
+        for n, metrics in results.items():
+            figures.update(
+                {f"{prefix}{n}_{k}": v for k, v in metrics.items() if k != "officers"}
+            )
     return figures
 
 
@@ -352,10 +366,19 @@ def main() -> int:
     parser.add_argument("counts", nargs="*", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help="1,000 and 5,000, 10 s each")
     parser.add_argument("--seconds", type=float, default=None, help="measured seconds per size")
+    parser.add_argument(
+        "--renderer",
+        choices=("canvas", "markers", "both"),
+        default="canvas",
+        help="our canvas layer, the setLatLng baseline, or both in turn",
+    )
     ns = parser.parse_args()
     counts = ns.counts or list(QUICK_COUNTS if ns.quick else FULL_COUNTS)
     seconds = ns.seconds if ns.seconds is not None else (10.0 if ns.quick else 20.0)
-    print(table(measure(counts, seconds)))
+    renderers = ("canvas", "markers") if ns.renderer == "both" else (ns.renderer,)
+    for renderer in renderers:
+        print(f"-- {LABELS[renderer]} --")
+        print(table(measure(counts, seconds, renderer)))
     return 0
 
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from backend_client.protocol.messages import Alert, Incident, Unit
 from backend_client.qt import PositionBatch, QtFeed
 from backend_client.transport import RequestFailed
-from widgets.map import AlertInfo, IncidentInfo, MapView, MerchantInfo, UnitInfo
+from widgets.map import AlertInfo, IncidentInfo, MapConfig, MapView, MerchantInfo, UnitInfo
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class LiveMapPanel(QWidget):
         team_colours: dict[str, str] | None = None,
         show_incidents: bool = True,
         view: MapPanelView | None = None,
+        config: MapConfig | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -59,7 +60,7 @@ class LiveMapPanel(QWidget):
         self.feed = feed
         self.team_colours = team_colours or {}
         self.view = view or MapPanelView()
-        self.map = MapView()
+        self.map = MapView(config=config)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.map)
