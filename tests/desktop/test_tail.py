@@ -32,6 +32,13 @@ def hub(tmp_path: Path) -> Iterator[LiveHub]:
     live.stop()
 
 
+def _as_from_a_terminal() -> None:
+    # Ctrl-C as an operator's shell delivers it. A suite started in the background by a
+    # non-interactive shell (`... &`) runs with SIGINT ignored, and children inherit
+    # that: tail would then rightly ignore the test's SIGINT too.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Tail:
     """``python -m desktop.cli tail`` with its stdout and stderr read as they come."""
 
@@ -54,6 +61,7 @@ class Tail:
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=_as_from_a_terminal,
         )
         self.lines: list[dict[str, Any]] = []
         self.errors: list[str] = []
