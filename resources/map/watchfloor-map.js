@@ -634,6 +634,8 @@
         var s = idx[k];
         if (s >= count) continue;
         var ll = [store.lat[s], store.lon[s]];
+        // An officer announced (or changing status) before any fix has no place yet.
+        if (ll[0] !== ll[0] || ll[1] !== ll[1]) continue;
         if (!markers[s]) {
           markers[s] = L.circleMarker(ll, {
             renderer: renderer, radius: 6, weight: 1.25, color: "#04080c",
