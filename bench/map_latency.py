@@ -1,4 +1,5 @@
-"""Map latency: positions handed to MapView -> painted by the page (offscreen, software).
+"""Map latency: positions handed to MapView -> painted by the page (offscreen, software);
+through ``bench/run.py map_latency`` also the whole path from the hub (bench/map_e2e.py).
 
 Feeds N officers at 1 Hz each as 10 batches per second (N/10 officers per batch), the
 shape of the hub's ``unit.positions`` stream, and measures per batch the time from
@@ -180,16 +181,27 @@ def table(results: dict[str, dict[str, float]]) -> str:
 
 
 def run(quick: bool, args: Any = None) -> dict[str, float]:
-    """Entry point for ``bench/run.py``: flat ``{"<layer>_<n>_<metric>": value}``."""
+    """Entry point for ``bench/run.py``: flat ``{"<layer>_<n>_<metric>": value}``.
+
+    Two stages, each ours beside the per-marker ``setLatLng`` baseline in the same run:
+    the widget alone (positions handed to MapView -> painted), then the whole path from
+    the hub's report to the painted page (:mod:`bench.map_e2e`, keys ``e2e_...``: the
+    DESIGN budget's "hub report -> map pixel").
+    """
     from PySide6.QtWidgets import QApplication
+
+    from bench import map_e2e
 
     if QApplication.instance() is None:
         prepare_qt_environment(offscreen=True)
     results = measure([1000, 5000, 20000], 2.0 if quick else 10.0)
+    print("widget: positions handed to MapView -> painted", flush=True)
     print(table(results), flush=True)
     figures: dict[str, float] = {}
     for name, metrics in results.items():
         figures.update({f"{name}_{k}": round(v, 3) for k, v in metrics.items()})
+    print("end to end: hub report -> painted", flush=True)
+    figures.update({f"e2e_{k}": v for k, v in map_e2e.run(quick).items()})
     return figures
 
 
