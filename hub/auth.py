@@ -15,66 +15,18 @@ from pathlib import Path
 ROLES = ("wall", "operator", "supervisor", "source", "admin")
 
 # What each role may do. Stream reads are "stream"; requests are named by their op.
+# Each role builds on the one below it, so a new read op is granted in one place.
+_READ = frozenset(
+    {"stream", "case.history", "case.related", "merchant.list", "merchant.profile", "unit.track"}
+)
+_OPERATE = _READ | {"dispatch", "alert.ack", "case.step", "wall.push", "wall.list"}
+_SUPERVISE = _OPERATE | {"audit.query"}
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "wall": frozenset(
-        {
-            "stream",
-            "case.history",
-            "case.related",
-            "merchant.list",
-            "merchant.profile",
-            "unit.track",
-        }
-    ),
-    "operator": frozenset(
-        {
-            "stream",
-            "case.history",
-            "case.related",
-            "merchant.list",
-            "merchant.profile",
-            "unit.track",
-            "dispatch",
-            "alert.ack",
-            "case.step",
-            "wall.push",
-            "wall.list",
-        }
-    ),
-    "supervisor": frozenset(
-        {
-            "stream",
-            "case.history",
-            "case.related",
-            "merchant.list",
-            "merchant.profile",
-            "unit.track",
-            "dispatch",
-            "alert.ack",
-            "case.step",
-            "wall.push",
-            "wall.list",
-            "audit.query",
-        }
-    ),
+    "wall": _READ,
+    "operator": _OPERATE,
+    "supervisor": _SUPERVISE,
     "source": frozenset({"ingest"}),
-    "admin": frozenset(
-        {
-            "stream",
-            "ingest",
-            "case.history",
-            "case.related",
-            "merchant.list",
-            "merchant.profile",
-            "unit.track",
-            "dispatch",
-            "alert.ack",
-            "case.step",
-            "wall.push",
-            "wall.list",
-            "audit.query",
-        }
-    ),
+    "admin": _SUPERVISE | {"ingest"},
 }
 
 

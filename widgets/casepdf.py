@@ -20,13 +20,13 @@ from widgets.drilldown import (
     KIND_TEXT,
     RELATED_KEYS,
     SOURCE_TEXT,
-    STATUS_TEXT,
     TEXT,
     clock_time,
     event_detail,
     reporter_text,
     sla_marks,
 )
+from widgets.queue import STATUS_TEXT
 from widgets.text import tr
 
 #: Installed with the app's fonts; Qt falls back to any CJK font when it is missing.

@@ -48,6 +48,7 @@ from backend_client.cache import CachedRequests
 from backend_client.privacy import mask_name, mask_phone
 from backend_client.transport import RequestFailed
 from widgets.minimap import Marker, MiniMap, distance_text
+from widgets.queue import STATUS_TEXT
 from widgets.replay import SPEEDS, TrackReplay
 from widgets.text import tr
 
@@ -128,16 +129,6 @@ KIND_TEXT: dict[str, str] = {
     "followup": "复查",
     "closed": "结案",
     "sla_missed": "超时",
-}
-STATUS_TEXT: dict[str, str] = {
-    "reported": "待受理",
-    "accepted": "已受理",
-    "dispatched": "已派遣",
-    "arrived": "已到场",
-    "handled": "已处置",
-    "rectifying": "整改中",
-    "followup": "待复查",
-    "closed": "已结案",
 }
 STAGE_TEXT: dict[str, str] = {"accept": "受理", "move": "出发", "handle": "处置"}
 #: The 1-3-15 stages: (stage, deadline field, done field) of ``case.sla``.
@@ -544,6 +535,40 @@ class _Loading(QWidget):
     def _request(self) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError
 
+    #: Set by the paged panels (case timeline, merchant cases).
+    pager: _Pager
+    page_size: int
+
+    async def load_more(self) -> bool:
+        raise NotImplementedError
+
+    def _on_more(self) -> None:
+        if self._more_task is None or self._more_task.done():
+            self._more_task = asyncio.ensure_future(self.load_more())
+
+    async def _next_page(
+        self, op: str, args: dict[str, Any], shown: int, total_key: str
+    ) -> dict[str, Any] | None:
+        """The page after the ``shown`` items of a paged answer, or None when there is no
+        more (or a page is already on its way, or it failed: the status line says so)."""
+        pager = self.pager
+        if pager.next_offset is None or pager.busy or self.answer is None:
+            return None
+        pager.busy = True
+        pager.show(shown)
+        try:
+            page, _cached, _age = await self._fetch(
+                op, {**args, "offset": pager.next_offset, "limit": self.page_size}
+            )
+        except RequestFailed as exc:
+            self.status.setText(tr(TEXT["failed"]).format(message=exc.message))
+            self.status.show()
+            return None
+        finally:
+            pager.busy = False
+        pager.update(page.get("next_offset"), page.get(total_key))
+        return page
+
     async def load(self) -> None:
         await self._load_main()
 
@@ -753,37 +778,22 @@ class CaseDrilldown(_Loading):
 
     async def load_more(self) -> bool:
         """The next page of the timeline, appended; False when there was none or it failed."""
-        pager = self.pager
-        if pager.next_offset is None or pager.busy or self.answer is None:
+        page = await self._next_page(
+            "case.history", {"case_id": self.case_id}, len(self.events), "total_events"
+        )
+        if page is None:
             return False
-        pager.busy = True
-        pager.show(len(self.events))
-        try:
-            page, _cached, _age = await self._fetch(
-                "case.history",
-                {"case_id": self.case_id, "offset": pager.next_offset, "limit": self.page_size},
-            )
-        except RequestFailed as exc:
-            self.status.setText(tr(TEXT["failed"]).format(message=exc.message))
-            self.status.show()
-            return False
-        finally:
-            pager.busy = False
         self.events.extend(page.get("events") or [])
-        pager.update(page.get("next_offset"), page.get("total_events"))
         # The merged answer is what the PDF and a re-render read.
+        assert self.answer is not None
         self.answer = {
             **self.answer,
             "events": list(self.events),
-            "next_offset": pager.next_offset,
-            "total_events": pager.total,
+            "next_offset": self.pager.next_offset,
+            "total_events": self.pager.total,
         }
         self._render_timeline()
         return True
-
-    def _on_more(self) -> None:
-        if self._more_task is None or self._more_task.done():
-            self._more_task = asyncio.ensure_future(self.load_more())
 
     # ---- rendering --------------------------------------------------------------------
 
@@ -1146,39 +1156,20 @@ class MerchantDrilldown(_Loading):
 
     async def load_more(self) -> bool:
         """The next page of cases, appended; False when there was none or it failed."""
-        pager = self.pager
-        if pager.next_offset is None or pager.busy or self.answer is None:
+        page = await self._next_page(
+            "merchant.profile", {"merchant_id": self.merchant_id}, len(self.cases), "total_cases"
+        )
+        if page is None:
             return False
-        pager.busy = True
-        pager.show(len(self.cases))
-        try:
-            page, _cached, _age = await self._fetch(
-                "merchant.profile",
-                {
-                    "merchant_id": self.merchant_id,
-                    "offset": pager.next_offset,
-                    "limit": self.page_size,
-                },
-            )
-        except RequestFailed as exc:
-            self.status.setText(tr(TEXT["failed"]).format(message=exc.message))
-            self.status.show()
-            return False
-        finally:
-            pager.busy = False
         self.cases.extend(page.get("cases") or [])
-        pager.update(page.get("next_offset"), page.get("total_cases"))
+        assert self.answer is not None
         self.answer = {
             **self.answer,
             "cases": list(self.cases),
-            "next_offset": pager.next_offset,
+            "next_offset": self.pager.next_offset,
         }
         self._render_cases()
         return True
-
-    def _on_more(self) -> None:
-        if self._more_task is None or self._more_task.done():
-            self._more_task = asyncio.ensure_future(self.load_more())
 
     def _on_marker(self, key: str) -> None:
         if key and key != self.merchant_id:

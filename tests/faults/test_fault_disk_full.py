@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,9 +20,8 @@ from typing import Any
 from sqlalchemy import Engine, event
 from websockets.asyncio.client import connect
 
-from backend_client.protocol.messages import Fix
 from tests.faults.streams import Watcher, open_stream
-from tests.support.hubs import OFFICERS, LiveHub, report
+from tests.support.hubs import LiveHub, report
 
 HEADROOM_PAGES = 6  # room for a few reports, then full
 MAX_POSTS = 2000  # a safety bound; the store is full after a few dozen reports
@@ -144,7 +142,7 @@ async def _fill_and_recover(
             acked[external_id] = answer["id"]
             refused.clear()  # only a run of refusals counts as full
             await wall.until_seq(answer["seq"] + 1)  # the case and its ticker line
-        await asyncio.to_thread(_offer_fixes, hub, step)  # the positions loop stores them
+        await asyncio.to_thread(hub.move, step, flush=False)  # the positions loop stores them
         step += 1
     assert acked, "not one report fitted before the store was full"
     print(f"full after {len(acked)} reports; {len(refused)} refused with 507")
@@ -174,23 +172,9 @@ async def _fill_and_recover(
         acked[external_id] = answer["id"]
         await wall.until_seq(answer["seq"] + 1)
     before = hub.hub.published_seq
-    await asyncio.to_thread(_offer_fixes, hub, step)
+    await asyncio.to_thread(hub.move, step, flush=False)
     await wall.until_seq(before + 1)  # a positions batch, stored by the hub's own loop
     wall.assert_in_order()
-
-
-def _offer_fixes(hub: LiveHub, step: int) -> None:
-    """Every officer one step east, left for the hub's positions loop (as OsmAnd does)."""
-    now = time.time()
-    fixes = [
-        Fix(id=o.id, lat=29.08 + i * 0.001, lon=119.60 + step * 0.0005, ts=now)
-        for i, o in enumerate(OFFICERS)
-    ]
-
-    async def offer() -> None:
-        hub.hub.offer_fixes(fixes)
-
-    hub.run(offer())
 
 
 def _open311(external_id: str) -> dict[str, Any]:

@@ -26,10 +26,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from backend_client.protocol.messages import Fix
 from tests.faults.streams import Watcher, open_stream
 from tests.hub.conftest import PG_ADMIN_URL, _fresh_schema
-from tests.support.hubs import OFFICERS, LiveHub, report
+from tests.support.hubs import LiveHub, report
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
 
@@ -216,7 +215,7 @@ async def _scenario(
     async def positions() -> None:
         step = 0
         while not stop_writing.is_set():
-            await asyncio.to_thread(_offer_fixes, hub, step)
+            await asyncio.to_thread(hub.move, step, flush=False)
             step += 1
             await asyncio.sleep(0.1)
 
@@ -279,7 +278,7 @@ async def _scenario(
 
     # Position batches are stored and streamed again, from the hub's own loop.
     before = hub.hub.published_seq
-    await asyncio.to_thread(_offer_fixes, hub, 10_000)
+    await asyncio.to_thread(hub.move, 10_000, flush=False)
     await wall.until_seq(before + 1)
     await wall.until_seq(hub.hub.published_seq)
     wall.assert_in_order()
@@ -301,20 +300,6 @@ async def _resume_during_outage(hub: LiveHub, since: int) -> None:
         assert first["seq"] >= since, first
         second = json.loads(await asyncio.wait_for(ws.recv(), 2))
         assert second["type"] == "heartbeat", second
-
-
-def _offer_fixes(hub: LiveHub, step: int) -> None:
-    """Every officer one step east, left for the hub's positions loop (as OsmAnd does)."""
-    now = time.time()
-    fixes = [
-        Fix(id=o.id, lat=29.08 + i * 0.001, lon=119.60 + step * 0.0005, ts=now)
-        for i, o in enumerate(OFFICERS)
-    ]
-
-    async def offer() -> None:
-        hub.hub.offer_fixes(fixes)
-
-    hub.run(offer())
 
 
 def _open311(external_id: str) -> dict[str, Any]:

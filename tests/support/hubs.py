@@ -76,8 +76,9 @@ class LiveHub:
         assert self.embedded is not None
         return self.embedded.call(coro)  # type: ignore[return-value]
 
-    def move(self, step: int) -> None:
-        """Every officer one step east; flushed into one positions batch."""
+    def move(self, step: int, *, flush: bool = True) -> None:
+        """Every officer one step east; flushed into one positions batch, or with
+        ``flush=False`` left for the hub's own positions loop (as OsmAnd fixes are)."""
         now = time.time()
         fixes = [
             Fix(id=o.id, lat=29.08 + i * 0.001, lon=119.60 + step * 0.0005, ts=now)
@@ -86,7 +87,8 @@ class LiveHub:
 
         async def offer() -> None:
             self.hub.offer_fixes(fixes)
-            await self.hub.flush_positions()
+            if flush:
+                await self.hub.flush_positions()
 
         assert self.embedded is not None
         self.embedded.call(offer())

@@ -26,12 +26,12 @@ from widgets.drilldown import (
     RISK_TEXT,
     SOURCE_TEXT,
     STAGE_TEXT,
-    STATUS_TEXT,
     TEXT,
     Fetched,
     MerchantDrilldown,
     OfficerDrilldown,
 )
+from widgets.queue import STATUS_TEXT
 from widgets.replay import TrackReplay, parse_points
 
 pytestmark = pytest.mark.usefixtures("gc_on_gui_thread")
