@@ -1,17 +1,22 @@
 """Hub ingest: officer positions per second ingested, committed and streamed.
 
 A hub runs in a child process on a fresh SQLite file (or ``--hub-db URL``) with N officers
-(20,000; 5,000 with ``--quick``). A producer inside it offers fixes at 80,000/s, more
-than the hub takes on two cores, so the figures are its ceiling; it goes through the
-hub's own API (``offer_fixes``, what the simulator and device gateways use), round-robin
-over the officers; the hub coalesces them per officer, commits each 50 ms
-batch and streams it. One stream client in this process counts the fixes it receives.
+(20,000; 5,000 with ``--quick``). A producer inside it offers fixes at up to 80,000/s,
+more than the hub takes on two cores, so the figures are its ceiling; it goes through the
+hub's own API (``offer_fixes``, what the simulator uses), round-robin over the officers,
+and holds back while the hub has one fix per officer waiting (a device waits for its
+answer before it sends the next fix, so a real hub never holds more). The hub stores
+every fix (batches committed back to back, each holding what arrived while the previous
+one committed) and streams the newest fix per officer at most every 50 ms. One stream
+client in this process counts the fixes it receives. ``offered_per_s`` is what the
+producer offered in the measured window.
 
 Figures: ``committed_per_s`` (Position rows stored per second), ``streamed_per_s`` (fixes
 delivered to the client per second), ``positions_per_s`` (the lower of the two: the
-budget is >= 20,000/s), and ``osmand_http_per_s``: single fixes over HTTP (the OsmAnd
-protocol, 16 concurrent connections), which is bounded by HTTP per-request cost, not by
-the store.
+budget is >= 20,000/s), ``osmand_http_per_s``: single fixes over HTTP (the OsmAnd
+protocol, 16 concurrent connections, each request answered once its fix is committed),
+and ``osmand_ack_p50_ms`` / ``osmand_ack_p99_ms``: one phone sending its buffered fixes
+one after another on an otherwise idle hub, the time from request to answer.
 
 Run: ``python bench/run.py hub_ingest`` or ``.venv/bin/python bench/hub_ingest.py``.
 """
@@ -128,7 +133,17 @@ async def _hub_main(
     measured_from: tuple[float, int] | None = None
     end = started + warmup + duration
     next_at = started
+    # A device waits for the answer to one fix before it sends the next, so the fixes
+    # waiting in a hub are never more than one per device. The producer keeps to that:
+    # it holds back while the hub has as many waiting as there are officers (an older
+    # hub, without that figure, coalesced the surplus per officer instead).
+    positions = getattr(hub, "positions", None)
+    offered = 0
     while loop.time() < end:
+        if positions is not None and positions.pending + per_tick > officers:
+            next_at += tick
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            continue
         now = time.time()
         batch = []
         for _ in range(per_tick):
@@ -138,6 +153,8 @@ async def _hub_main(
                 Fix(id=ids[i], lat=29.08 + i * 1e-6, lon=119.65 + (cursor % 97) * 1e-5, ts=now)
             )
         hub.offer_fixes(batch)
+        if measured_from is not None:
+            offered += len(batch)
         if measured_from is None and loop.time() >= started + warmup:
             measured_from = (loop.time(), await loop.run_in_executor(None, count))
             pipe.send(("measure", None))
@@ -147,7 +164,7 @@ async def _hub_main(
     assert measured_from is not None
     rows = await loop.run_in_executor(None, count) - measured_from[1]
     elapsed = loop.time() - measured_from[0]
-    pipe.send(("done", (rows, elapsed)))
+    pipe.send(("done", (rows, elapsed, offered)))
     await loop.run_in_executor(None, pipe.recv)
     await runtime.stop()
 
@@ -248,7 +265,7 @@ async def _drive(
     started = time.perf_counter()
     for c in counters:
         c.counting = True
-    kind, (rows, elapsed) = await loop.run_in_executor(None, pipe.recv)
+    kind, (rows, elapsed, offered) = await loop.run_in_executor(None, pipe.recv)
     assert kind == "done"
     await asyncio.sleep(0.3)  # the last batch reaches the clients
     streamed_s = time.perf_counter() - started
@@ -258,7 +275,33 @@ async def _drive(
     until.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     pipe.send(("stop", None))
-    return {"committed_per_s": rows / elapsed, "streamed_s": streamed_s}, extra_result
+    figures = {
+        "committed_per_s": rows / elapsed,
+        "offered_per_s": offered / elapsed,
+        "streamed_s": streamed_s,
+    }
+    return figures, extra_result
+
+
+async def _osmand(api: str, token: str) -> tuple[float, list[float]]:
+    return await _osmand_rate(api, token), await _osmand_sequential(api, token)
+
+
+async def _osmand_sequential(api: str, token: str, fixes: int = 200) -> list[float]:
+    """Milliseconds from request to answer, one fix after another from one device."""
+    import aiohttp
+
+    ms: list[float] = []
+    t0 = int(time.time()) - 3600
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        for k in range(fixes):
+            params = {"id": "dev-B00007", "lat": "29.08", "lon": "119.65", "timestamp": str(t0 + k)}
+            started = time.perf_counter()
+            async with session.post(f"{api}/osmand", params=params) as response:
+                assert response.status == 200, await response.text()
+            ms.append((time.perf_counter() - started) * 1000)
+    return ms
 
 
 async def _osmand_rate(api: str, token: str, seconds: float = 2.0) -> float:
@@ -298,18 +341,21 @@ def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]
         clients=1,
         duration=duration,
         db_url=db_url,
-        extra=_osmand_rate,
+        extra=_osmand,
     )
+    osmand_rate, osmand_ms = osmand
     streamed = counters[0].fixes / figures["streamed_s"]
     return {
         "officers": float(officers),
-        "offered_per_s": float(TARGET_PER_S),
+        "offered_per_s": round(figures["offered_per_s"], 1),
         "committed_per_s": round(figures["committed_per_s"], 1),
         "streamed_per_s": round(streamed, 1),
         "positions_per_s": round(min(figures["committed_per_s"], streamed), 1),
         "batch_latency_p50_ms": round(pct(counters[0].event_ms, 50), 2),
         "batch_latency_p99_ms": round(pct(counters[0].event_ms, 99), 2),
-        "osmand_http_per_s": round(float(osmand), 1),
+        "osmand_http_per_s": round(float(osmand_rate), 1),
+        "osmand_ack_p50_ms": round(pct(osmand_ms, 50), 2),
+        "osmand_ack_p99_ms": round(pct(osmand_ms, 99), 2),
     }
 
 

@@ -29,6 +29,7 @@ from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
 from hub.ingest_models import Reporter, ReportIn
 from hub.open311 import Open311Error, to_report
 from hub.openapi import openapi_document
+from hub.positions import FixesNotStored
 from hub.service import Hub
 from hub.snapshot_load import incident_from_row
 from hub.store.models import CaseEvent
@@ -75,6 +76,25 @@ def _is_storage_full(exc: OperationalError) -> bool:
     if isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_FULL:
         return True
     return getattr(exc.orig, "sqlstate", None) == PG_DISK_FULL
+
+
+def _store_failure(exc: Exception) -> StorageFull | StoreUnavailable | None:
+    """What a failed write means to the sender: the store is full, the store is away (both
+    worth a retry, and nothing was stored), or None for anything else (a bug: a 500)."""
+    if isinstance(exc, OperationalError):
+        return StorageFull(str(exc.orig)) if _is_storage_full(exc) else StoreUnavailable()
+    if isinstance(exc, PoolTimeout):
+        return StoreUnavailable()
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        # A connection the server dropped (psycopg raises some of these as
+        # InterfaceError rather than OperationalError).
+        return StoreUnavailable()
+    return None
+
+
+def _storage_full() -> web.Response:
+    # 507 Insufficient Storage, as JSON: it was an unhandled 500 with a text body.
+    return web.json_response({"error": "storage_full", "message": STORAGE_FULL_MESSAGE}, status=507)
 
 
 def _bad(field: str | None, message: str, status: int = 400) -> web.Response:
@@ -236,10 +256,7 @@ class IngestServer:
         try:
             incident_id, seq, created = await self.store_report(report, principal)
         except StorageFull:
-            # 507 Insufficient Storage, as JSON: it was an unhandled 500 with a text body.
-            return web.json_response(
-                {"error": "storage_full", "message": STORAGE_FULL_MESSAGE}, status=507
-            )
+            return _storage_full()
         except StoreUnavailable:
             # 503: it was a 500 with a traceback while PostgreSQL restarted.
             return _store_unavailable()
@@ -444,7 +461,22 @@ class IngestServer:
             heading = float(params["bearing"]) if params.get("bearing") else None
         except ValueError as exc:
             return _bad(str(exc), "not a number or time")
-        self.hub.offer_fix(Fix(id=officer, lat=lat, lon=lon, ts=ts, speed=speed, heading=heading))
+        # NaN would be NULL in SQLite (the batch's commit would fail for every device in
+        # it) and infinity is no time or speed.
+        for name, value in (("timestamp", ts), ("speed", speed), ("bearing", heading)):
+            if value is not None and not math.isfinite(value):
+                return _bad(name, "not a finite number")
+        fix = Fix(id=officer, lat=lat, lon=lon, ts=ts, speed=speed, heading=heading)
+        try:
+            # The app deletes a fix from its buffer on this 200: answer only once the fix
+            # is committed (with the next batch; at once when the hub is idle).
+            await self.hub.store_fix(fix)
+        except FixesNotStored as exc:
+            # Not logged per fix: the positions loop logs failed batches (rate-limited).
+            failure = _store_failure(exc.error)
+            if failure is None:
+                raise
+            return _storage_full() if isinstance(failure, StorageFull) else _store_unavailable()
         return web.Response(status=200, text="OK")
 
 

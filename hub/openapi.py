@@ -238,10 +238,14 @@ def openapi_document(version: str) -> dict[str, Any]:
                         )
                     ],
                     "responses": {
-                        "200": {"description": "queued for the next positions batch"},
+                        "200": {
+                            "description": "stored (committed; the same device and fix "
+                            "time again is stored once and answered 200 too)"
+                        },
                         "400": _error("bad coordinate or time"),
                         **refusals,
                         "404": _error("unknown device"),
+                        **store_errors,
                     },
                 }
                 for op in ("get", "post")

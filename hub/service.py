@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from backend_client.protocol import Heartbeat, encode
@@ -21,7 +20,6 @@ from backend_client.protocol.messages import (
     StoredEvent,
     Team,
     Unit,
-    UnitPositions,
     UnitStatus,
     UnitStatusName,
 )
@@ -40,12 +38,13 @@ from hub.domain.lifecycle import HUB, Actor, CaseAction, CaseRuleError, Person
 from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
 from hub.domain.supervision import SupervisionConfig
 from hub.patrol import SUPERVISION_KINDS, Patrol, merchant_cases, store_changes
+from hub.positions import MAX_BATCH_FIXES, PositionPipeline
 from hub.roster import MerchantRecord, OfficerRecord, TeamRecord, seed_roster
 from hub.snapshot_load import load_state
 from hub.store.db import checkpoint, make_engine, upgrade_schema
 from hub.store.models import CaseEvent as CaseEventRow
 from hub.store.models import Incident as IncidentRow
-from hub.store.models import Officer, Position, StoredEventRow
+from hub.store.models import Officer, StoredEventRow
 from hub.store.models import Team as TeamRow
 from hub.writer import Emitter, Published, StoreWriter
 
@@ -67,50 +66,6 @@ POSITIONS_TYPE = "unit.positions"
 DESK_ACTIONS = frozenset({CaseAction.ACCEPT, CaseAction.DISPATCH, CaseAction.CLOSE})
 
 
-_POSITION_COLUMNS = ("officer_id", "ts", "lat", "lon", "speed", "heading")
-_position_inserts: dict[tuple[type[Dialect], str], tuple[str, bool]] = {}
-
-
-def _position_insert(dialect: Dialect) -> tuple[str, bool]:
-    """The dialect's INSERT of one Position row, and whether it takes positional params."""
-    key = (type(dialect), dialect.paramstyle)
-    found = _position_inserts.get(key)
-    if found is None:
-        compiled = insert(Position).compile(
-            dialect=dialect, column_keys=list(_POSITION_COLUMNS), for_executemany=True
-        )
-        if compiled.positional and list(compiled.positiontup or ()) != list(_POSITION_COLUMNS):
-            raise RuntimeError(f"unexpected parameter order {compiled.positiontup}")
-        found = _position_inserts[key] = (str(compiled), bool(compiled.positional))
-    return found
-
-
-def _insert_positions(session: Session, fixes: Sequence[Fix]) -> None:
-    """Store a batch's fixes as Position rows with one plain DBAPI executemany.
-
-    The ORM's bulk insert costs ~8 ms of Python per 1,000 rows (measured), all of it
-    holding the GIL on the writer thread while the hub's loop wants it to stream the
-    previous batch; plain tuples cost ~3 ms, mostly in the driver.
-    """
-    connection = session.connection()
-    sql, positional = _position_insert(connection.dialect)
-    if positional:
-        rows: list[Any] = [(f.id, f.ts, f.lat, f.lon, f.speed, f.heading) for f in fixes]
-    else:
-        rows = [
-            {
-                "officer_id": f.id,
-                "ts": f.ts,
-                "lat": f.lat,
-                "lon": f.lon,
-                "speed": f.speed,
-                "heading": f.heading,
-            }
-            for f in fixes
-        ]
-    connection.exec_driver_sql(sql, rows)
-
-
 @dataclass
 class HubConfig:
     db_url: str = "sqlite:///watchfloor-hub.db"
@@ -119,7 +74,10 @@ class HubConfig:
     api_port: int = 8766
     auth_file: Path | None = None
     heartbeat_seconds: float = HEARTBEAT_SECONDS
+    # At most one unit.positions event per this many seconds (the stream's coalescing);
+    # fixes are committed as they come, in batches of at most position_batch_fixes.
     position_batch_seconds: float = POSITION_BATCH_SECONDS
+    position_batch_fixes: int = MAX_BATCH_FIXES
     client_queue_frames: int = CLIENT_QUEUE_FRAMES
     # unit.positions events older than this leave the event log (their Position rows
     # stay for track replay); a client resuming from before then gets a snapshot.
@@ -174,7 +132,12 @@ class Hub:
             self._load_patrol(session)
         self.subscribers: set[Subscriber] = set()
         self.published_seq = self.writer.last_seq
-        self._pending_fixes: dict[str, Fix] = {}
+        self.positions = PositionPipeline(
+            self.writer,
+            config.position_batch_seconds,
+            {unit.id: unit.ts for unit in self.state.units.values() if unit.ts is not None},
+            max_batch=config.position_batch_fixes,
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self.listeners: list[Callable[[StoredEvent], None]] = []
         self.started_at = time.time()
@@ -186,7 +149,7 @@ class Hub:
         config = self.config
         self._tasks = [
             asyncio.create_task(self._heartbeat_loop(), name="hub-heartbeat"),
-            asyncio.create_task(self._position_loop(), name="hub-positions"),
+            asyncio.create_task(self.positions.run(), name="hub-positions"),
             asyncio.create_task(
                 self._every(config.sla_tick_seconds, self.sweep_sla, "1-3-15 sweep"),
                 name="hub-sla",
@@ -214,7 +177,10 @@ class Hub:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.flush_positions()
+        try:
+            await self.flush_positions()
+        except Exception:
+            log.exception("positions offered before the stop not stored")
         for subscriber in self.subscribers:
             subscriber.queue.put_nowait(None)
         await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
@@ -282,59 +248,27 @@ class Hub:
 
     # ---- positions -------------------------------------------------------------------
 
+    async def store_fix(self, fix: Fix) -> None:
+        """Store an officer's fix and return once it is committed (a device waits for
+        this before it may forget the fix); raises :class:`hub.positions.FixesNotStored`
+        (holding the store's error) when it cannot be stored. A fix newer than the
+        officer's live position reaches the stream within a batch interval."""
+        await self.positions.store((fix,))
+
+    async def store_fixes(self, fixes: Sequence[Fix]) -> None:
+        """The same for several fixes, committed together (a gateway's batch upload)."""
+        await self.positions.store(fixes)
+
     def offer_fix(self, fix: Fix) -> None:
-        """Queue an officer's fix; the latest per officer goes out in the next batch."""
-        self._pending_fixes[fix.id] = fix
+        """Queue a fix to be stored without waiting for it (the hub's own simulator)."""
+        self.positions.offer((fix,))
 
     def offer_fixes(self, fixes: Iterable[Fix]) -> None:
-        pending = self._pending_fixes
-        for fix in fixes:
-            pending[fix.id] = fix
+        self.positions.offer(fixes)
 
     async def flush_positions(self) -> None:
-        if not self._pending_fixes:
-            return
-        fixes = list(self._pending_fixes.values())
-        self._pending_fixes = {}
-
-        def work(session: Session, emitter: Emitter) -> None:
-            _insert_positions(session, fixes)
-            emitter.emit(lambda seq, ts: UnitPositions(seq=seq, ts=ts, fixes=fixes))
-
-        await self.writer.submit(work)
-
-    async def _position_loop(self) -> None:
-        # A fixed cadence, not a fixed pause after each flush: a flush that takes 30 ms
-        # would otherwise stretch the batches to 80 ms apart and add that to every fix.
-        loop = asyncio.get_running_loop()
-        interval = self.config.position_batch_seconds
-        next_at = loop.time()
-        failed = 0
-        last_report = 0.0
-        while True:
-            next_at += interval
-            delay = next_at - loop.time()
-            if delay < -interval:
-                next_at = loop.time()  # fell far behind: do not catch up with a burst
-            await asyncio.sleep(max(0.0, delay))
-            try:
-                await self.flush_positions()
-                if failed:
-                    log.warning("position batches stored again after %d failed", failed)
-                    failed = 0
-            except Exception as exc:
-                # A failed batch (disk full, database gone) must not stop the loop; the
-                # fixes of that batch are superseded by the next ones from each device.
-                # Log the first failure whole and then once a minute: twenty tracebacks a
-                # second would fill the very disk that is full.
-                failed += 1
-                if failed == 1:
-                    log.exception("position batch not stored")
-                elif loop.time() - last_report >= 60.0:
-                    log.error("position batches still not stored (%d failed): %s", failed, exc)
-                else:
-                    continue
-                last_report = loop.time()
+        """Commit every fix offered so far and stream the newest of each officer now."""
+        await self.positions.flush()
 
     async def _heartbeat_loop(self) -> None:
         while True:

@@ -48,8 +48,12 @@ class Officer(Base):
 
 
 class Position(Base):
+    """One stored fix: the track of record. An officer has one fix per fix time: a device
+    sending the same fix again (a retry, a batch sent twice) is stored once (the hub
+    inserts with ON CONFLICT DO NOTHING on this index); unit.track reads along it."""
+
     __tablename__ = "positions"
-    __table_args__ = (Index("ix_positions_officer_ts", "officer_id", "ts"),)
+    __table_args__ = (Index("uq_positions_officer_ts", "officer_id", "ts", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     officer_id: Mapped[str] = mapped_column(String(32))

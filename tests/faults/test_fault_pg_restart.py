@@ -127,6 +127,32 @@ class Ledger:
     acked: dict[str, str] = field(default_factory=dict)  # external_id -> id (201 or 200)
     unavailable: list[str] = field(default_factory=list)  # answered 503
     answers: list[tuple[float, str, int]] = field(default_factory=list)  # (t, id, status)
+    # A phone sending OsmAnd fixes one after another: fix times answered 200 / 503.
+    fixes_acked: list[float] = field(default_factory=list)
+    fixes_refused: list[float] = field(default_factory=list)
+    fix_answers: list[tuple[float, int]] = field(default_factory=list)  # (t, status)
+
+
+PHONE = ("dev-008", "U008")
+
+
+def _fix(hub: LiveHub, ts: float, ledger: Ledger) -> int:
+    """One OsmAnd fix; a 200 must mean stored, anything else must be the store's 503."""
+    query = f"id={PHONE[0]}&lat=29.08&lon=119.65&timestamp={ts:.0f}&token={hub.token['source']}"
+    request = urllib.request.Request(f"{hub.api_url}/osmand?{query}", data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read()
+    ledger.fix_answers.append((time.monotonic(), status))
+    if status == 200:
+        ledger.fixes_acked.append(ts)
+    else:
+        assert status == 503, (status, raw[:300])
+        assert json.loads(raw)["error"] == "store_unavailable", raw[:300]
+        ledger.fixes_refused.append(ts)
+    return status
 
 
 def _post(hub: LiveHub, body: Any, path: str = "/api/v1/reports") -> tuple[int, str, bytes]:
@@ -183,6 +209,14 @@ def test_postgres_restart_is_a_503_the_stream_lives_and_the_hub_recovers_by_itse
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT external_id, id FROM incidents")).all()
             seqs = [s for (s,) in connection.execute(text("SELECT seq FROM events ORDER BY seq"))]
+            fixes = [
+                float(ts)
+                for (ts,) in connection.execute(
+                    # The phone's fix times are an hour old; hub.move's are now.
+                    text("SELECT ts FROM positions WHERE officer_id = :o AND ts < :t ORDER BY ts"),
+                    {"o": PHONE[1], "t": time.time() - 1800},
+                )
+            ]
     finally:
         engine.dispose()
     stored: dict[str, str] = {}
@@ -191,10 +225,16 @@ def test_postgres_restart_is_a_503_the_stream_lives_and_the_hub_recovers_by_itse
         stored[external_id] = incident_id
     assert stored == ledger.acked, "a stored report was never acknowledged, or the reverse"
     assert seqs == list(range(1, len(seqs) + 1)), "the event log has a hole or a double"
+    # The phone's fixes: every one answered 200 is stored, and the refused ones, sent
+    # again once the store was back, too; each once.
+    assert fixes == sorted(set(ledger.fixes_acked) | set(ledger.fixes_refused))
+    assert set(ledger.fixes_refused) <= set(ledger.fixes_acked)
     print(
         f"{len(ledger.acked)} reports stored; {len(ledger.unavailable)} answered 503 during "
         f"the outage; stop {figures['stop']:.2f} s, down {figures['down']:.2f} s, start "
-        f"{figures['start']:.2f} s, first 201 {figures['recovery']:.2f} s after the start"
+        f"{figures['start']:.2f} s, first 201 {figures['recovery']:.2f} s after the start; "
+        f"the phone's {len(fixes)} fixes stored, {len(ledger.fixes_refused)} of them first "
+        "answered 503 and sent again"
     )
 
 
@@ -219,8 +259,18 @@ async def _scenario(
             step += 1
             await asyncio.sleep(0.1)
 
+    async def phone() -> None:
+        # Its fixes are a second apart in fix time, sent as fast as they are answered
+        # (a phone emptying its offline buffer), with a pause like the writers'.
+        ts = float(int(time.time()) - 3600)
+        while not stop_writing.is_set():
+            await asyncio.to_thread(_fix, hub, ts, ledger)
+            ts += 1.0
+            await asyncio.sleep(0.02)
+
     tasks = [asyncio.create_task(writer(n)) for n in range(WRITERS)]
     tasks.append(asyncio.create_task(positions()))
+    tasks.append(asyncio.create_task(phone()))
     try:
         # Traffic first (the first answers can take a while on a loaded machine).
         deadline = time.monotonic() + 15
@@ -239,6 +289,8 @@ async def _scenario(
         refused = [e for t, e, s in ledger.answers if t > down_at + 0.5 and s == 503]
         assert refused, "no report was refused while PostgreSQL was down"
         assert not [e for t, e, s in ledger.answers if t > down_at + 0.5 and s != 503]
+        assert [s for t, s in ledger.fix_answers if t > down_at + 0.5], "the phone stalled"
+        assert not [s for t, s in ledger.fix_answers if t > down_at + 0.5 and s != 503]
         beats = [t for t in wall.heartbeats if t > loop_down_at]
         assert len(beats) >= OUTAGE_SECONDS / 0.2 / 2, f"{len(beats)} heartbeats in the outage"
         assert not wall._task.done(), "the wall's stream ended while PostgreSQL was down"
@@ -275,6 +327,9 @@ async def _scenario(
     for external_id in list(ledger.unavailable):
         assert await asyncio.to_thread(_report, hub, external_id, ledger) in (200, 201)
     assert set(ledger.unavailable) <= set(ledger.acked)
+    assert ledger.fixes_refused, "no fix was refused while PostgreSQL was down"
+    for ts in list(ledger.fixes_refused):
+        assert await asyncio.to_thread(_fix, hub, ts, ledger) == 200
 
     # Position batches are stored and streamed again, from the hub's own loop.
     before = hub.hub.published_seq

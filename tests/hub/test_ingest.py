@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.store.models import CaseEvent, Incident
+from hub.store.models import CaseEvent, Incident, Position
 from tests.support.hubs import LiveHub, report
 
 
@@ -101,6 +101,12 @@ def test_osmand_gps_reaches_the_officer(hub: LiveHub) -> None:
         _osmand(hub, "id=dev-003&lat=29.1&lon=119.62&timestamp=1700000000&speed=10&bearing=90")
         == 200
     )
+    # The 200 came after the commit: the row is there already.
+    with Session(hub.hub.engine) as session:
+        rows = session.execute(
+            select(Position.ts, Position.lat, Position.lon).where(Position.officer_id == "U003")
+        ).all()
+    assert [tuple(r) for r in rows] == [(1700000000.0, 29.1, 119.62)]
     import time
 
     deadline = time.time() + 5

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from hub.store.db import BASELINE_REVISION, _alembic_config, make_engine, upgrade_schema
 from hub.store.models import Base
@@ -67,4 +69,61 @@ def test_a_store_of_the_first_release_is_stamped_upgraded_and_keeps_its_data(
         assert "ix_events_ts" in indexes
     finally:
         hub.stop()
+    assert _differences(db_url) == []
+
+
+def test_a_store_holding_a_fix_twice_keeps_the_first_and_gets_one_fix_per_time(
+    db_url: str,
+) -> None:
+    # Revision 0004: a store of 0003 could hold the same fix twice (a device's retry).
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "0003")
+            connection.execute(
+                text(
+                    "INSERT INTO positions (officer_id, ts, lat, lon, speed) "
+                    "VALUES (:officer, :ts, :lat, 119.6, :speed)"
+                ),
+                [
+                    {"officer": "U001", "ts": 100.0, "lat": 29.1, "speed": 1.0},
+                    {"officer": "U001", "ts": 100.0, "lat": 29.9, "speed": 2.0},  # the retry
+                    {"officer": "U001", "ts": 110.0, "lat": 29.2, "speed": None},
+                    {"officer": "U002", "ts": 100.0, "lat": 29.3, "speed": None},
+                    {"officer": "U001", "ts": 100.0, "lat": 29.8, "speed": 3.0},  # and again
+                    {"officer": "U002", "ts": 110.0, "lat": 29.4, "speed": None},
+                ],
+            )
+        assert upgrade_schema(engine) == "0004"
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT officer_id, ts, lat FROM positions ORDER BY officer_id, ts")
+            ).all()
+            indexes = {i["name"]: i for i in inspect(connection).get_indexes("positions")}
+        assert [tuple(r) for r in rows] == [
+            ("U001", 100.0, 29.1),
+            ("U001", 110.0, 29.2),
+            ("U002", 100.0, 29.3),
+            ("U002", 110.0, 29.4),
+        ]
+        assert set(indexes) == {"uq_positions_officer_ts"}
+        assert indexes["uq_positions_officer_ts"]["unique"]
+        assert indexes["uq_positions_officer_ts"]["column_names"] == ["officer_id", "ts"]
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO positions (officer_id, ts, lat, lon) VALUES ('U002', 110, 0, 0)")
+            )
+        # And back: the revision downgrades to the plain index.
+        with engine.begin() as connection:
+            command.downgrade(_alembic_config(connection), "0003")
+        with engine.connect() as connection:
+            names = {i["name"] for i in inspect(connection).get_indexes("positions")}
+        assert names == {"ix_positions_officer_ts"}
+    finally:
+        engine.dispose()
+    engine = make_engine(db_url)
+    try:
+        upgrade_schema(engine)
+    finally:
+        engine.dispose()
     assert _differences(db_url) == []
