@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--host", default="127.0.0.1")
     hub.add_argument("--port", type=_positive_port, default=8765)
     hub.add_argument("--api-port", type=_positive_port, default=8766)
+    hub.add_argument(
+        "--jt808-port",
+        type=_positive_port,
+        metavar="PORT",
+        help="also run the JT/T 808 device gateway (TCP) on --host at PORT (default: off)",
+    )
     hub.add_argument("--simulate", action="store_true", help="run the Wucheng simulator")
     hub.add_argument("--officers", type=int, default=300, help="simulated officers")
     hub.add_argument("--auth", type=Path, help="auth file (TOML, [[token]] tables)")
@@ -294,7 +300,12 @@ def _run_hub(args: argparse.Namespace) -> int:
 
         extras.append(simulator_extra(officers=args.officers))
     config = HubConfig(
-        db_url=args.db, host=args.host, port=args.port, api_port=args.api_port, auth_file=args.auth
+        db_url=args.db,
+        host=args.host,
+        port=args.port,
+        api_port=args.api_port,
+        jt808_port=args.jt808_port,
+        auth_file=args.auth,
     )
     asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))
     return 0

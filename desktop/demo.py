@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -23,7 +24,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from hub.simdriver import simulator_extra
 
     tokens, values = TokenRegistry.generate()
-    config = HubConfig(db_url=args.db or default_demo_db(), host="127.0.0.1", port=0, api_port=0)
+    config = HubConfig(
+        db_url=args.db or default_demo_db(), host="127.0.0.1", port=0, api_port=0, jt808_port=0
+    )
     runtime = HubRuntime(
         config,
         tokens,
@@ -34,6 +37,9 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     embedded = EmbeddedHub(runtime)
     embedded.start()
+    # One line saying where real terminals can report (a device id of the roster is the
+    # terminal's phone number).
+    print(f"watchfloor demo: JT/T 808 gateway on {runtime.jt808_address}", file=sys.stderr)
     try:
         return run_wall(
             WallOptions(

@@ -97,6 +97,7 @@ EN: Final[dict[str, str]] = {
     "1-3-15 超时": "1-3-15 missed",
     "整改逾期": "Rectification overdue",
     "重复投诉": "Repeat complaints",
+    "紧急求助": "SOS",
     # clock
     "{y}年{m}月{d}日 {weekday}": "{weekday} {y}-{m:02d}-{d:02d}",
     "星期一": "Monday",

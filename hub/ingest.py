@@ -232,6 +232,7 @@ class IngestServer:
                 "seq": self.hub.published_seq,
                 "uptime": time.time() - self.hub.started_at,
                 "clients": len(self.hub.subscribers),
+                **{name: part() for name, part in self.hub.health_parts.items()},
             }
         )
 

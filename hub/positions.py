@@ -59,7 +59,7 @@ class FixesNotStored(Exception):
         self.error = error
 
 
-_POSITION_COLUMNS = ("officer_id", "ts", "lat", "lon", "speed", "heading")
+_POSITION_COLUMNS = ("officer_id", "ts", "lat", "lon", "speed", "heading", "fixed")
 _position_inserts: dict[tuple[type[Dialect], str], tuple[str, bool]] = {}
 
 
@@ -89,9 +89,10 @@ def _position_insert(dialect: Dialect) -> tuple[str, bool]:
     return found
 
 
-def insert_positions(session: Session, fixes: Sequence[Fix]) -> None:
+def insert_positions(session: Session, fixes: Sequence[Fix], *, fixed: bool = True) -> None:
     """Store fixes as Position rows with one plain DBAPI executemany; rows already stored
-    (same officer, same fix time) are left as they are.
+    (same officer, same fix time) are left as they are. ``fixed=False`` stores reports
+    whose coordinates are not a fix (flagged, never drawn).
 
     The ORM's bulk insert costs ~8 ms of Python per 1,000 rows (measured), all of it
     holding the GIL on the writer thread while the hub's loop wants it to stream the
@@ -102,7 +103,7 @@ def insert_positions(session: Session, fixes: Sequence[Fix]) -> None:
     connection = session.connection()
     sql, positional = _position_insert(connection.dialect)
     if positional:
-        rows: list[Any] = [(f.id, f.ts, f.lat, f.lon, f.speed, f.heading) for f in fixes]
+        rows: list[Any] = [(f.id, f.ts, f.lat, f.lon, f.speed, f.heading, fixed) for f in fixes]
     else:
         rows = [
             {
@@ -112,6 +113,7 @@ def insert_positions(session: Session, fixes: Sequence[Fix]) -> None:
                 "lon": f.lon,
                 "speed": f.speed,
                 "heading": f.heading,
+                "fixed": fixed,
             }
             for f in fixes
         ]
@@ -136,8 +138,11 @@ class PositionPipeline:
         self.max_unacked = max_unacked
         #: Officer -> fix time of the position the stream (and the hub's state) shows.
         self.live = live
-        # Fixes a caller waits for, one future per call (a call's fixes share a commit).
-        self._acked: collections.deque[tuple[list[Fix], asyncio.Future[None]]] = collections.deque()
+        # Fixes a caller waits for, one future per call (a call's fixes share a commit),
+        # with the reports of the same call that are not fixes (stored flagged, not drawn).
+        self._acked: collections.deque[tuple[list[Fix], list[Fix], asyncio.Future[None]]] = (
+            collections.deque()
+        )
         # Fire-and-forget fixes, in the chunks they were offered in (no per-fix work).
         self._unacked: collections.deque[list[Fix]] = collections.deque()
         self._unacked_count = 0
@@ -154,7 +159,7 @@ class PositionPipeline:
     @property
     def pending(self) -> int:
         """Fixes offered and not committed yet."""
-        return self._unacked_count + sum(len(fixes) for fixes, _ in self._acked)
+        return self._unacked_count + sum(len(f) + len(u) for f, u, _ in self._acked)
 
     def offer(self, fixes: Iterable[Fix]) -> None:
         """Queue fixes to be stored; nobody waits for them."""
@@ -167,14 +172,16 @@ class PositionPipeline:
             self._drop_oldest()
         self._wake.set()
 
-    async def store(self, fixes: Sequence[Fix]) -> None:
+    async def store(self, fixes: Sequence[Fix], unfixed: Sequence[Fix] = ()) -> None:
         """Queue fixes and return once they are committed (all in one transaction).
 
-        Raises :class:`FixesNotStored` (holding what the commit raised) when the batch
-        failed: then none of them is stored.
+        ``unfixed`` are positions that are not a fix (a terminal without a GNSS fix sends
+        its last known place): stored in the same transaction with ``fixed`` false, never
+        streamed and never the live position. Raises :class:`FixesNotStored` (holding what
+        the commit raised) when the batch failed: then none of them is stored.
         """
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._acked.append((list(fixes), future))
+        self._acked.append((list(fixes), list(unfixed), future))
         self._wake.set()
         await future
 
@@ -195,24 +202,32 @@ class PositionPipeline:
 
     # ---- batches -------------------------------------------------------------------
 
-    def _take(self) -> tuple[list[Fix], list[asyncio.Future[None]], list[list[Fix]]]:
+    def _take(
+        self,
+    ) -> tuple[list[Fix], list[Fix], list[asyncio.Future[None]], list[list[Fix]]]:
         batch: list[Fix] = []
+        unfixed: list[Fix] = []
         futures: list[asyncio.Future[None]] = []
-        while self._acked and (not batch or len(batch) + len(self._acked[0][0]) <= self.max_batch):
-            fixes, future = self._acked.popleft()
+        while self._acked and (
+            not (batch or unfixed)
+            or len(batch) + len(unfixed) + len(self._acked[0][0]) + len(self._acked[0][1])
+            <= self.max_batch
+        ):
+            fixes, flagged, future = self._acked.popleft()
             batch.extend(fixes)
+            unfixed.extend(flagged)
             futures.append(future)
         chunks: list[list[Fix]] = []
-        while self._unacked and len(batch) < self.max_batch:
+        while self._unacked and len(batch) + len(unfixed) < self.max_batch:
             chunk = self._unacked.popleft()
-            room = self.max_batch - len(batch)
+            room = self.max_batch - len(batch) - len(unfixed)
             if len(chunk) > room:
                 self._unacked.appendleft(chunk[room:])
                 chunk = chunk[:room]
             self._unacked_count -= len(chunk)
             batch.extend(chunk)
             chunks.append(chunk)
-        return batch, futures, chunks
+        return batch, unfixed, futures, chunks
 
     def _fresh(self, batch: list[Fix]) -> dict[str, Fix]:
         """The newest fix of each officer in ``batch`` that is newer than both the live
@@ -238,16 +253,17 @@ class PositionPipeline:
         to the front of the queue, and the error is raised."""
         async with self._lock:
             loop = asyncio.get_running_loop()
-            batch, futures, chunks = self._take()
+            batch, unfixed, futures, chunks = self._take()
             fresh = self._fresh(batch)
             due = force or loop.time() - self._last_event >= self.interval
             emit = due and bool(fresh or self._unstreamed)
-            if not batch and not emit:
+            if not batch and not unfixed and not emit:
                 return
             streamed = list({**self._unstreamed, **fresh}.values()) if emit else []
 
             def work(session: Session, emitter: Emitter) -> None:
                 insert_positions(session, batch)
+                insert_positions(session, unfixed, fixed=False)
                 if streamed:
                     emitter.emit(lambda seq, ts: UnitPositions(seq=seq, ts=ts, fixes=streamed))
 

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session, defer
 from backend_client.privacy import reporter_for
 from backend_client.protocol import Error, Request, Response, encode
 from backend_client.protocol.codec import field_of
+from backend_client.protocol.messages import AlertClear
 from hub.auth import Principal
 from hub.cases import CaseNotFound, StepArgs, StepResult, parse_action
 from hub.domain.lifecycle import CaseAction, CaseRuleError
 from hub.service import Hub
 from hub.snapshot_load import incident_from_row
+from hub.sos import ACK_CLEARS
 from hub.store.models import AuditEntry, CaseEvent, Inspection, Merchant, Position
 from hub.store.models import Incident as IncidentRow
 from hub.walls import PushRejected, WallPushArgs, check_push, push_work
@@ -249,6 +251,8 @@ _TRACK = (
         Position.officer_id == bindparam("unit"),
         Position.ts >= bindparam("start"),
         Position.ts <= bindparam("end"),
+        # A report that was not a fix (JT/T 808 status bit 1 clear) is no track point.
+        Position.fixed.is_(True),
     )
     .order_by(Position.ts)
 )
@@ -590,12 +594,18 @@ class RequestRouter:
         args: AlertAckArgs = _args(AlertAckArgs, raw)
         from hub.store.models import AlertRow
 
-        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+        def work(session: Session, emitter: Emitter) -> dict[str, Any]:
             alert = session.get(AlertRow, args.alert_id)
             if alert is None:
                 raise RequestError("not_found", f"no alert {args.alert_id}", "alert_id")
             alert.acked_by = who.name
             _audit(session, who, "alert.ack", alert.id)
+            if alert.kind in ACK_CLEARS and alert.cleared_at is None:
+                # An SOS has no condition the patrol could see end: an operator's
+                # acknowledgement is what clears it (from every wall).
+                alert.cleared_at = time.time()
+                cleared = alert.id
+                emitter.emit(lambda seq, ts: AlertClear(seq=seq, ts=ts, alert_id=cleared))
             return {"alert_id": alert.id}
 
         return await self._write(work)

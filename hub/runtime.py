@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hub.auth import TokenRegistry
 from hub.ingest import IngestServer
+from hub.jt808.gateway import Jt808Gateway
 from hub.service import Hub, HubConfig
 from hub.stream import StreamServer
 
@@ -77,6 +78,7 @@ class HubRuntime:
         self.hub: Hub | None = None
         self.stream: StreamServer | None = None
         self.ingest: IngestServer | None = None
+        self.jt808: Jt808Gateway | None = None
         self._stoppers: list[Callable[[], Awaitable[None]]] = []
 
     async def start(self) -> None:
@@ -91,15 +93,24 @@ class HubRuntime:
         # Port 0 asks the OS for a free port; record what was given.
         self.config.port = self.stream.port
         self.config.api_port = self.ingest.port
+        if self.config.jt808_port is not None:
+            self.jt808 = Jt808Gateway(self.hub, self.config.host, self.config.jt808_port)
+            await self.jt808.start()
+            self.config.jt808_port = self.jt808.port
         for extra in self.extras:
             self._stoppers.append(await extra(self.hub))
         log.info("hub on %s, ingest on %s", self.stream_url, self.api_url)
+        if self.jt808 is not None:
+            log.info("JT/T 808 gateway on %s", self.jt808_address)
 
     async def stop(self) -> None:
         for stopper in reversed(self._stoppers):
             with contextlib.suppress(Exception):
                 await stopper()
         self._stoppers.clear()
+        if self.jt808 is not None:
+            await self.jt808.stop()
+            self.jt808 = None
         if self.ingest is not None:
             await self.ingest.stop()
         if self.stream is not None:
@@ -111,6 +122,13 @@ class HubRuntime:
     def stream_url(self) -> str:
         scheme = "wss" if self.tls else "ws"
         return f"{scheme}://{self.config.host}:{self.config.port}/stream"
+
+    @property
+    def jt808_address(self) -> str:
+        """``HOST:PORT`` of the JT/T 808 gateway (empty when there is none)."""
+        if self.config.jt808_port is None:
+            return ""
+        return f"{self.config.host}:{self.config.jt808_port}"
 
     @property
     def api_url(self) -> str:

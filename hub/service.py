@@ -72,6 +72,8 @@ class HubConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     api_port: int = 8766
+    # The JT/T 808 gateway's TCP port on ``host``: None is no gateway, 0 a free port.
+    jt808_port: int | None = None
     auth_file: Path | None = None
     heartbeat_seconds: float = HEARTBEAT_SECONDS
     # At most one unit.positions event per this many seconds (the stream's coalescing);
@@ -140,6 +142,9 @@ class Hub:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self.listeners: list[Callable[[StoredEvent], None]] = []
+        #: Parts of ``GET /api/v1/health`` that servers beside the hub add (the JT/T 808
+        #: gateway's counts), by name.
+        self.health_parts: dict[str, Callable[[], dict[str, Any]]] = {}
         self.started_at = time.time()
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -255,9 +260,11 @@ class Hub:
         officer's live position reaches the stream within a batch interval."""
         await self.positions.store((fix,))
 
-    async def store_fixes(self, fixes: Sequence[Fix]) -> None:
-        """The same for several fixes, committed together (a gateway's batch upload)."""
-        await self.positions.store(fixes)
+    async def store_fixes(self, fixes: Sequence[Fix], unfixed: Sequence[Fix] = ()) -> None:
+        """The same for several fixes, committed together (a gateway's batch upload).
+        ``unfixed``: positions a device flagged as no fix, stored flagged in the same
+        transaction, never streamed nor taken as the live position."""
+        await self.positions.store(fixes, unfixed)
 
     def offer_fix(self, fix: Fix) -> None:
         """Queue a fix to be stored without waiting for it (the hub's own simulator)."""

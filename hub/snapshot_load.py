@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import Alert, Incident, SlaMarks, Team, Unit
 from backend_client.state import CLOSED_RETENTION_S, FeedState
+from hub.sos import SOS_KIND, SOS_SEVERITY
 from hub.store.models import AlertRow, Officer, Position
 from hub.store.models import Incident as IncidentRow
 from hub.store.models import Team as TeamRow
@@ -47,13 +48,14 @@ def load_state(session: Session, seq: int, now: float | None = None) -> FeedStat
         )
     latest = (
         select(Position.officer_id, func.max(Position.ts).label("ts"))
+        .where(Position.fixed.is_(True))
         .group_by(Position.officer_id)
         .subquery()
     )
     rows = session.execute(
-        select(Position).join(
-            latest, (Position.officer_id == latest.c.officer_id) & (Position.ts == latest.c.ts)
-        )
+        select(Position)
+        .join(latest, (Position.officer_id == latest.c.officer_id) & (Position.ts == latest.c.ts))
+        .where(Position.fixed.is_(True))
     ).scalars()
     for position in rows:
         unit = state.units.get(position.officer_id)
@@ -67,6 +69,12 @@ def load_state(session: Session, seq: int, now: float | None = None) -> FeedStat
         state.incidents[row.id] = incident_from_row(row)
     for alert in session.scalars(select(AlertRow).where(AlertRow.cleared_at.is_(None))):
         state.alerts[alert.id] = Alert(
-            id=alert.id, kind=alert.kind, subject=alert.subject, ts=alert.ts, text=alert.text
+            id=alert.id,
+            kind=alert.kind,
+            subject=alert.subject,
+            ts=alert.ts,
+            text=alert.text,
+            # Not stored per row; an SOS is urgent whenever it is loaded.
+            severity=SOS_SEVERITY if alert.kind == SOS_KIND else 2,
         )
     return state

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import true
 
 
 class Base(DeclarativeBase):
@@ -50,7 +52,11 @@ class Officer(Base):
 class Position(Base):
     """One stored fix: the track of record. An officer has one fix per fix time: a device
     sending the same fix again (a retry, a batch sent twice) is stored once (the hub
-    inserts with ON CONFLICT DO NOTHING on this index); unit.track reads along it."""
+    inserts with ON CONFLICT DO NOTHING on this index); unit.track reads along it.
+
+    ``fixed`` is false for a report whose coordinates are not a fix (a JT/T 808 terminal's
+    status bit 1 clear: the last known place, or zeros): kept as sent, never drawn on the
+    live map, left out of ``unit.track`` and of the live position at start."""
 
     __tablename__ = "positions"
     __table_args__ = (Index("uq_positions_officer_ts", "officer_id", "ts", unique=True),)
@@ -63,6 +69,7 @@ class Position(Base):
     speed: Mapped[float | None] = mapped_column(Float, nullable=True)
     heading: Mapped[float | None] = mapped_column(Float, nullable=True)
     accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fixed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Merchant(Base):
@@ -177,3 +184,13 @@ class StoredEventRow(Base):
     type: Mapped[str] = mapped_column(String(32))
     ts: Mapped[float] = mapped_column(Float)
     frame: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HubSetting(Base):
+    """Small values the hub keeps for itself across restarts, by name (e.g. the secret
+    the JT/T 808 gateway derives terminals' auth codes from)."""
+
+    __tablename__ = "hub_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

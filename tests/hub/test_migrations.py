@@ -94,7 +94,7 @@ def test_a_store_holding_a_fix_twice_keeps_the_first_and_gets_one_fix_per_time(
                     {"officer": "U002", "ts": 110.0, "lat": 29.4, "speed": None},
                 ],
             )
-        assert upgrade_schema(engine) == "0004"
+        assert upgrade_schema(engine) == "0005"
         with engine.connect() as connection:
             rows = connection.execute(
                 text("SELECT officer_id, ts, lat FROM positions ORDER BY officer_id, ts")
@@ -119,6 +119,45 @@ def test_a_store_holding_a_fix_twice_keeps_the_first_and_gets_one_fix_per_time(
         with engine.connect() as connection:
             names = {i["name"] for i in inspect(connection).get_indexes("positions")}
         assert names == {"ix_positions_officer_ts"}
+    finally:
+        engine.dispose()
+    engine = make_engine(db_url)
+    try:
+        upgrade_schema(engine)
+    finally:
+        engine.dispose()
+    assert _differences(db_url) == []
+
+
+def test_fixes_stored_before_0005_are_fixes_and_the_hub_settings_table_appears(
+    db_url: str,
+) -> None:
+    # Revision 0005: positions gain ``fixed`` (JT/T 808 reports without a fix are kept
+    # flagged); every row stored before was a fix. hub_settings holds the gateway secret.
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "0004")
+            connection.execute(
+                text("INSERT INTO positions (officer_id, ts, lat, lon) VALUES ('U001', 1, 29, 119)")
+            )
+        assert upgrade_schema(engine) == "0005"
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT fixed FROM positions")).scalar_one() == 1
+            connection.execute(
+                text(
+                    "INSERT INTO positions (officer_id, ts, lat, lon, fixed) "
+                    "VALUES ('U001', 2, 29, 119, false)"
+                )
+            )
+            connection.execute(text("INSERT INTO hub_settings (name, value) VALUES ('a', 'b')"))
+        with engine.begin() as connection:
+            command.downgrade(_alembic_config(connection), "0004")
+        with engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("positions")}
+            assert "fixed" not in columns
+            assert "hub_settings" not in inspect(connection).get_table_names()
+            assert connection.execute(text("SELECT count(*) FROM positions")).scalar_one() == 2
     finally:
         engine.dispose()
     engine = make_engine(db_url)

@@ -64,6 +64,12 @@ class LiveHub:
         return self.embedded.runtime.hub
 
     @property
+    def jt808_port(self) -> int:
+        """The JT/T 808 gateway's port (start the hub with ``jt808_port=0``)."""
+        assert self.embedded is not None and self.embedded.runtime.jt808 is not None
+        return int(self.embedded.runtime.jt808.port)
+
+    @property
     def stream_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/stream"
 

@@ -23,6 +23,7 @@ SUBJECT_KINDS: Final[dict[str, SubjectKind]] = {
     "sla_missed": "incident",
     "rectification_overdue": "incident",
     "repeat_complaints": "merchant",
+    "sos": "unit",
 }
 
 
