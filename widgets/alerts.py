@@ -19,9 +19,15 @@ KIND_TEXT = {
     "sla_missed": "1-3-15 超时",
     "rectification_overdue": "整改逾期",
     "repeat_complaints": "重复投诉",
+    "sos": "紧急求助",
 }
-#: severity 1 (highest) .. 3.
-SEVERITY_COLOURS = {1: "#ff6b6b", 2: "#ffc94d", 3: "#9fb3d1"}
+#: The wire's severity: 1 notice, 2 warning, 3 urgent (hub/domain/supervision.py, docs/protocol.md).
+SEVERITY_COLOURS = {3: "#ff6b6b", 2: "#ffc94d", 1: "#9fb3d1"}
+
+
+def _order(alert: Alert) -> tuple[bool, int, float]:
+    # An SOS is an officer in danger: above everything, then the most urgent, newest first.
+    return (alert.kind != "sos", -alert.severity, -alert.ts)
 
 
 class AlertList(QListWidget):
@@ -44,9 +50,7 @@ class AlertList(QListWidget):
         return [self.item(i).text() for i in range(self.count())]
 
     def rebuild(self) -> None:
-        alerts = sorted(self._feed.state.alerts.values(), key=lambda a: (a.severity, -a.ts))[
-            : self._max
-        ]
+        alerts = sorted(self._feed.state.alerts.values(), key=_order)[: self._max]
         self.clear()
         if not alerts:
             empty = QListWidgetItem(tr("暂无督办告警"))

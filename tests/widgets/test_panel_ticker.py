@@ -54,16 +54,23 @@ def test_clock_fills_its_cell(qtbot: Any) -> None:
 def test_alert_list_orders_by_severity(qtbot: Any) -> None:
     feed = QtFeed("ws://127.0.0.1:9/stream", "unused")
     now = time.time()
-    feed.state.alerts["a1"] = Alert(id="a1", kind="device_silent", subject="U1", ts=now, severity=3)
+    # Severities as the hub sends them (hub/domain/supervision.py: 3 urgent .. 1 notice).
+    feed.state.alerts["a1"] = Alert(id="a1", kind="device_silent", subject="U1", ts=now, severity=2)
     feed.state.alerts["a2"] = Alert(
-        id="a2", kind="sla_missed", subject="C1", ts=now - 60, severity=1, text="案件 C1 超时"
+        id="a2", kind="sla_missed", subject="C1", ts=now - 60, severity=3, text="案件 C1 超时"
     )
+    feed.state.alerts["a3"] = Alert(id="a3", kind="officer_idle", subject="U2", ts=now, severity=1)
     alerts = AlertList(feed)
     qtbot.addWidget(alerts)
     texts = alerts.texts()
-    assert "1-3-15 超时" in texts[0] and "终端失联" in texts[1]
-    del feed.state.alerts["a1"]
-    del feed.state.alerts["a2"]
+    assert "1-3-15 超时" in texts[0] and "终端失联" in texts[1] and "静止" in texts[2]
+    assert alerts.item(0).foreground().color().name() == "#ff6b6b"
+    # An SOS, even older than everything, goes above everything.
+    feed.state.alerts["s"] = Alert(id="s", kind="sos", subject="U3", ts=now - 600, severity=3)
+    feed.alertChanged.emit("s", None)
+    assert "紧急求助" in alerts.texts()[0]
+    for key in ("a1", "a2", "a3", "s"):
+        del feed.state.alerts[key]
     feed.alertChanged.emit("a1", None)
     assert alerts.texts() == ["暂无督办告警"]
 
