@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     # None: take it from the config file, else zh_CN (a flag always wins over the file).
     demo.set_defaults(lang=None)
     demo.add_argument("--officers", type=int, default=60, help="simulated officers (default 60)")
+    demo.add_argument(
+        "--vehicles", type=int, help="simulated vehicles (default: 114 per 300 officers)"
+    )
     demo.add_argument("--db", help="SQLAlchemy URL (default: a SQLite file in the user data dir)")
     demo.add_argument("--windowed", action="store_true", help="windows instead of fullscreen")
 
@@ -100,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     hub.add_argument("--simulate", action="store_true", help="run the Wucheng simulator")
     hub.add_argument("--officers", type=int, default=300, help="simulated officers")
+    hub.add_argument(
+        "--vehicles", type=int, help="simulated vehicles (default: 114 per 300 officers)"
+    )
     hub.add_argument("--auth", type=Path, help="auth file (TOML, [[token]] tables)")
     hub.add_argument(
         "--tls-cert", type=Path, metavar="FILE", help="PEM certificate (chain): serve wss/https"
@@ -298,7 +304,7 @@ def _run_hub(args: argparse.Namespace) -> int:
     if args.simulate:
         from hub.simdriver import simulator_extra
 
-        extras.append(simulator_extra(officers=args.officers))
+        extras.append(simulator_extra(officers=args.officers, vehicles=args.vehicles))
     config = HubConfig(
         db_url=args.db,
         host=args.host,

@@ -32,7 +32,9 @@ def run_demo(args: argparse.Namespace) -> int:
         tokens,
         [
             # A demo is judged at any hour: keep the daytime report rate around the clock.
-            simulator_extra(officers=args.officers, diurnal=False)
+            simulator_extra(
+                officers=args.officers, diurnal=False, vehicles=getattr(args, "vehicles", None)
+            )
         ],
     )
     embedded = EmbeddedHub(runtime)

@@ -79,7 +79,11 @@ def recommend(state: FeedState, incident: Incident, limit: int = 5) -> list[Reco
     """The nearest available officers, the local team first.
 
     Team zones are not on the wire yet, so the zone team is inferred: the team most of the
-    five nearest officers (any status) belong to is the one patrolling there.
+    five nearest units (any status) belong to is the one patrolling there.
+
+    Vehicles are never recommended: a dispatch sends people (who take a team car when the
+    case is far); a vehicle is on the map, in the replay and in ``unit.track``, not on
+    this list.
     """
     if incident.lat is None or incident.lon is None:
         return []
@@ -94,7 +98,11 @@ def recommend(state: FeedState, incident: Incident, limit: int = 5) -> list[Reco
     zone_team = nearby.most_common(1)[0][0] if nearby else None
     ranked: list[tuple[float, Recommendation]] = []
     for d, unit in placed:
-        if unit.status not in RECOMMEND_STATUSES or unit.id in incident.units:
+        if (
+            unit.status not in RECOMMEND_STATUSES
+            or unit.id in incident.units
+            or unit.kind == "vehicle"
+        ):
             continue
         in_zone = unit.team == zone_team
         rec = Recommendation(unit, d, d * ROAD_FACTOR / SPEED_M_S, in_zone)

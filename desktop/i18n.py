@@ -156,6 +156,9 @@ EN: Final[dict[str, str]] = {
     "案件记录（新→旧）": "Cases (newest first)",
     # officer drill-down and track replay
     "警员详情": "Officer",
+    "车辆详情": "Vehicle",
+    "车牌": "Plate",
+    "车辆": "Vehicle",
     "正在加载警员 {unit} 的轨迹…": "Loading the track of officer {unit}…",
     "姓名": "Name",
     "回放时段": "Replay window",

@@ -85,7 +85,9 @@ class Patrol:
                     status=unit.status,
                     last_fix=fix,
                     stillness=self.stillness.get(unit.id),
-                    name=unit.name,
+                    # A vehicle is known on the floor by its plate.
+                    name=unit.plate if unit.kind == "vehicle" and unit.plate else unit.name,
+                    kind=unit.kind,
                 )
             )
         cases: list[CaseWatch] = []

@@ -1,4 +1,5 @@
-"""Teams, officers and merchants: seeding the store and announcing officers on the stream."""
+"""Teams, officers (and vehicles) and merchants: seeding the store and announcing units on
+the stream."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ class OfficerRecord:
     team_id: str
     device: str
     status: str = "available"
+    #: "officer" or "vehicle" (then ``plate`` is its number plate and ``badge`` is empty).
+    kind: str = "officer"
+    plate: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ def seed_roster(
                 "team_id": officer.team_id,
                 "device": officer.device,
                 "status": officer.status,
+                "kind": officer.kind,
+                "plate": officer.plate or None,
             }
         )
         unit = Unit(
@@ -86,6 +92,8 @@ def seed_roster(
             team=officer.team_id,
             device=officer.device,
             status=officer.status,  # type: ignore[arg-type]
+            kind=officer.kind,
+            plate=officer.plate,
         )
         emitter.emit(_announce(unit))
         added += 1

@@ -363,7 +363,13 @@ class Hub:
         if unit is None:
             raise KeyError(officer_id)
         changed = Unit(
-            id=unit.id, name=unit.name, team=unit.team, device=unit.device, status=status
+            id=unit.id,
+            name=unit.name,
+            team=unit.team,
+            device=unit.device,
+            status=status,
+            kind=unit.kind,
+            plate=unit.plate,
         )
 
         def work(session: Session, emitter: Emitter) -> int:

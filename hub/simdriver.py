@@ -63,7 +63,12 @@ class SimulatorDriver:
                 TeamRecord(t.id, t.name, t.kind, t.colour, [list(p) for p in t.zone])
                 for t in world.teams
             ],
-            [OfficerRecord(o.id, o.name, o.badge, o.team_id, o.device) for o in world.officers],
+            [
+                OfficerRecord(
+                    o.id, o.name, o.badge, o.team_id, o.device, kind=o.kind, plate=o.plate
+                )
+                for o in world.officers
+            ],
             [
                 MerchantRecord(
                     m.id, m.name, m.credit_code, m.address, m.category, m.risk, m.lat, m.lon
@@ -229,21 +234,34 @@ def store_inspections(session: Session, _emitter: Emitter, records: list[Inspect
     return len(rows)
 
 
+#: Wucheng's fleet: 114 enforcement vehicles with JT/T 808 terminals, per 300 officers.
+VEHICLES_PER_OFFICER = 114 / 300
+
+
+def vehicles_for(officers: int) -> int:
+    return round(officers * VEHICLES_PER_OFFICER)
+
+
 def simulator_extra(
     officers: int = 300,
     merchants: int | None = None,
     seed: int = 20240601,
     incident_rate_per_hour: float = 180.0,
     diurnal: bool = True,
+    vehicles: int | None = None,
 ) -> Callable[[Hub], Awaitable[Callable[[], Awaitable[None]]]]:
-    """A :class:`hub.runtime.HubRuntime` extra that runs the simulator on the hub's loop."""
+    """A :class:`hub.runtime.HubRuntime` extra that runs the simulator on the hub's loop.
+
+    ``vehicles`` defaults to Wucheng's ratio: 114 enforcement vehicles for 300 officers.
+    """
+    cars = vehicles if vehicles is not None else vehicles_for(officers)
 
     async def start(hub: Hub) -> Callable[[], Awaitable[None]]:
         shops = merchants if merchants is not None else max(200, min(3000, officers * 10))
         world = await asyncio.get_running_loop().run_in_executor(
             None,
             lambda: WuchengWorld.load(
-                resources_dir(), seed=seed, officers=officers, merchants=shops
+                resources_dir(), seed=seed, officers=officers, merchants=shops, vehicles=cars
             ),
         )
         driver = SimulatorDriver(

@@ -45,6 +45,8 @@ def load_state(session: Session, seq: int, now: float | None = None) -> FeedStat
             team=officer.team_id,
             device=officer.device,
             status=officer.status,  # type: ignore[arg-type]
+            kind=officer.kind,
+            plate=officer.plate or "",
         )
     latest = (
         select(Position.officer_id, func.max(Position.ts).label("ts"))

@@ -171,8 +171,11 @@ RESULT_TEXT: dict[str, str] = {"pass": "合格", "rectify": "限期整改", "fai
 RESULT_COLOURS: dict[str, str] = {"pass": "#3ddc84", "rectify": "#ffc94d", "fail": "#ff6b6b"}
 OFFICER_TEXT: dict[str, str] = {
     "title": "警员详情",
+    "vehicle_title": "车辆详情",
     "loading": "正在加载警员 {unit} 的轨迹…",
     "name": "姓名",
+    "plate": "车牌",
+    "vehicle_name": "车辆",
     "team": "中队",
     "status": "状态",
     "window": "回放时段",
@@ -1215,7 +1218,14 @@ class OfficerDrilldown(_Loading):
         clock: Clock = time.monotonic,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(fetch, parent, unit_id, OFFICER_TEXT["title"])
+        profile = profile or {}
+        #: A vehicle (``profile["kind"]``) is the same panel, titled and known by its plate.
+        self.is_vehicle = profile.get("kind") == "vehicle"
+        plate = profile.get("plate") or unit_id
+        if self.is_vehicle:
+            super().__init__(fetch, parent, plate, OFFICER_TEXT["vehicle_title"])
+        else:
+            super().__init__(fetch, parent, unit_id, OFFICER_TEXT["title"])
         self.setObjectName("OfficerDrilldown")
         self.unit_id = unit_id
         self.start_ts, self.end_ts = float(start), float(end)
@@ -1224,8 +1234,13 @@ class OfficerDrilldown(_Loading):
         self.replay = TrackReplay([], start, end, unit_id=unit_id, cases=self._cases, clock=clock)
         self.status.setText(tr(OFFICER_TEXT["loading"]).format(unit=unit_id))
         left = self.left
-        _, self.fields = _form(left, ("name", "team", "status", "window"), OFFICER_TEXT)
-        profile = profile or {}
+        if self.is_vehicle:
+            texts = {**OFFICER_TEXT, "name": OFFICER_TEXT["vehicle_name"]}
+            keys = ("plate", "name", "team", "status", "window")
+            _, self.fields = _form(left, keys, texts)
+            self.fields["plate"].setText(plate)
+        else:
+            _, self.fields = _form(left, ("name", "team", "status", "window"), OFFICER_TEXT)
         self.fields["name"].setText(profile.get("name", unit_id))
         self.fields["team"].setText(profile.get("team", ""))
         self.fields["status"].setText(profile.get("status", ""))

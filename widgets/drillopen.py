@@ -62,6 +62,8 @@ def make_drilldown(
                     "name": unit.name,
                     "team": team.name if team is not None else unit.team,
                     "status": unit.status,
+                    "kind": unit.kind,
+                    "plate": unit.plate,
                 }
             cases = [msgspec.to_builtins(i) for i in feed.state.incidents.values()]
             return OfficerDrilldown(

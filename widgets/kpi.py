@@ -113,7 +113,10 @@ def compute_kpis(state: FeedState, now: float, period: str = "today") -> KpiFigu
             # bisect, not numpy: one call per case, where numpy's call overhead dominated.
             bucket = bisect.bisect_right(RESPONSE_EDGES, seconds) - 1
             response_counts[max(0, min(bucket, len(response_counts) - 1))] += 1
-    officers: Counter[str] = Counter(str(unit.status) for unit in state.units.values())
+    # 警力: people. Vehicles are on the map, not in the head count.
+    officers: Counter[str] = Counter(
+        str(unit.status) for unit in state.units.values() if unit.kind != "vehicle"
+    )
     return KpiFigures(
         hours=[time.localtime(h * 3600).tm_hour for h in hours],
         per_hour=per_hour,

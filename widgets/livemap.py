@@ -107,7 +107,13 @@ class LiveMapPanel(QWidget):
 
     def _info(self, u: Unit) -> UnitInfo:
         return UnitInfo(
-            id=u.id, name=u.name, team=u.team, colour=self._colour(u.team), status=u.status
+            id=u.id,
+            name=u.name,
+            team=u.team,
+            colour=self._colour(u.team),
+            status=u.status,
+            kind=u.kind,
+            plate=u.plate,
         )
 
     def _unit_info(self) -> list[UnitInfo]:
@@ -115,7 +121,10 @@ class LiveMapPanel(QWidget):
         # One colour look-up per team, not per officer: this runs for the whole roster on
         # the UI thread at every snapshot.
         colours = {team: self._colour(team) for team in {u.team for u in units}}
-        return [UnitInfo(u.id, u.name, u.team, colours[u.team], u.status) for u in units]
+        return [
+            UnitInfo(u.id, u.name, u.team, colours[u.team], u.status, u.kind, u.plate)
+            for u in units
+        ]
 
     def _full(self) -> None:
         self.map.set_units(self._unit_info())

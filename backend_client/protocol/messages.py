@@ -33,14 +33,25 @@ class Team(msgspec.Struct, kw_only=True, omit_defaults=True):
     kind: str = "township"
 
 
+#: What a unit is. Kept a plain string on the wire (not a Literal): a client meeting a
+#: kind it does not know still decodes the frame and draws the unit as an officer.
+UNIT_KINDS = ("officer", "vehicle")
+
+
 class Unit(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """An officer (or patrol unit) as walls see it."""
+    """An officer or (``kind`` "vehicle") an enforcement vehicle, as walls see it.
+
+    ``kind`` and ``plate`` are left off the wire at their defaults, so an officer's frame
+    is what it always was; clients older than vehicles ignore both fields.
+    """
 
     id: str
     name: str
     team: str
     device: str = ""
     status: UnitStatusName = "available"
+    kind: str = "officer"
+    plate: str = ""
     lat: Latitude | None = None
     lon: Longitude | None = None
     datum: Datum = "wgs84"

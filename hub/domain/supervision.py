@@ -114,6 +114,9 @@ class OfficerWatch:
     last_fix: Position | None = None
     stillness: Stillness | None = None
     name: str = ""
+    #: "vehicle": a patrol car, parked while its crew works on foot, is never idle; a
+    #: silent terminal or a car outside its team's zone is reported as for an officer.
+    kind: str = "officer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +247,7 @@ def _officer_alerts(
     still = officer.stillness
     if (
         officer.status in config.idle_statuses
+        and officer.kind != "vehicle"
         and still is not None
         and now - still.since >= config.idle_after_s
     ):

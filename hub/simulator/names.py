@@ -131,6 +131,34 @@ def imei(serial: int) -> str:
     return body + luhn_digit(body)
 
 
+def jt808_terminal(serial: int) -> str:
+    """A JT/T 808 (2013) terminal number: the 12 BCD digits of its header, a 0 before the
+    11-digit number of its data SIM (147: China Mobile's data-card segment; 0702: the
+    district, so the demo's terminals are easy to tell apart)."""
+    return f"01470702{serial % 10_000:04d}"
+
+
+# Plate letters: GA 36 leaves out I and O (read as 1 and 0).
+PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def plates(rng: np.random.Generator, n: int, prefix: str = "浙G") -> list[str]:
+    """Distinct small-car plates of Jinhua (浙G), written as on the plate: 浙G·A1234 or
+    浙G·3B456 style (five characters, one or two letters, never I or O)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        letters = 1 + int(rng.random() < 0.3)
+        body = [str(int(d)) for d in rng.integers(0, 10, 5)]
+        for at in rng.choice(5, size=letters, replace=False).tolist():
+            body[at] = PLATE_LETTERS[int(rng.integers(0, len(PLATE_LETTERS)))]
+        plate = f"{prefix}·{''.join(body)}"
+        if plate not in seen:
+            seen.add(plate)
+            out.append(plate)
+    return out
+
+
 # GB 32100-2015: the unified social credit code's own alphabet (no I, O, S, V, Z).
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)

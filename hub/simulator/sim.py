@@ -151,6 +151,9 @@ class Simulator:
         n = len(world.officers)
         self._ids: StrArray = np.array([o.id for o in world.officers], dtype=np.str_)
         self._index = {o.id: i for i, o in enumerate(world.officers)}
+        # People, not vehicles: only they are chosen for a case or file a patrol report
+        # (a vehicle patrols and may be dispatched by an operator, by its id).
+        self._person = np.array([o.kind != "vehicle" for o in world.officers], dtype=np.bool_)
         team = world.officer_team
         # Start each officer at a random waypoint of its zone, heading for a neighbour.
         start = np.empty(n, dtype=np.int64)
@@ -471,7 +474,7 @@ class Simulator:
     def _nearest_available(
         self, x: float, y: float, team: int | None, exclude: list[int]
     ) -> int | None:
-        avail = np.isin(self.state, _AVAILABLE_STATES)
+        avail = np.isin(self.state, _AVAILABLE_STATES) & self._person
         if team is not None:
             avail &= self.world.officer_team == team
         if exclude:
@@ -594,7 +597,7 @@ class Simulator:
         cat = catalogue.CATEGORIES[int(r.choice(len(catalogue.CATEGORIES), p=self._cat_p))]
         officer: int | None = None
         if source == "patrol":
-            on = np.flatnonzero(np.isin(self.state, _AVAILABLE_STATES))
+            on = np.flatnonzero(np.isin(self.state, _AVAILABLE_STATES) & self._person)
             if len(on) == 0:
                 source = "grid"
             else:

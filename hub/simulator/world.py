@@ -248,6 +248,9 @@ class Team:
 
 @dataclass(frozen=True)
 class Officer:
+    """A unit of the roster: an officer, or (``kind`` "vehicle") an enforcement vehicle
+    with its ``plate``, a JT/T 808 terminal as ``device``, no badge and no phone."""
+
     id: str
     name: str
     badge: str
@@ -255,6 +258,8 @@ class Officer:
     team_id: str
     mode: TravelMode
     phone: str
+    kind: Literal["officer", "vehicle"] = "officer"
+    plate: str = ""
 
 
 @dataclass(frozen=True)
@@ -308,8 +313,14 @@ class WuchengWorld:
         seed: int = 0,
         officers: int = 300,
         merchants: int = 3000,
+        vehicles: int = 0,
     ) -> WuchengWorld:
-        """Build the world from ``resources_dir`` (the folder holding ``geo/``)."""
+        """Build the world from ``resources_dir`` (the folder holding ``geo/``).
+
+        ``vehicles`` enforcement vehicles (Wucheng fields 114) follow the officers in
+        ``officers`` (the simulator moves every unit alike); they are drawn last from the
+        seed, so a world with vehicles has the same officers and merchants as without.
+        """
         root = Path(resources_dir)
         geo_dir = root / "geo" if (root / "geo").is_dir() else root
         outline = _load_outline(geo_dir / "jinhua-wgs84.geojson")
@@ -333,7 +344,13 @@ class WuchengWorld:
         )
         world._make_officers(np.random.default_rng(rng.integers(2**63)), officers)
         world._make_merchants(np.random.default_rng(rng.integers(2**63)), merchants)
+        if vehicles > 0:
+            world._make_vehicles(np.random.default_rng(rng.integers(2**63)), vehicles)
         return world
+
+    @property
+    def vehicles(self) -> list[Officer]:
+        return [o for o in self.officers if o.kind == "vehicle"]
 
     def team_index(self, team_id: str) -> int:
         for i, team in enumerate(self.teams):
@@ -406,6 +423,49 @@ class WuchengWorld:
                 zip(team.tolist(), seq_in_team.tolist(), mode.tolist(), strict=True)
             )
         ]
+
+    def _make_vehicles(self, rng: np.random.Generator, n: int) -> None:
+        """Patrol cars, shared out over the teams by their share of officers and of car
+        patrols (every team gets one when there are enough), appended after the officers."""
+        weight = np.array([s.share * (0.5 + s.modes[2]) for s in TEAM_SPECS])
+        # Largest remainders: a fleet is allotted, not drawn by lot.
+        quota = n * weight / weight.sum()
+        per_team = np.floor(quota).astype(np.int64)
+        extra = np.argsort(-(quota - per_team), kind="stable")[: n - int(per_team.sum())]
+        per_team[extra] += 1
+        if n >= len(TEAM_SPECS):
+            while (per_team == 0).any():
+                per_team[int(np.argmax(per_team))] -= 1
+                per_team[int(np.flatnonzero(per_team == 0)[0])] += 1
+        team = np.repeat(np.arange(len(TEAM_SPECS)), per_team)
+        lo, hi = SPEED_RANGES["car"]
+        speed = lo + (hi - lo) * rng.random(n)
+        plate_list = names.plates(rng, n)
+        first = len(self.officers)
+        counts: dict[int, int] = {}
+        added: list[Officer] = []
+        for k, t in enumerate(team.tolist()):
+            counts[t] = counts.get(t, 0) + 1
+            short = TEAM_SPECS[t].name.removesuffix("综合执法队").removesuffix("执法队")
+            added.append(
+                Officer(
+                    id=f"WV{k + 1:04d}",
+                    name=f"{short}{counts[t]:02d}号执法车",
+                    badge="",
+                    device=names.jt808_terminal(k + 1),
+                    team_id=self.teams[t].id,
+                    mode="car",
+                    phone="",
+                    kind="vehicle",
+                    plate=plate_list[k],
+                )
+            )
+        self.officers = [*self.officers[:first], *added]
+        self.officer_team = np.concatenate([self.officer_team, team.astype(np.int64)])
+        self.officer_mode = np.concatenate(
+            [self.officer_mode, np.full(n, MODES.index("car"), dtype=np.int64)]
+        )
+        self.officer_speed = np.concatenate([self.officer_speed, speed])
 
     def _make_merchants(self, rng: np.random.Generator, n: int) -> None:
         lon, lat = _merchant_points(rng, n, self.outline, self.townships)

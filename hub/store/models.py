@@ -39,7 +39,12 @@ class Team(Base):
 
 
 class Officer(Base):
+    """A unit of the roster: an officer, or (``kind`` "vehicle") an enforcement vehicle
+    with its ``plate``. Both carry a device and are tracked alike (positions, unit.track,
+    the JT/T 808 binding), so they share the table; a vehicle's ``badge`` is empty."""
+
     __tablename__ = "officers"
+    __table_args__ = (Index("uq_officers_plate", "plate", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -47,6 +52,9 @@ class Officer(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"))
     device: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="available")
+    kind: Mapped[str] = mapped_column(String(16), default="officer", server_default="officer")
+    #: A vehicle's number plate (e.g. 浙G·A1234); NULL for an officer.
+    plate: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Position(Base):

@@ -2,7 +2,8 @@
  * Watchfloor live map: every officer drawn by ONE canvas layer, fed over QWebChannel.
  *
  * Python sends three kinds of messages on the single exposed object ("bridge"):
- *   meta    - rarely: ids, names, teams, colours for a range of slots (or a full reset);
+ *   meta    - rarely: ids, names, teams, colours, kinds (0 officer, 1 vehicle) and plates
+ *             for a range of slots (or a full reset);
  *   frame   - at most once per display frame: the slots that moved, as base64 typed arrays
  *             (Uint32 slots, Float32 lat/lon offsets from a float64 origin, Uint8 statuses,
  *             and Int16 headings when some officer in it is moving);
@@ -12,8 +13,8 @@
  * redraw a loop over the officers plus a pixel blit of the ones on screen.
  *
  * Layers, bottom to top: base (tiles or offline outlines), merchants (own canvas,
- * decluttered by zoom), trails (own canvas), officers (own canvas, ImageData; heading
- * arrows at street zoom), alert rings (DOM markers; CSS pulse), incidents (a few hundred
+ * decluttered by zoom), trails (own canvas), officers and vehicles (own canvas, ImageData:
+ * a dot per officer, a rounded square per vehicle; heading arrows at street zoom), alert rings (DOM markers; CSS pulse), incidents (a few hundred
  * DOM markers; CSS pulse; grid clusters below street zoom).
  */
 (function () {
@@ -36,6 +37,14 @@
     { scale: 1.2, fill: null, alpha: 1.0, ring: "#ff3b30", ringWidth: 2.5, halo: "rgba(255,59,48,0.35)" }
   ];
   var N_CLASSES = CLASS_STYLE.length;
+  // Unit kinds (meta.kinds): officers are dots, enforcement vehicles rounded squares. A
+  // sprite key is ((status class * palette) + colour) * N_KINDS + kind, so the draw
+  // order (status class on top) is the same for both.
+  var KIND_OFFICER = 0, KIND_VEHICLE = 1, N_KINDS = 2;
+  var KIND_NAMES = ["officer", "vehicle"];
+  // A vehicle's square is a little larger than an officer's dot (it reads as a car);
+  // its half side relative to the dot's radius, and its corner radius.
+  var VEHICLE_HALF = 1.0, VEHICLE_CORNER = 0.38;
   var MAX_LAT = 85.0511287798;
   var HIT_SLOP_PX = 4;
   var LABEL_MIN_ZOOM = 15;
@@ -53,7 +62,8 @@
 
   var store = {
     count: 0,
-    ids: [], names: [], teams: [],
+    ids: [], names: [], teams: [], plates: [],
+    kind: new Uint8Array(0), // per slot: KIND_OFFICER or KIND_VEHICLE
     palette: [], paletteIndex: new Map(),
     colourIdx: new Uint16Array(0),
     lat: new Float64Array(0), lon: new Float64Array(0),
@@ -151,9 +161,10 @@
   function applyMeta(meta) {
     var n = meta.count;
     if (meta.reset) {
-      store.ids = []; store.names = []; store.teams = [];
+      store.ids = []; store.names = []; store.teams = []; store.plates = [];
       store.palette = []; store.paletteIndex = new Map(); store.slotOf = new Map();
       store.colourIdx = new Uint16Array(n);
+      store.kind = new Uint8Array(n);
       store.lat = new Float64Array(n).fill(NaN);
       store.lon = new Float64Array(n).fill(NaN);
       store.status = new Uint8Array(n);
@@ -161,6 +172,7 @@
       if (trails.enabled) { trailsReset(); trailsAllocate(n); }
     } else if (n > store.count) {
       store.colourIdx = grow(Uint16Array, store.colourIdx, n);
+      store.kind = grow(Uint8Array, store.kind, n);
       store.lat = grow(Float64Array, store.lat, n, NaN);
       store.lon = grow(Float64Array, store.lon, n, NaN);
       store.status = grow(Uint8Array, store.status, n);
@@ -173,6 +185,9 @@
       store.names[slot] = meta.names[k];
       store.teams[slot] = meta.teams[k];
       store.colourIdx[slot] = paletteSlot(meta.colours[k]);
+      // Older senders have no kinds: every unit is an officer.
+      store.kind[slot] = meta.kinds && meta.kinds[k] === KIND_VEHICLE ? KIND_VEHICLE : KIND_OFFICER;
+      store.plates[slot] = (meta.plates && meta.plates[k]) || "";
       store.slotOf.set(meta.ids[k], slot);
     }
     store.count = n;
@@ -373,11 +388,11 @@
       var r = radiusForZoom(zoom), pad = 3 * r;
       var x0 = b.min.x - pad, y0 = b.min.y - pad, x1 = b.max.x + pad, y1 = b.max.y + pad;
       var nPal = Math.max(store.palette.length, 1);
-      var nKeys = N_CLASSES * nPal;
+      var nKeys = N_CLASSES * nPal * N_KINDS;
       var counts = new Uint32Array(nKeys + 1);
       var px = this._px, py = this._py, keys = this._keys, order = this._order;
       var inView = this._inView;
-      var lat = store.lat, lon = store.lon, visible = 0;
+      var lat = store.lat, lon = store.lon, kind = store.kind, visible = 0;
 
       // Order the visible officers by (status class, colour), and within that from top
       // to bottom, with two counting sorts: higher classes are stamped last (on top),
@@ -398,7 +413,7 @@
         if (x < x0 || x > x1 || y < y0 || y > y1) { keys[i] = 0xffff; continue; }
         px[i] = x; py[i] = y;
         inView[i] = 1;
-        var key = store.statusClass[store.status[i]] * nPal + store.colourIdx[i];
+        var key = (store.statusClass[store.status[i]] * nPal + store.colourIdx[i]) * N_KINDS + kind[i];
         keys[i] = key;
         var band = ((y - y0) / bandH) | 0;
         bands[i] = band;
@@ -487,6 +502,7 @@
       }
       this._rect = rect;
       this._labelled = labels;
+      if (!labels) this._labels = [];
       this._overlaid = overlay;
       if (wedges.length) this._drawWedges(ctx, wedges, r, b, dpr);
       if (labels) {
@@ -497,12 +513,18 @@
         ctx.lineWidth = 4;
         ctx.strokeStyle = "rgba(5,10,16,0.92)";
         ctx.fillStyle = "#f2f8ff";
+        var texts = this._labels = [];
         for (j = 0; j < visible; j++) {
           s = order[j];
           // Past an eastward arrow's tip, not over it.
-          var hdg = heading[s], lx = px[s] + (hdg >= 40 && hdg <= 140 ? r + 16 : r + 5);
-          ctx.strokeText(store.names[s], lx, py[s]);
-          ctx.fillText(store.names[s], lx, py[s]);
+          // A vehicle's arrow may start at a corner, up to sqrt(2) radii out.
+          var hdg = heading[s], rl = kind[s] === KIND_VEHICLE ? r * VEHICLE_HALF * 1.42 : r;
+          var lx = px[s] + (hdg >= 40 && hdg <= 140 ? rl + 16 : r * Math.max(1, VEHICLE_HALF) + 5);
+          // A vehicle is known on the floor by its plate.
+          var label = kind[s] === KIND_VEHICLE && store.plates[s] ? store.plates[s] : store.names[s];
+          ctx.strokeText(label, lx, py[s]);
+          ctx.fillText(label, lx, py[s]);
+          texts.push(label);
         }
         ctx.setTransform(1, 0, 0, 1, 0, 0);
       }
@@ -522,8 +544,12 @@
       for (var j = 0; j < slots.length; j++) {
         var s = slots[j], a = store.heading[s] * Math.PI / 180;
         var dx = Math.sin(a), dy = -Math.cos(a); // screen y grows southwards
-        var bx = px[s] + dx * (r + 2), by = py[s] + dy * (r + 2);
-        ctx.moveTo(px[s] + dx * (r + 14), py[s] + dy * (r + 14));
+        // A square's edge is further out than a dot's towards its corners: start the
+        // arrow at the edge it points through.
+        var rk = store.kind[s] === KIND_VEHICLE ?
+          r * VEHICLE_HALF / Math.max(Math.abs(dx), Math.abs(dy)) : r;
+        var bx = px[s] + dx * (rk + 2), by = py[s] + dy * (rk + 2);
+        ctx.moveTo(px[s] + dx * (rk + 14), py[s] + dy * (rk + 14));
         ctx.lineTo(bx - dy * 7, by + dx * 7);
         ctx.lineTo(bx + dy * 7, by - dx * 7);
         ctx.closePath();
@@ -548,9 +574,12 @@
       }
       var found = this._sprites[key];
       if (found) return found;
-      var style = CLASS_STYLE[(key / nPal) | 0];
+      var unitKind = key % N_KINDS, ck = (key / N_KINDS) | 0;
+      var style = CLASS_STYLE[(ck / nPal) | 0];
       var rr = r * style.scale;
-      var outer = style.halo ? rr * 2.2 : rr + style.ringWidth;
+      var vehicle = unitKind === KIND_VEHICLE, hs = rr * VEHICLE_HALF;
+      var body = vehicle ? hs * Math.SQRT2 : rr; // the symbol's farthest reach
+      var outer = style.halo ? rr * 2.2 : body + style.ringWidth;
       var half = Math.ceil(outer * dpr) + 1, size = 2 * half;
       var c = document.createElement("canvas");
       c.width = c.height = size;
@@ -564,9 +593,21 @@
         g.fill();
       }
       g.beginPath();
-      g.arc(0, 0, rr, 0, 2 * Math.PI);
+      if (vehicle) {
+        // A rounded square: a car seen from above, whatever way it faces (the arrow
+        // says that).
+        var cr = hs * VEHICLE_CORNER;
+        g.moveTo(-hs + cr, -hs);
+        g.arcTo(hs, -hs, hs, hs, cr);
+        g.arcTo(hs, hs, -hs, hs, cr);
+        g.arcTo(-hs, hs, -hs, -hs, cr);
+        g.arcTo(-hs, -hs, hs, -hs, cr);
+        g.closePath();
+      } else {
+        g.arc(0, 0, rr, 0, 2 * Math.PI);
+      }
       g.globalAlpha = style.alpha;
-      g.fillStyle = style.fill || store.palette[key % nPal] || "#9aa7b4";
+      g.fillStyle = style.fill || store.palette[ck % nPal] || "#9aa7b4";
       g.fill();
       g.lineWidth = style.ringWidth;
       g.strokeStyle = style.ring;
@@ -1327,13 +1368,14 @@
       units[store.ids[i]] = {
         lat: store.lat[i], lon: store.lon[i],
         status: store.statuses[store.status[i]], colour: store.palette[store.colourIdx[i]],
-        name: store.names[i]
+        name: store.names[i], kind: KIND_NAMES[store.kind[i]], plate: store.plates[i]
       };
     }
     return {
       count: store.count, batches: store.batches, lastSeq: store.lastSeq,
       lastApplyMs: store.lastApplyMs, visible: layer ? layer._lastVisible : 0, units: units,
-      labelled: !!(layer && layer._labelled)
+      labelled: !!(layer && layer._labelled),
+      labels: layer && layer._labels ? layer._labels.slice() : []
     };
   };
 

@@ -151,3 +151,17 @@ def _queue_only() -> Any:
     spec = layout.screens[0]
     queue = next(p for p in spec.panels if p.rotates)
     return ScreenSpec(0, 1, 1, (type(queue)(0, 0, 1, 1, queue.views[:1]),))
+
+
+def test_recommend_never_offers_a_vehicle_as_a_person() -> None:
+    state = FeedState()
+    state.units["car"] = Unit(
+        id="car", name="城中片区01号执法车", team="A", kind="vehicle", plate="浙G·A1234",
+        lat=29.08, lon=119.6501,
+    )  # fmt: skip
+    state.units["near-a"] = Unit(id="near-a", name="张三", team="A", lat=29.08, lon=119.652)
+    incident = Incident(
+        id="C1", source="hotline", category="x", lat=29.08, lon=119.65, reported_at=0
+    )
+    # The car is nearest and available, and still not on the list: a dispatch sends people.
+    assert [r.unit.id for r in recommend(state, incident)] == ["near-a"]

@@ -94,7 +94,7 @@ def test_a_store_holding_a_fix_twice_keeps_the_first_and_gets_one_fix_per_time(
                     {"officer": "U002", "ts": 110.0, "lat": 29.4, "speed": None},
                 ],
             )
-        assert upgrade_schema(engine) == "0005"
+        assert upgrade_schema(engine) == "0006"
         with engine.connect() as connection:
             rows = connection.execute(
                 text("SELECT officer_id, ts, lat FROM positions ORDER BY officer_id, ts")
@@ -141,7 +141,7 @@ def test_fixes_stored_before_0005_are_fixes_and_the_hub_settings_table_appears(
             connection.execute(
                 text("INSERT INTO positions (officer_id, ts, lat, lon) VALUES ('U001', 1, 29, 119)")
             )
-        assert upgrade_schema(engine) == "0005"
+        assert upgrade_schema(engine) == "0006"
         with engine.begin() as connection:
             assert connection.execute(text("SELECT fixed FROM positions")).scalar_one() == 1
             connection.execute(

@@ -125,6 +125,26 @@ def test_the_window_cases_of_the_officer_are_marked() -> None:
     assert mark.lat == pytest.approx(29.05) and mark.lon == pytest.approx(119.1)
 
 
+def test_a_vehicle_panel_is_titled_and_known_by_its_plate(qtbot: Any) -> None:
+    async def never(op: str, args: dict[str, Any]) -> Fetched:
+        raise AssertionError("not loaded in this test")
+
+    profile = {"name": "城中片区01号执法车", "team": "城中片区", "kind": "vehicle"}
+    panel = OfficerDrilldown(
+        "V001", never, start=0.0, end=60.0, profile={**profile, "plate": "浙G·A1234"}
+    )
+    qtbot.addWidget(panel)
+    assert panel.is_vehicle
+    assert panel.title.text() == "车辆详情 · 浙G·A1234"
+    assert panel.fields["plate"].text() == "浙G·A1234"
+    assert panel.fields["name"].text() == "城中片区01号执法车"
+    # The replay asks for the vehicle's own track, like an officer's.
+    assert panel._request() == ("unit.track", {"unit_id": "V001", "start": 0.0, "end": 60.0})
+    officer = OfficerDrilldown("U001", never, start=0.0, end=60.0, profile={"name": "张三"})
+    qtbot.addWidget(officer)
+    assert officer.title.text() == "警员详情 · U001" and "plate" not in officer.fields
+
+
 def test_officer_panel_slider_play_and_speed(qtbot: Any) -> None:
     clock = FakeClock()
 

@@ -34,6 +34,8 @@ def state_now(now: float) -> FeedState:
     )
     for i, status in enumerate(["available", "available", "on_scene", "offline"]):
         state.units[f"u{i}"] = Unit(id=f"u{i}", name="n", team="t", status=status)  # type: ignore[arg-type]
+    # A patrol car is not a head: the officers' chart leaves it out.
+    state.units["v0"] = Unit(id="v0", name="车", team="t", kind="vehicle", plate="浙G·A1234")
     return state
 
 

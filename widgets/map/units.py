@@ -1,4 +1,6 @@
-"""The officers' table as the map page mirrors it: slots, latest positions, dirty marks.
+"""The officers' (and vehicles') table as the map page mirrors it: slots, latest
+positions, dirty marks. A vehicle is a unit like any other; only its ``kind`` (sent with
+the metadata) changes its symbol and its label (the plate).
 
 Pure Python + NumPy (no Qt), so coalescing and the wire encoding are tested headless.
 Each officer owns a *slot* (a stable index into the page's typed arrays). Positions are
@@ -36,15 +38,30 @@ MOVING_SPEED: Final = 0.5
 TRAVELLING_STATUSES: Final = frozenset({"en_route", "enroute", "moving", "dispatched"})
 
 
+#: Unit kinds as the page codes them (``kinds`` in the metadata): index = code. Anything
+#: else (a kind a newer hub invents) is drawn as an officer.
+KINDS: Final = ("officer", "vehicle")
+_KIND_CODE: Final = {k: i for i, k in enumerate(KINDS)}
+
+
 @dataclass(frozen=True, slots=True)
 class UnitInfo:
-    """Per-officer metadata that changes rarely (not the position)."""
+    """Per-unit metadata that changes rarely (not the position).
+
+    ``kind`` "vehicle" is drawn with the vehicle symbol and labelled with its ``plate``.
+    """
 
     id: str
     name: str
     team: str
     colour: str
     status: str
+    kind: str = "officer"
+    plate: str = ""
+
+    @property
+    def kind_code(self) -> int:
+        return _KIND_CODE.get(self.kind, 0)
 
 
 def _b64(arr: npt.NDArray[Any]) -> str:
@@ -148,11 +165,13 @@ class UnitTable:
                 newcomers[info.id] = info
                 continue
             old = self._units[slot]
-            if self._meta_from is not None and (old.name, old.team, old.colour) != (
-                info.name,
-                info.team,
-                info.colour,
-            ):
+            if self._meta_from is not None and (
+                old.name,
+                old.team,
+                old.colour,
+                old.kind,
+                old.plate,
+            ) != (info.name, info.team, info.colour, info.kind, info.plate):
                 self._meta_from = min(self._meta_from, slot)
             self._units[slot] = info
             self._status[slot] = self._code(info.status)
@@ -219,7 +238,9 @@ class UnitTable:
         if slot is None:
             raise KeyError(f"unknown officer {unit_id!r}")
         old = self._units[slot]
-        self._units[slot] = UnitInfo(old.id, old.name, old.team, old.colour, status)
+        self._units[slot] = UnitInfo(
+            old.id, old.name, old.team, old.colour, status, old.kind, old.plate
+        )
         self._status[slot] = self._code(status)
         self._dirty[slot] = True
 
@@ -246,6 +267,10 @@ class UnitTable:
             "names": [u.name for u in chunk],
             "teams": [u.team for u in chunk],
             "colours": [u.colour for u in chunk],
+            # Per slot: 0 officer, 1 vehicle (the page keeps them in a Uint8Array), and
+            # the plate a vehicle is labelled with ("" for an officer).
+            "kinds": [u.kind_code for u in chunk],
+            "plates": [u.plate for u in chunk],
         }
 
     def _directions(self, slots: npt.NDArray[np.uint32]) -> npt.NDArray[np.int16] | None:

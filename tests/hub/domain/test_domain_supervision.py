@@ -93,6 +93,24 @@ def test_an_officer_standing_still_past_the_limit_is_idle_until_they_move() -> N
     assert moved == AlertChanges(raised=(), cleared=(alert.id,))
 
 
+def test_a_parked_vehicle_is_never_idle_but_its_silence_and_its_zone_count() -> None:
+    now = T0 + 2 * CONFIG.idle_after_s
+    still = OfficerWatch(
+        "v-1", "t-jiangnan", "available", Position(now, *MID), Stillness(T0, *MID),
+        name="浙G·A1234", kind="vehicle",
+    )  # fmt: skip
+    assert changes(now, [still]).raised == ()
+    away = south_of_zone(500)
+    outside = OfficerWatch(
+        "v-1", "t-jiangnan", "available", Position(now, *away), Stillness(T0, *away),
+        name="浙G·A1234", kind="vehicle",
+    )  # fmt: skip
+    (alert,) = changes(now, [outside]).raised
+    assert alert.kind == AlertKind.OUTSIDE_ZONE and "浙G·A1234" in alert.text
+    silent = OfficerWatch("v-1", "t-jiangnan", "available", None, name="浙G·A1234", kind="vehicle")
+    assert kinds(changes(now, [silent])) == [AlertKind.DEVICE_SILENT]
+
+
 def test_an_officer_on_scene_may_stand_still() -> None:
     now = T0 + 2 * CONFIG.idle_after_s
     assert changes(now, [officer("on_scene", fix_at=now, still_since=T0)]).raised == ()
