@@ -65,6 +65,11 @@ def make_application(lang: str, *, offscreen: bool | None = None) -> QApplicatio
         pass
     app.setStyleSheet(resource("themes", "wall-dark.qss").read_text(encoding="utf-8"))
     install_language(lang)
+    # Before any hub, stream or worker thread exists: cycles holding Qt objects must never
+    # be collected on those threads (desktop/gcguard.py).
+    from desktop.gcguard import install as collect_on_gui_thread
+
+    collect_on_gui_thread(app)
     return app
 
 

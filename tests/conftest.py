@@ -47,13 +47,15 @@ def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     event_loop.close()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def gc_on_gui_thread() -> Iterator[None]:
-    """Run the cyclic garbage collector only here, on the GUI thread, around the test.
+    """Run the cyclic garbage collector only here, on the GUI thread, around every test,
+    as the wall, desk and demo do for their whole life (desktop/gcguard.py).
 
-    Tests that drive panels through ``asyncio.to_thread`` hub calls segfaulted inside
-    processEvents when a collection ran meanwhile (QObjects freed off their thread, or
-    during event delivery); the cause is not fully pinned down beyond the QtFeed cycle.
+    Tests that drive panels through ``asyncio.to_thread`` hub calls, or beside a LiveHub's
+    threads, segfaulted inside processEvents when a collection ran meanwhile on another
+    thread (QObjects of a cycle freed off their thread; a timer then fired on a freed
+    object, seen in QTimerInfoList::activateTimers).
     """
     enabled = gc.isenabled()
     gc.collect()
