@@ -6,6 +6,11 @@ Kept apart from the spec so the rules can be unit-tested without running a build
 
 from __future__ import annotations
 
+import posixpath
+import shutil
+import struct
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -60,6 +65,11 @@ EXCLUDED_MODULES: Final[tuple[str, ...]] = (
     "PySide6.QtWebEngineQuick",
     "PySide6.QtWebSockets",
     "PySide6.QtWebView",
+    # Bindings PySide's hooks list as dependencies of QtWebEngine's bindings, but that no
+    # import loads (not mapped by the running wall, desk, hub or demo). Their C++ libraries
+    # (libQt6Positioning, libQt6DBus) stay: libQt6WebEngineCore and libQt6Gui link them.
+    "PySide6.QtDBus",
+    "PySide6.QtPositioning",
     # Development-only Python packages that optional imports would otherwise drag in.
     "tkinter",
     "_tkinter",
@@ -72,6 +82,54 @@ EXCLUDED_MODULES: Final[tuple[str, ...]] = (
     "PyQt5",
     "PyQt6",
     "PySide2",
+    # Test helpers of libraries: collect_submodules("alembic") would take alembic.testing,
+    # which pulls in sqlalchemy.testing; numpy.testing loads only on ``np.testing``.
+    "alembic.testing",
+    "sqlalchemy.testing",
+    "numpy.testing",
+    "numpy.f2py",
+    "numpy._core._multiarray_tests",
+    # Packages reached only through optional imports that Watchfloor never takes; each
+    # importer copes with their absence (checked against the running bundle):
+    # requests imports cryptography/pyOpenSSL only when Python's ssl lacks SNI (~14 MB).
+    "cryptography",
+    "OpenSSL",
+    "cffi",
+    "_cffi_backend",
+    # yarl probes ``find_spec("pydantic_core")``; pydantic then pulls rich and dotenv.
+    "pydantic",
+    "pydantic_core",
+    "pydantic_settings",
+    "dotenv",
+    "rich",
+    "markdown_it",
+    "mdurl",
+    # mako (for alembic) highlights its HTML error pages with pygments, else plain text.
+    "pygments",
+    # msgspec.yaml and numpy.show_config() only.
+    "yaml",
+    "_yaml",
+    # websockets' optional routing (werkzeug) and trio APIs; we use its asyncio API.
+    "werkzeug",
+    "trio",
+    # Build tools. PyInstaller's setuptools runtime hook also imported setuptools at every
+    # start of the bundle (it read setuptools/_vendor/.../Lorem ipsum.txt), for nothing.
+    "setuptools",
+    "pkg_resources",
+    "_distutils_hack",
+    "distutils",
+    "wheel",
+    # The interactive prompt (and its libreadline/libtinfo) and help()'s topic texts.
+    "readline",
+    "pydoc_data",
+    # CJK codecs other than mainland Chinese: _codecs_cn (GBK, GB18030) and
+    # _multibytecodec stay for Chinese files and feeds; Japanese, Korean, Big5/HK and
+    # ISO-2022 encodings are not Watchfloor's.
+    "_codecs_jp",
+    "_codecs_kr",
+    "_codecs_tw",
+    "_codecs_hk",
+    "_codecs_iso2022",
 )
 
 #: Qt shared libraries and plugins that can still arrive through another module's
@@ -129,21 +187,165 @@ DROPPED_LIBRARY_PREFIXES: Final[tuple[str, ...]] = (
     "libqtposition",
     "libqtvirtualkeyboard",
     "libqpdf",
+    # Only for platform plugins that are not bundled (see KEPT_PLUGINS): Wayland (the
+    # PySide6 wheels ship no wayland platform plugin, so Qt cannot use them) and eglfs.
+    "libQt6Wayland",
+    "libQt6WlShellIntegration",
+    "libQt6EglFS",
+    "libQt6EglFs",
 )
 
+#: System libraries that PyInstaller's dependency scan collected only for the plugins
+#: dropped below (DROPPED_PLUGIN_TYPES), or for excluded modules; nothing kept links them
+#: (tests/packaging/test_bundle_contents.py checks that on a built bundle). Matched on
+#: the name before ".so".
+DROPPED_SYSTEM_LIBRARIES: Final[tuple[str, ...]] = (
+    # GTK 3 platform theme (platformthemes/libqgtk3): it needs the target's own GTK 3,
+    # which a wall PC need not have, and would mix it with these copies from the build
+    # machine. The wall and desk draw their own theme (wall-dark.qss).
+    "libatk-1.0",
+    "libcairo",
+    "libcairo-gobject",
+    "libdatrie",
+    "libfribidi",
+    "libgdk_pixbuf-2.0",
+    "libgraphite2",
+    "libharfbuzz",  # the system's, for pango; Qt and Chromium carry their own
+    "libjpeg",  # for gdk-pixbuf; Qt's JPEG plugin has its own decoder
+    "libpango-1.0",
+    "libpangocairo-1.0",
+    "libpangoft2-1.0",
+    "libpixman-1",
+    "libthai",
+    # GIO, for the GTK theme and the glib network-information plugin.
+    "libblkid",
+    "libgio-2.0",
+    "libgmodule-2.0",
+    "libgobject-2.0",
+    "libmount",
+    "libselinux",
+    # CUPS printing (printsupport/libcupsprintersupport) and its GnuTLS: Watchfloor does
+    # not print; case PDFs are written with QPdfWriter.
+    "libcups",
+    "libgmp",
+    "libgnutls",
+    "libhogweed",
+    "libidn2",
+    "libnettle",
+    "libp11-kit",
+    "libtasn1",
+    "libunistring",
+    # The readline module's (excluded above). Mesa's llvmpipe on a wall PC without GPU
+    # then takes the system's libtinfo, as it does outside the bundle.
+    "libreadline",
+    "libtinfo",
+)
+
+#: Top-folder libraries that stay although no bundled file links them (so the check for
+#: orphans in tests/packaging/test_bundle_contents.py passes them): the bootloader loads
+#: libpython with dlopen; Chromium's libnss3 dlopens NSS's crypto modules when it first
+#: checks a certificate (online tiles over https); the target's own libxcb (which
+#: PyInstaller never bundles) links libXau and libXdmcp, and the running wall opens these
+#: copies. Matched on the start of the name.
+UNLINKED_LIBRARIES: Final[tuple[str, ...]] = (
+    "libpython3",
+    "libsoftokn3",
+    "libfreeblpriv3",
+    "libfreebl3",
+    "libnssckbi",
+    "libnssdbm3",
+    "libXau",
+    "libXdmcp",
+)
+
+#: Qt plugin folders nothing of ours can load (the platform plugins they serve are not
+#: bundled, or no code path asks for them). Names of folders under Qt's plugins/.
+DROPPED_PLUGIN_TYPES: Final[tuple[str, ...]] = (
+    # eglfs/linuxfb only: KMS device integration and evdev/TUIO input. Under X11 (xcb)
+    # the X server delivers keyboard, mouse and touch.
+    "egldeviceintegrations",
+    "generic",
+    # QNetworkInformation, never used (Chromium and asyncio watch the network themselves).
+    "networkinformation",
+    # GTK 3 and xdg-desktop-portal themes: see DROPPED_SYSTEM_LIBRARIES.
+    "platformthemes",
+    # CUPS printing: see DROPPED_SYSTEM_LIBRARIES.
+    "printsupport",
+    # QtNetwork's TLS backends: wss:// and https:// go through Python's ssl (with the
+    # bundled libssl), Chromium has its own TLS; no QSslSocket is ever made.
+    "tls",
+    # Wayland client extensions: no wayland platform plugin is bundled (none in the
+    # wheels). Real wall PCs run X11; under a Wayland session Qt uses XWayland (xcb).
+    "wayland-decoration-client",
+    "wayland-graphics-integration-client",
+    "wayland-graphics-integration-server",
+    "wayland-shell-integration",
+    # For excluded Qt modules, should a hook ever collect them.
+    "position",
+    "qmltooling",
+    "sqldrivers",
+    "multimedia",
+    "designer",
+    "virtualkeyboard",
+    "texttospeech",
+    "sensors",
+    "canbus",
+    "webview",
+    "sceneparsers",
+    "geometryloaders",
+    "renderers",
+    "renderplugins",
+    "assetimporters",
+    "scxmldatamodel",
+)
+
+#: Plugin folders of which only some plugins stay (stem without "lib" and suffix).
+KEPT_PLUGINS: Final[dict[str, tuple[str, ...]]] = {
+    # xcb: the real wall PCs (X11); offscreen: `check`, `--screenshot`, tests and the
+    # smoke test. Windows/macOS builds keep their native one. eglfs, linuxfb, minimal,
+    # minimalegl, vnc and vkkhrdisplay are never chosen (widgets/qtenv.py falls back to
+    # offscreen, not minimal).
+    "platforms": ("qxcb", "qoffscreen", "qwindows", "qcocoa"),
+    # Case photos arrive as JPEG, PNG (built into QtGui), GIF or WebP from phones and
+    # WeChat; TIFF, TGA, WBMP, ICNS, ICO and SVG are not photo formats (an SVG "photo"
+    # is refused rather than rendered). pyqtgraph's SVG legend icon goes through
+    # iconengines/qsvgicon, which stays.
+    "imageformats": ("qjpeg", "qgif", "qwebp"),
+}
+
 #: Whole bundle folders that are never read: the QML modules (the QtQml hook copies every
-#: one, ~170 MB; we run no QML) and Chromium's developer-tools pack.
+#: one, ~170 MB; we run no QML), Chromium's developer-tools pack, and pyqtgraph's own
+#: application icon (set only by ``pg.mkQApp()``; Watchfloor makes its QApplication).
 DROPPED_DATA_PREFIXES: Final[tuple[str, ...]] = (
     "PySide6/Qt/qml/",
     "PySide6/Qt/plugins/qmltooling/",
     "PySide6/Qt/resources/qtwebengine_devtools_resources",
+    "pyqtgraph/icons/peegee/",
 )
 
-#: Chromium UI locales kept (the others are ~300 KB each and only translate its menus).
+#: Data files never read at run time wherever they are: type stubs.
+DROPPED_DATA_SUFFIXES: Final[tuple[str, ...]] = (".pyi",)
+
+#: Chromium UI locales kept: zh-CN for Chinese wall PCs, en-US for every other locale
+#: (Chromium's fallback). The others are ~500 KB each and only translate its menus.
 KEPT_WEBENGINE_LOCALES: Final[tuple[str, ...]] = ("zh-CN", "en-US")
 
-#: Qt translation catalogues kept (the UI languages of ``--lang``); ~9 MB otherwise.
-KEPT_QT_TRANSLATION_SUFFIXES: Final[tuple[str, ...]] = ("_zh_CN", "_en")
+#: Qt's own translation catalogues (qtbase_*.qm...) kept: none. Watchfloor translates
+#: its UI with desktop/i18n.py's catalogue and never loads a .qm file (the running wall,
+#: desk and demo opened none, with LANG=zh_CN.UTF-8 or C.UTF-8). A feature that shows
+#: Qt's standard dialogs in Chinese would load qtbase_zh_CN.qm: list "qtbase_zh_CN" here.
+KEPT_QT_TRANSLATIONS: Final[tuple[str, ...]] = ()
+
+#: Distributions whose metadata (``*.dist-info``) is bundled although no code reads it: for
+#: their license texts. numpy's lists the licenses of the OpenBLAS, gfortran and other
+#: code shipped in numpy.libs/ (PyInstaller collected it only while setuptools asked for
+#: numpy's version, and setuptools is excluded now).
+LICENSE_METADATA: Final[tuple[str, ...]] = ("numpy",)
+
+#: Folders whose libraries are never stripped of debug information (strip_debug_info):
+#: auditwheel's grafted copies (numpy.libs/, psycopg_binary.libs/...) were rewritten by
+#: patchelf, and strip is known to corrupt such files. They carry no debug info anyway.
+UNSTRIPPED_FOLDER_SUFFIXES: Final[tuple[str, ...]] = (".libs",)
 
 #: The CJK font bundled when the build machine has it (Debian: fonts-wqy-microhei).
 CJK_FONT_CANDIDATES: Final[tuple[Path, ...]] = (
@@ -176,6 +378,30 @@ def _posix(dest: str) -> str:
     return str(PurePosixPath(*Path(dest).parts))
 
 
+def _library_stem(name: str) -> str:
+    """``libgio-2.0.so.0`` -> ``libgio-2.0``; ``libcups.so.2`` -> ``libcups``."""
+    return name.partition(".so")[0]
+
+
+def _plugin_stem(name: str) -> str:
+    """``libqxcb.so`` / ``qxcb.dll`` / ``libqjpeg.dylib`` -> ``qxcb`` / ``qjpeg``."""
+    stem = name.split(".", 1)[0]
+    return stem[3:] if stem.startswith("lib") else stem
+
+
+def keep_plugin(dest: str) -> bool:
+    """Whether a file under Qt's ``plugins/`` folder stays (anything else: True)."""
+    parts = PurePosixPath(_posix(dest)).parts
+    for i, part in enumerate(parts[:-2]):
+        if part == "plugins" and i > 0 and parts[i - 1] in ("Qt", "PySide6"):
+            kind = parts[i + 1]
+            if kind in DROPPED_PLUGIN_TYPES:
+                return False
+            kept = KEPT_PLUGINS.get(kind)
+            return kept is None or _plugin_stem(parts[-1]) in kept
+    return True
+
+
 def keep_binary(dest: str) -> bool:
     """Whether a collected binary (destination path in the bundle) stays in it."""
     name = PurePosixPath(_posix(dest)).name
@@ -184,7 +410,9 @@ def keep_binary(dest: str) -> bool:
     # Windows/macOS spell Qt libraries without "lib"; apply the same rules.
     if name.startswith("Qt6") and not keep_binary("lib" + name):
         return False
-    return keep_data(dest)
+    if _library_stem(name) in DROPPED_SYSTEM_LIBRARIES:
+        return False
+    return keep_data(dest)  # which applies the plugin rules too
 
 
 def keep_data(dest: str) -> bool:
@@ -193,16 +421,133 @@ def keep_data(dest: str) -> bool:
     if any(posix.startswith(prefix) for prefix in DROPPED_DATA_PREFIXES):
         return False
     path = PurePosixPath(posix)
+    if path.suffix in DROPPED_DATA_SUFFIXES:
+        return False
     if "/qtwebengine_locales/" in posix and path.suffix == ".pak":
         return path.stem in KEPT_WEBENGINE_LOCALES
-    if "Qt/translations/" in posix and path.suffix == ".qm":
-        return path.stem.endswith(KEPT_QT_TRANSLATION_SUFFIXES)
-    return True
+    if "/translations/" in posix and path.suffix == ".qm":
+        return path.stem in KEPT_QT_TRANSLATIONS
+    return keep_plugin(dest)
+
+
+def wanted_module(name: str) -> bool:
+    """Whether a module found by ``collect_submodules`` becomes a hidden import: not one
+    of :data:`EXCLUDED_MODULES` nor inside one (``alembic.testing.fixtures``)."""
+    return not any(name == m or name.startswith(m + ".") for m in EXCLUDED_MODULES)
 
 
 def filter_toc(entries: Iterable[TocEntry], keep: Callable[[str], bool]) -> list[TocEntry]:
     """Entries of a PyInstaller TOC for which ``keep(dest)`` is true."""
     return [entry for entry in entries if keep(entry[0])]
+
+
+def drop_dangling_symlinks(
+    entries: Iterable[TocEntry], kept: Iterable[TocEntry] = ()
+) -> list[TocEntry]:
+    """``entries`` without the SYMLINK entries whose target is in neither list.
+
+    PyInstaller links each library collected into a sub-folder from the top folder
+    (``libQt6Sql.so.6 -> PySide6/Qt/lib/libQt6Sql.so.6``) and files those links with the
+    data; once the library is trimmed the link would point nowhere. A link to a kept
+    link stays.
+    """
+    entries = list(entries)
+    present = {_posix(dest) for dest, _, kind in [*kept, *entries] if kind != "SYMLINK"}
+    links = {
+        _posix(dest): posixpath.normpath(
+            posixpath.join(posixpath.dirname(_posix(dest)), _posix(target))
+        )
+        for dest, target, kind in entries
+        if kind == "SYMLINK"
+    }
+    grew = True
+    while grew:
+        grew = False
+        for link, target in links.items():
+            if link not in present and target in present:
+                present.add(link)
+                grew = True
+    return [entry for entry in entries if _posix(entry[0]) in present]
+
+
+def has_debug_info(path: Path) -> bool:
+    """Whether ``path`` is an ELF file with DWARF sections (``.debug_*``).
+
+    The loader never maps them: pyenv's libpython and the Cython/C extensions of aiohttp,
+    SQLAlchemy, yarl... are built with ``-g``, ~40 MB of the bundle before trimming.
+    """
+    try:
+        with path.open("rb") as file:
+            ident = file.read(16)
+            if len(ident) < 16 or ident[:4] != b"\x7fELF" or ident[4] not in (1, 2):
+                return False
+            wide, order = ident[4] == 2, "<" if ident[5] == 1 else ">"
+            header = file.read(48 if wide else 36)
+            if wide:
+                shoff, shentsize, shnum, shstrndx = (
+                    struct.unpack_from(order + "Q", header, 24)[0],
+                    *struct.unpack_from(order + "HHH", header, 42),
+                )
+            else:
+                shoff, shentsize, shnum, shstrndx = (
+                    struct.unpack_from(order + "I", header, 16)[0],
+                    *struct.unpack_from(order + "HHH", header, 30),
+                )
+            if not shoff or not shnum or shstrndx >= shnum:
+                return False
+            file.seek(shoff)
+            table = file.read(shentsize * shnum)
+            layout = order + ("IIQQQQ" if wide else "IIIIII")
+
+            def section(index: int) -> tuple[int, int, int]:
+                fields = struct.unpack_from(layout, table, index * shentsize)
+                return fields[0], fields[4], fields[5]  # name offset, file offset, size
+
+            _, names_at, names_size = section(shstrndx)
+            file.seek(names_at)
+            names = file.read(names_size)
+            for index in range(shnum):
+                start = section(index)[0]
+                if names[start : names.find(b"\0", start)].startswith(b".debug_"):
+                    return True
+    except (OSError, struct.error):
+        return False
+    return False
+
+
+def strip_debug_info(
+    entries: Iterable[TocEntry], workdir: Path, strip: str | None = None
+) -> list[TocEntry]:
+    """The binaries of a PyInstaller TOC, those with debug information replaced by copies
+    under ``workdir`` made with ``strip --strip-debug`` (symbols the loader needs stay).
+
+    Linux only (other systems' entries pass unchanged), and only when binutils' ``strip``
+    is there; a copy newer than its source is reused. Nothing in
+    :data:`UNSTRIPPED_FOLDER_SUFFIXES` is touched.
+    """
+    entries = list(entries)
+    tool = strip or shutil.which("strip")
+    if tool is None or not sys.platform.startswith("linux"):
+        return entries
+    result = []
+    for dest, source, kind in entries:
+        folders = PurePosixPath(_posix(dest)).parts[:-1]
+        if (
+            kind in ("BINARY", "EXTENSION")
+            and not any(f.endswith(UNSTRIPPED_FOLDER_SUFFIXES) for f in folders)
+            and has_debug_info(Path(source))
+        ):
+            target = workdir / _posix(dest)
+            if not target.exists() or target.stat().st_mtime < Path(source).stat().st_mtime:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                subprocess.run(
+                    [tool, "--strip-debug", "-o", str(target), source],
+                    check=True,
+                    capture_output=True,
+                )
+            source = str(target)
+        result.append((dest, source, kind))
+    return result
 
 
 def find_cjk_font(candidates: Sequence[Path] = CJK_FONT_CANDIDATES) -> Path | None:
