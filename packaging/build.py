@@ -1,11 +1,16 @@
-"""Build the one-folder bundle ``dist/watchfloor/`` with PyInstaller (no network needed).
+"""Build the one-folder bundle ``dist/watchfloor/`` with PyInstaller (no network needed),
+then, on Linux, its installable artifacts beside it.
 
-    python packaging/build.py [--dist DIR] [--no-clean]
+    python packaging/build.py [--dist DIR] [--no-clean] [--no-artifacts] [--max-mib 150]
 
 Runs under the project's virtual environment (re-executes itself with ``.venv/bin/python``
 when started by another interpreter), prints the build time and the bundle size, and
 writes ``BUILD-INFO.txt`` next to the executable so an installer can tell on site which
 build a wall runs (docs/install.md, "update and roll back").
+
+On Linux it then makes ``watchfloor_VERSION_amd64.deb`` and
+``watchfloor-VERSION-linux-x86_64.tar.xz`` in the same ``--dist`` folder, each with a
+``.sha256`` (packaging/artifacts.py), and fails when one is over ``--max-mib``.
 """
 
 from __future__ import annotations
@@ -80,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-clean", action="store_true", help="reuse PyInstaller's cache (faster rebuilds)"
     )
+    parser.add_argument(
+        "--no-artifacts", action="store_true", help="only the folder: no .deb, no .tar.xz"
+    )
+    parser.add_argument(
+        "--max-mib", type=float, default=150.0, help="largest artifact allowed (MiB)"
+    )
     args = parser.parse_args(argv)
     _ensure_interpreter()
     sys.path.insert(0, str(ROOT))
@@ -123,7 +134,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     size = bundleplan.folder_size(bundle)
     files = sum(1 for p in bundle.rglob("*") if p.is_file())
-    print(f"build: {bundle} in {elapsed:.1f} s, {size / 1e6:.0f} MB in {files} files")
+    print(
+        f"build: {bundle} in {elapsed:.1f} s, {size / 1e6:.0f} MB "
+        f"({size / 2**20:.1f} MiB) in {files} files"
+    )
+    if args.no_artifacts:
+        return 0
+    if not sys.platform.startswith("linux"):
+        print("build: no .deb/.tar.xz on this system; zip the folder (docs/install.md)")
+        return 0
+    import artifacts
+
+    started = time.monotonic()
+    try:
+        artifacts.build_artifacts(bundle, args.dist, max_mib=args.max_mib)
+    except artifacts.ArtifactError as exc:
+        print(f"build: artifacts: {exc}", file=sys.stderr)
+        return 1
+    print(f"build: artifacts in {time.monotonic() - started:.1f} s")
     return 0
 
 
