@@ -1,30 +1,49 @@
-"""JT/T 808 device ingest: terminals on TCP, every fix answered after its commit.
+"""Device ingest: JT/T 808 terminals on TCP and OsmAnd phones, every fix answered after
+its commit.
 
 A hub with its JT/T 808 gateway runs in a child process on a fresh SQLite file (or
-``--hub-db URL``), its roster holding one officer per terminal. From this one process:
+``--hub-db URL``), its roster holding one officer per terminal and per phone. From this
+one process (the fd limit raised to its hard limit: 10,000 sockets):
 
-- **steady**: N terminals (2,000; 200 with ``--quick``) connect, register and
+- **steady**: N terminals (10,000; 500 with ``--quick``) connect, register and
   authenticate, then each reports a 0x0200 location every 5 s (starts spread over the
-  first 5 s), waiting for each answer as a terminal does;
-- **reconnect storm**, while they report: M more terminals (500; 50 with ``--quick``)
+  first 5 s), waiting for each answer as a terminal does: N / 5 fixes/s;
+- **reconnect storm**, while they report: M more terminals (1,000; 100 with ``--quick``)
   drop their connections and all come back at once, authenticate with the code they
   were given before (no new registration) and upload a 50-fix blind-area backlog. A
   0x0704 body is at most 1,023 bytes (ten bits of length), 34 plain reports, so the 50
-  fixes go as two 0x0704 of 25, as terminals send them. Rounds: 3 (1 with ``--quick``).
+  fixes go as two 0x0704 of 25, as terminals send them. Rounds: 3 (1 with ``--quick``);
+- **OsmAnd**: P phones (8; 4 with ``--quick``) over HTTP, each posting its buffered fixes
+  one after another as fast as the hub answers (Traccar Client's offline buffer), a 200
+  counted as stored.
 
-A report answered anything but 0 is sent again, as a terminal keeps what the platform
-did not take. Figures: ``committed_per_s`` (position rows stored per second over the
-whole run: the offered load, N / 5 s plus the storms, not a ceiling),
-``location_ack_p50_ms`` / ``p99`` (0x0200 sent to its 0x8001 read), ``batch_ack_p50_ms``
-/ ``p99`` (a 25-fix 0x0704 to its answer, during the storms), ``storm_seconds`` (the
-slowest round: all M reconnected and their 50 fixes answered), ``storm_fixes_per_s``
-(M x 50 fixes over that round: how fast a burst of backlogs is committed),
-``kib_per_connection`` (the hub's resident memory with the N connections open, minus
-before, per connection), ``not_ok_answers`` and ``lost`` = fixes sent - rows stored
-(must be 0).
+A report answered anything but 0 (or a non-200) is sent again, as a device keeps what
+the platform did not take. Figures:
+
+- ``committed_per_s``: position rows stored per second over the whole run (the offered
+  load: N / 5 s, the storms and the phones; not a ceiling);
+- ``jt808_storm_fixes_per_s``: fixes answered 0 over JT/T 808 (live and backlog) per
+  second inside the storm windows (from the first reconnect to the last backlog
+  answered, slowest round): the rate a burst is committed at, the budget's ">= 10,000";
+- ``live_ack_p50_ms`` / ``p99`` (a 0x0200 sent to its 0x8001 read, whole run),
+  ``live_ack_storm_p99_ms`` (those sent inside a storm window), ``batch_ack_p50_ms`` /
+  ``p99`` (a 25-fix 0x0704 to its answer);
+- ``storm_seconds`` (the slowest round: all M reconnected and their 50 fixes answered);
+- ``osmand_per_s`` (200s per second, all phones), ``osmand_ack_p50_ms`` / ``p99``;
+- ``hub_kib_per_connection`` / ``client_kib_per_connection``: resident memory with the N
+  connections open minus before, per connection (hub process, this process);
+- ``hub_live_store_p50_ms`` / ``p99`` and ``hub_batch_store_p50_ms`` / ``p99``: inside
+  the hub, a single report's (a 0x0200's, an OsmAnd fix's) and a backlog's
+  ``store_fixes`` from its call to its return (queued, committed): the pipeline's share
+  of the answer latency, without the client's and the gateway's scheduling delays;
+- ``not_ok_answers`` and ``lost`` = fixes sent - rows stored (must be 0).
+
+``--compare REV`` runs the same load first against the position pipeline of git
+revision REV (``hub/positions.py`` as it was there, loaded into the hub child in place
+of the current one) and then against the work tree, and prints both.
 
 Run: ``python bench/run.py device_ingest [--quick]`` or
-``.venv/bin/python bench/device_ingest.py [--quick]``.
+``.venv/bin/python bench/device_ingest.py [--quick] [--compare HEAD]``.
 """
 
 from __future__ import annotations
@@ -34,7 +53,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import multiprocessing as mp
+import os
+import resource
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,29 +67,70 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._procstat import rss_kb
 
+ROOT = Path(__file__).resolve().parents[1]
 REPORT_EVERY = 5.0
 BACKLOG = 50
 PER_BATCH = 25
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 FIRST_NUMBER = 13_900_000_000
+SOURCE_TOKEN = "bench-device-ingest-source"
 
 
-def hub_child(db_url: str, terminals: int, pipe: Any) -> None:
-    """The hub; sends ("ready", port), then answers "count" with the rows stored."""
-    asyncio.run(_hub_main(db_url, terminals, pipe))
+def raise_fd_limit() -> int:
+    """Raise this process's open-file limit to its hard limit; returns the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-async def _hub_main(db_url: str, terminals: int, pipe: Any) -> None:
+def _use_pipeline_from(rev: str) -> None:
+    """Make the hub build its position pipeline from ``hub/positions.py`` at ``rev``."""
+    import types
+
+    import hub.positions
+    import hub.service
+
+    source = subprocess.check_output(["git", "show", f"{rev}:hub/positions.py"], cwd=ROOT)
+    module = types.ModuleType("hub._positions_baseline")
+    module.__file__ = f"<{rev}:hub/positions.py>"
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    # The gateway and the ingest catch the current module's exception class.
+    module.FixesNotStored = hub.positions.FixesNotStored  # type: ignore[attr-defined]
+    hub.service.PositionPipeline = module.PositionPipeline  # type: ignore[attr-defined,misc]
+
+
+def hub_child(db_url: str, terminals: int, phones: int, pipeline_rev: str, pipe: Any) -> None:
+    """The hub; sends ("ready", (jt808 port, api port)), then answers "count" with the
+    rows stored."""
+    raise_fd_limit()
+    if pipeline_rev:
+        _use_pipeline_from(pipeline_rev)
+    profile = os.environ.get("WF_BENCH_PROFILE")  # a path: cProfile the hub's loop into it
+    if profile:
+        import cProfile
+
+        cProfile.runctx(
+            "asyncio.run(_hub_main(db_url, terminals, phones, pipe))",
+            globals(),
+            {"db_url": db_url, "terminals": terminals, "phones": phones, "pipe": pipe},
+            profile,
+        )
+        return
+    asyncio.run(_hub_main(db_url, terminals, phones, pipe))
+
+
+async def _hub_main(db_url: str, terminals: int, phones: int, pipe: Any) -> None:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from hub.auth import TokenRegistry
+    from hub.auth import Principal, TokenRegistry
     from hub.roster import OfficerRecord, TeamRecord
     from hub.runtime import HubRuntime
     from hub.service import HubConfig
     from hub.store.models import Position
 
-    tokens, _ = TokenRegistry.generate()
+    tokens = TokenRegistry({SOURCE_TOKEN: Principal("bench-source", "source")})
     config = HubConfig(db_url=db_url, port=0, api_port=0, jt808_port=0, supervision_seconds=3600.0)
     runtime = HubRuntime(config, tokens)
     await runtime.start()
@@ -79,10 +142,30 @@ async def _hub_main(db_url: str, terminals: int, pipe: Any) -> None:
         [
             OfficerRecord(f"D{i:05d}", f"D{i:05d}", f"D{i:05d}", team.id, str(FIRST_NUMBER + i))
             for i in range(terminals)
+        ]
+        + [
+            OfficerRecord(f"P{i:03d}", f"P{i:03d}", f"P{i:03d}", team.id, f"osm-{i:03d}")
+            for i in range(phones)
         ],
     )
     loop = asyncio.get_running_loop()
-    pipe.send(("ready", runtime.jt808.port))
+    # Inside the hub: store() call to its return (queued, committed, answered), for live
+    # submissions (one report: a 0x0200, an OsmAnd fix) and backlogs. This leaves out the
+    # client's and the gateway's own scheduling delays on a loaded machine.
+    waits: dict[str, list[float]] = {"live": [], "bulk": []}
+    pipeline = hub.positions
+    store = pipeline.store
+
+    async def timed_store(fixes: Any, unfixed: Any = ()) -> None:
+        started = loop.time()
+        try:
+            await store(fixes, unfixed)
+        finally:
+            lane = "live" if len(fixes) + len(unfixed) <= 1 else "bulk"
+            waits[lane].append((loop.time() - started) * 1000)
+
+    pipeline.store = timed_store  # type: ignore[method-assign]
+    pipe.send(("ready", (runtime.jt808.port, runtime.config.api_port)))
 
     def count() -> int:
         with Session(hub.engine) as session:
@@ -92,7 +175,13 @@ async def _hub_main(db_url: str, terminals: int, pipe: Any) -> None:
         kind = await loop.run_in_executor(None, pipe.recv)
         if kind == "count":
             await hub.flush_positions()
-            pipe.send(await loop.run_in_executor(None, count))
+            stats = {
+                "hub_live_store_p50_ms": round(pct(waits["live"], 50), 2),
+                "hub_live_store_p99_ms": round(pct(waits["live"], 99), 2),
+                "hub_batch_store_p50_ms": round(pct(waits["bulk"], 50), 2),
+                "hub_batch_store_p99_ms": round(pct(waits["bulk"], 99), 2),
+            }
+            pipe.send((await loop.run_in_executor(None, count), stats))
         else:
             break
     await runtime.stop()
@@ -175,8 +264,12 @@ class Terminal:
 class Tally:
     def __init__(self) -> None:
         self.sent: set[tuple[str, float]] = set()
-        self.location_ms: list[float] = []
+        # (sent at, milliseconds to the answer) per 0x0200 / 0x0704 / OsmAnd request.
+        self.location_ms: list[tuple[float, float]] = []
         self.batch_ms: list[float] = []
+        self.osmand_ms: list[float] = []
+        # (answered at, fixes) for every JT/T 808 answer 0: what was committed when.
+        self.stored_at: list[tuple[float, int]] = []
         self.not_ok = 0
 
     async def location(self, terminal: Terminal, ts: float, k: int) -> None:
@@ -184,8 +277,10 @@ class Tally:
         while True:
             started = time.perf_counter()
             result, _ = await terminal.ask(0x0200, _location(ts, k))
-            self.location_ms.append((time.perf_counter() - started) * 1000)
+            answered = time.perf_counter()
+            self.location_ms.append((started, (answered - started) * 1000))
             if result == 0:
+                self.stored_at.append((answered, 1))
                 return
             self.not_ok += 1
 
@@ -198,8 +293,10 @@ class Tally:
         while True:
             started = time.perf_counter()
             result, _ = await terminal.ask(0x0704, body)
-            self.batch_ms.append((time.perf_counter() - started) * 1000)
+            answered = time.perf_counter()
+            self.batch_ms.append((answered - started) * 1000)
             if result == 0:
+                self.stored_at.append((answered, len(stamps)))
                 return
             self.not_ok += 1
 
@@ -223,8 +320,11 @@ async def _steady(terminal: Terminal, tally: Tally, start_in: float, until: floa
         await asyncio.sleep(max(0.0, next_at - loop.time()))
 
 
-async def _storm(terminals: list[Terminal], port: int, tally: Tally, round_no: int) -> float:
-    """Drop every connection, then all reconnect at once and upload their backlog."""
+async def _storm(
+    terminals: list[Terminal], port: int, tally: Tally, round_no: int
+) -> tuple[float, float]:
+    """Drop every connection, then all reconnect at once and upload their backlog;
+    returns the window (perf_counter) from the reconnect to the last answer."""
     for terminal in terminals:
         await terminal.close()
     base = float(int(time.time()) - 3 * 3600 + round_no * 600)
@@ -238,21 +338,62 @@ async def _storm(terminals: list[Terminal], port: int, tally: Tally, round_no: i
 
     started = time.perf_counter()
     await asyncio.gather(*(come_back(t) for t in terminals))
-    return time.perf_counter() - started
+    return started, time.perf_counter()
+
+
+async def _phone(api: str, phone: int, tally: Tally, until: float) -> None:
+    """One OsmAnd phone emptying its offline buffer: one fix after another, each sent
+    again until it is answered 200."""
+    import aiohttp
+
+    loop = asyncio.get_running_loop()
+    t0 = int(time.time()) - 6 * 3600
+    headers = {"Authorization": f"Bearer {SOURCE_TOKEN}"}
+    device = f"osm-{phone:03d}"
+    async with aiohttp.ClientSession(headers=headers) as session:
+        k = 0
+        while loop.time() < until:
+            ts = t0 + k
+            params = {
+                "id": device,
+                "lat": f"{29.08 + (k % 300) * 1e-5:.6f}",
+                "lon": "119.65",
+                "timestamp": str(ts),
+                "speed": "3.0",
+                "bearing": str(k % 360),
+            }
+            tally.sent.add((device, float(ts)))
+            while True:
+                started = time.perf_counter()
+                async with session.post(f"{api}/osmand", params=params) as response:
+                    status = response.status
+                    await response.read()
+                tally.osmand_ms.append((time.perf_counter() - started) * 1000)
+                if status == 200:
+                    break
+                tally.not_ok += 1
+            k += 1
 
 
 async def _drive(
-    port: int, pid: int, steady_n: int, storm_n: int, rounds: int, duration: float
+    ports: tuple[int, int],
+    pid: int,
+    sizes: tuple[int, int, int, int],
+    duration: float,
 ) -> dict[str, float]:
+    port, api_port = ports
+    steady_n, storm_n, phones, rounds = sizes
     tally = Tally()
     steady = [Terminal(FIRST_NUMBER + i) for i in range(steady_n)]
     stormers = [Terminal(FIRST_NUMBER + steady_n + i) for i in range(storm_n)]
     rss_before = rss_kb(pid) or 0
+    client_before = rss_kb(os.getpid()) or 0
     # Log in a few hundred at a time: a fleet's connections come over minutes, not at once.
     for at in range(0, steady_n, 200):
         await asyncio.gather(*(t.login(port) for t in steady[at : at + 200]))
     await asyncio.sleep(0.5)
     rss_open = rss_kb(pid) or 0
+    client_open = rss_kb(os.getpid()) or 0
     for at in range(0, storm_n, 200):
         await asyncio.gather(*(t.login(port) for t in stormers[at : at + 200]))
     loop = asyncio.get_running_loop()
@@ -262,7 +403,9 @@ async def _drive(
         asyncio.create_task(_steady(t, tally, REPORT_EVERY * i / steady_n, until))
         for i, t in enumerate(steady)
     ]
-    storms: list[float] = []
+    api = f"http://127.0.0.1:{api_port}"
+    tasks += [asyncio.create_task(_phone(api, i, tally, until)) for i in range(phones)]
+    storms: list[tuple[float, float]] = []
     for round_no in range(rounds):
         await asyncio.sleep(duration / (rounds + 1))
         storms.append(await _storm(stormers, port, tally, round_no))
@@ -270,41 +413,75 @@ async def _drive(
     elapsed = time.perf_counter() - started
     for terminal in steady + stormers:
         await terminal.close()
+
+    def inside(at: float) -> bool:
+        return any(a <= at <= b for a, b in storms)
+
+    live = [ms for _, ms in tally.location_ms]
+    live_storm = [ms for at, ms in tally.location_ms if inside(at)]
+    storm_secs = [b - a for a, b in storms]
+    # Committed over JT/T 808 inside each storm window (live and backlog), slowest round.
+    storm_rates = [sum(n for at, n in tally.stored_at if a <= at <= b) / (b - a) for a, b in storms]
     return {
         "sent": float(len(tally.sent)),
         "elapsed": elapsed,
-        "location_ack_p50_ms": round(pct(tally.location_ms, 50), 2),
-        "location_ack_p99_ms": round(pct(tally.location_ms, 99), 2),
+        "jt808_storm_fixes_per_s": round(min(storm_rates), 1) if storm_rates else 0.0,
+        "live_ack_p50_ms": round(pct(live, 50), 2),
+        "live_ack_p99_ms": round(pct(live, 99), 2),
+        "live_ack_storm_p99_ms": round(pct(live_storm, 99), 2),
+        "live_ack_max_ms": round(max(live), 2) if live else 0.0,
         "batch_ack_p50_ms": round(pct(tally.batch_ms, 50), 2),
         "batch_ack_p99_ms": round(pct(tally.batch_ms, 99), 2),
-        "storm_seconds": round(max(storms), 3) if storms else 0.0,
-        # The storm's fixes over the slowest round: the rate a burst of backlogs is taken at.
-        "storm_fixes_per_s": round(storm_n * BACKLOG / max(storms), 1) if storms else 0.0,
-        "kib_per_connection": round((rss_open - rss_before) / max(1, steady_n), 2),
+        "storm_seconds": round(max(storm_secs), 3) if storm_secs else 0.0,
+        "osmand_per_s": round(len(tally.osmand_ms) / elapsed, 1),
+        "osmand_ack_p50_ms": round(pct(tally.osmand_ms, 50), 2),
+        "osmand_ack_p99_ms": round(pct(tally.osmand_ms, 99), 2),
+        "hub_kib_per_connection": round((rss_open - rss_before) / max(1, steady_n), 2),
+        "client_kib_per_connection": round((client_open - client_before) / max(1, steady_n), 2),
         "not_ok_answers": float(tally.not_ok),
     }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hub-db", default=None, help="database URL (default: a temp SQLite)")
+    parser.add_argument(
+        "--compare",
+        default="",
+        metavar="REV",
+        help="first run against hub/positions.py of git revision REV, then the work tree",
+    )
+    parser.add_argument("--terminals", type=int, default=None, help="steady terminals")
 
 
-def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]:
-    steady_n, storm_n, rounds, duration = (200, 50, 1, 12.0) if quick else (2000, 500, 3, 60.0)
+def _one(quick: bool, args: argparse.Namespace | None, pipeline_rev: str) -> dict[str, float]:
+    steady_n, storm_n, phones, rounds, duration = (
+        (500, 100, 4, 1, 12.0) if quick else (10_000, 1_000, 8, 3, 60.0)
+    )
+    if args is not None and getattr(args, "terminals", None):
+        steady_n = int(args.terminals)
+    fds = raise_fd_limit()
+    if fds < steady_n + storm_n + 256:
+        raise SystemExit(f"open-file limit {fds} is too low for {steady_n + storm_n} sockets")
     db_url = getattr(args, "hub_db", None) if args is not None else None
     with tempfile.TemporaryDirectory(prefix="wf-bench-") as tmp:
         url = db_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
-        process = ctx.Process(target=hub_child, args=(url, steady_n + storm_n, child), daemon=True)
+        process = ctx.Process(
+            target=hub_child,
+            args=(url, steady_n + storm_n, phones, pipeline_rev, child),
+            daemon=True,
+        )
         process.start()
         try:
-            kind, port = parent.recv()
+            kind, ports = parent.recv()
             assert kind == "ready"
             assert process.pid is not None
-            figures = asyncio.run(_drive(port, process.pid, steady_n, storm_n, rounds, duration))
+            figures = asyncio.run(
+                _drive(ports, process.pid, (steady_n, storm_n, phones, rounds), duration)
+            )
             parent.send("count")
-            stored = int(parent.recv())
+            stored, hub_stats = parent.recv()
             parent.send("stop")
         finally:
             process.join(60)
@@ -315,12 +492,24 @@ def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]
     return {
         "terminals": float(steady_n),
         "storm_terminals": float(storm_n),
+        "phones": float(phones),
         "fixes_sent": sent,
         "fixes_stored": float(stored),
         "committed_per_s": round(stored / elapsed, 1),
         **figures,
+        **hub_stats,
         "lost": sent - stored,
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
+
+
+def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]:
+    rev = getattr(args, "compare", "") if args is not None else ""
+    if not rev:
+        return _one(quick, args, "")
+    before = _one(quick, args, rev)
+    after = _one(quick, args, "")
+    return {**{f"before.{k}": v for k, v in before.items()}, **after}
 
 
 if __name__ == "__main__":
@@ -329,4 +518,4 @@ if __name__ == "__main__":
     add_arguments(parser)
     ns = parser.parse_args()
     for key, value in run(ns.quick, ns).items():
-        print(f"{key:>24}  {value:,.2f}")
+        print(f"{key:>32}  {value:,.2f}")

@@ -69,8 +69,13 @@ GOOD = {
 }
 
 
-def _check(project: tuple[Path, Path], tmp_path: Path, pins: dict[str, str], python: str,
-           **kwargs: tuple[str, ...]) -> list[str]:
+def _check(
+    project: tuple[Path, Path],
+    tmp_path: Path,
+    pins: dict[str, str],
+    python: str,
+    **kwargs: tuple[str, ...],
+) -> list[str]:
     inputs = lockfile.read_inputs(*project)
     path = tmp_path / f"lock-py{python}.txt"
     path.write_text(_lock_text(inputs, pins, **kwargs), encoding="utf-8")
