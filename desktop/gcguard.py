@@ -36,14 +36,21 @@ class GuiThreadCollector(QObject):
 
     def check(self) -> None:
         """Collect the generations whose counts passed their thresholds, youngest first."""
-        counts = gc.get_count()
-        if counts[0] <= self.threshold[0]:
-            return
-        generation = 0
-        if counts[1] > self.threshold[1]:
-            generation = 2 if counts[2] > self.threshold[2] else 1
-        gc.collect(generation)
-        self.collections += 1
+        if collect_due(self.threshold) is not None:
+            self.collections += 1
+
+
+def collect_due(threshold: tuple[int, int, int]) -> int | None:
+    """Run the collection the automatic collector would have run by now, here and now:
+    the oldest generation whose count passed its threshold (None when none is due)."""
+    counts = gc.get_count()
+    if counts[0] <= threshold[0]:
+        return None
+    generation = 0
+    if counts[1] > threshold[1]:
+        generation = 2 if counts[2] > threshold[2] else 1
+    gc.collect(generation)
+    return generation
 
 
 def _enable() -> None:

@@ -20,6 +20,7 @@ prepare_qt_environment()
 import qasync  # noqa: E402  (after the Qt environment is prepared)
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from desktop.gcguard import collect_due  # noqa: E402
 from tests.support.hubs import LiveHub  # noqa: E402
 
 
@@ -47,23 +48,30 @@ def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     event_loop.close()
 
 
-@pytest.fixture(autouse=True)
-def gc_on_gui_thread() -> Iterator[None]:
-    """Run the cyclic garbage collector only here, on the GUI thread, around every test,
-    as the wall, desk and demo do for their whole life (desktop/gcguard.py).
+_GC_THRESHOLD = gc.get_threshold()
 
-    Tests that drive panels through ``asyncio.to_thread`` hub calls, or beside a LiveHub's
-    threads, segfaulted inside processEvents when a collection ran meanwhile on another
-    thread (QObjects of a cycle freed off their thread; a timer then fired on a freed
-    object, seen in QTimerInfoList::activateTimers).
+
+@pytest.fixture(scope="session", autouse=True)
+def _gc_off_the_automatic_collector() -> Iterator[None]:
+    """The suite collects as the wall, desk and demo do (desktop/gcguard.py): never
+    automatically, on whatever thread allocates, only on the GUI thread. Tests that drive
+    panels beside a LiveHub's threads or ``asyncio.to_thread`` calls segfaulted inside
+    processEvents when a collection ran on another thread (QObjects of a cycle freed off
+    their thread; a timer then fired on a freed object, in QTimerInfoList::activateTimers).
     """
-    enabled = gc.isenabled()
     gc.collect()
+    gc.freeze()  # the imports: never garbage, and full collections need not scan them
     gc.disable()
     yield
-    if enabled:
-        gc.enable()
-    gc.collect()
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def gc_on_gui_thread() -> Iterator[None]:
+    """After each test, on this (the GUI) thread, the collection the automatic collector
+    would have run by then; tests that care name this fixture to say so."""
+    yield
+    collect_due(_GC_THRESHOLD)
 
 
 @pytest.fixture
