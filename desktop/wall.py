@@ -385,7 +385,12 @@ class WallWindow(QWidget):
 
     def _update_counters(self) -> None:
         state = self.feed.state
-        on_duty = sum(1 for u in state.units.values() if u.status not in ("off_duty", "offline"))
+        # 警力 is people: vehicles are on the map, not in the head count.
+        on_duty = sum(
+            1
+            for u in state.units.values()
+            if u.kind != "vehicle" and u.status not in ("off_duty", "offline")
+        )
         open_cases = sum(1 for i in state.incidents.values() if i.status != "closed")
         self.counters.setText(
             tr("在岗警力 {units}　在办案件 {cases}").format(units=on_duty, cases=open_cases)

@@ -235,3 +235,21 @@ def test_stale_banner_on_every_screen_follows_the_hub(
 
     loop.run_until_complete(scenario())
     shell.close_all()
+
+
+def test_the_head_count_counts_people_on_duty_not_vehicles(qtbot: Any, feed: QtFeed) -> None:
+    from backend_client.protocol.messages import Unit
+
+    units = {
+        "U1": Unit(id="U1", name="张伟", team="T1", status="available"),
+        "U2": Unit(id="U2", name="李娜", team="T1", status="on_scene"),
+        "U3": Unit(id="U3", name="王芳", team="T1", status="off_duty"),
+        "V1": Unit(id="V1", name="执法车01", team="T1", kind="vehicle", plate="浙G·A1234"),
+    }
+    feed.state.units.update(units)
+    shell = WallShell(feed, load_layout(), windowed=True)
+    window = shell.windows[0]
+    qtbot.addWidget(window)
+    window._update_counters()
+    assert "在岗警力 2" in window.counters.text()
+    shell.close_all()
