@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,15 @@ from hub.store.models import Team as TeamRow
 from hub.writer import Emitter, Published, StoreWriter
 
 log = logging.getLogger(__name__)
+
+#: A unit's position fields (those a Fix carries) at their defaults. A status change
+#: carries none of them, so a wall keeps the position it has, while every other field of
+#: the unit (name, team, kind, plate, and whatever comes next) carries over by itself.
+_NO_POSITION: dict[str, Any] = {
+    f.name: f.default
+    for f in msgspec.structs.fields(Unit)
+    if f.name in Fix.__struct_fields__ and f.name != "id"
+}
 
 HEARTBEAT_SECONDS = 5.0
 POSITION_BATCH_SECONDS = 0.05
@@ -362,15 +372,7 @@ class Hub:
         unit = self.state.units.get(officer_id)
         if unit is None:
             raise KeyError(officer_id)
-        changed = Unit(
-            id=unit.id,
-            name=unit.name,
-            team=unit.team,
-            device=unit.device,
-            status=status,
-            kind=unit.kind,
-            plate=unit.plate,
-        )
+        changed = msgspec.structs.replace(unit, status=status, **_NO_POSITION)
 
         def work(session: Session, emitter: Emitter) -> int:
             row = session.get(Officer, officer_id)
