@@ -34,13 +34,17 @@ the platform did not take. Figures:
   connections open minus before, per connection (hub process, this process);
 - ``hub_live_store_p50_ms`` / ``p99`` and ``hub_batch_store_p50_ms`` / ``p99``: inside
   the hub, a single report's (a 0x0200's, an OsmAnd fix's) and a backlog's
-  ``store_fixes`` from its call to its return (queued, committed): the pipeline's share
+  ``submit_fixes`` (``store_fixes``) from its call until committed: the pipeline's share
   of the answer latency, without the client's and the gateway's scheduling delays;
+- ``hub_cpu_share`` (hub CPU seconds per second of the run, 1.0 = one core) and
+  ``hub_cpu_us_per_fix`` (its CPU time per fix sent): steadier than latencies when the
+  machine is shared;
 - ``not_ok_answers`` and ``lost`` = fixes sent - rows stored (must be 0).
 
-``--compare REV`` runs the same load first against the position pipeline of git
-revision REV (``hub/positions.py`` as it was there, loaded into the hub child in place
-of the current one) and then against the work tree, and prints both.
+``--compare REV`` runs the same load first against the position pipeline and the gateway
+of git revision REV (``hub/positions.py`` and ``hub/jt808/gateway.py`` as they were
+there, loaded into the hub child in place of the current ones) and then against the
+work tree, and prints both.
 
 Run: ``python bench/run.py device_ingest [--quick]`` or
 ``.venv/bin/python bench/device_ingest.py [--quick] [--compare HEAD]``.
@@ -52,6 +56,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import multiprocessing as mp
 import os
 import resource
@@ -65,7 +70,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._procstat import rss_kb
+from bench._procstat import cpu_seconds, rss_kb
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT_EVERY = 5.0
@@ -85,19 +90,28 @@ def raise_fd_limit() -> int:
 
 
 def _use_pipeline_from(rev: str) -> None:
-    """Make the hub build its position pipeline from ``hub/positions.py`` at ``rev``."""
+    """Make the hub build its position pipeline and its JT/T 808 gateway from
+    ``hub/positions.py`` and ``hub/jt808/gateway.py`` as they were at ``rev``."""
     import types
 
     import hub.positions
+    import hub.runtime
     import hub.service
 
-    source = subprocess.check_output(["git", "show", f"{rev}:hub/positions.py"], cwd=ROOT)
-    module = types.ModuleType("hub._positions_baseline")
-    module.__file__ = f"<{rev}:hub/positions.py>"
-    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    def load(path: str) -> types.ModuleType:
+        source = subprocess.check_output(["git", "show", f"{rev}:{path}"], cwd=ROOT)
+        module = types.ModuleType(f"hub._baseline_{Path(path).stem}")
+        module.__file__ = f"<{rev}:{path}>"
+        sys.modules[module.__name__] = module  # dataclasses look their module up there
+        exec(compile(source, module.__file__, "exec"), module.__dict__)
+        return module
+
+    positions = load("hub/positions.py")
     # The gateway and the ingest catch the current module's exception class.
-    module.FixesNotStored = hub.positions.FixesNotStored  # type: ignore[attr-defined]
-    hub.service.PositionPipeline = module.PositionPipeline  # type: ignore[attr-defined,misc]
+    positions.FixesNotStored = hub.positions.FixesNotStored  # type: ignore[attr-defined]
+    hub.service.PositionPipeline = positions.PositionPipeline  # type: ignore[attr-defined,misc]
+    gateway = load("hub/jt808/gateway.py")
+    hub.runtime.Jt808Gateway = gateway.Jt808Gateway  # type: ignore[attr-defined,misc]
 
 
 def hub_child(db_url: str, terminals: int, phones: int, pipeline_rev: str, pipe: Any) -> None:
@@ -149,22 +163,37 @@ async def _hub_main(db_url: str, terminals: int, phones: int, pipe: Any) -> None
         ],
     )
     loop = asyncio.get_running_loop()
-    # Inside the hub: store() call to its return (queued, committed, answered), for live
+    # Inside the hub: a submission until its commit (queued, committed, answered), for live
     # submissions (one report: a 0x0200, an OsmAnd fix) and backlogs. This leaves out the
     # client's and the gateway's own scheduling delays on a loaded machine.
     waits: dict[str, list[float]] = {"live": [], "bulk": []}
     pipeline = hub.positions
-    store = pipeline.store
 
-    async def timed_store(fixes: Any, unfixed: Any = ()) -> None:
-        started = loop.time()
-        try:
-            await store(fixes, unfixed)
-        finally:
+    def timed(started: float, lane: str, done: asyncio.Future[None]) -> None:
+        waits[lane].append((loop.time() - started) * 1000)
+
+    if hasattr(pipeline, "submit"):  # a future per submission, no coroutine around it
+        submit = pipeline.submit
+
+        def timed_submit(fixes: Any, unfixed: Any = ()) -> asyncio.Future[None]:
+            future = submit(fixes, unfixed)
             lane = "live" if len(fixes) + len(unfixed) <= 1 else "bulk"
-            waits[lane].append((loop.time() - started) * 1000)
+            future.add_done_callback(functools.partial(timed, loop.time(), lane))
+            return future
 
-    pipeline.store = timed_store  # type: ignore[method-assign]
+        pipeline.submit = timed_submit  # type: ignore[method-assign]
+    else:  # a baseline from before ``submit``
+        store = pipeline.store
+
+        async def timed_store(fixes: Any, unfixed: Any = ()) -> None:
+            started = loop.time()
+            try:
+                await store(fixes, unfixed)
+            finally:
+                lane = "live" if len(fixes) + len(unfixed) <= 1 else "bulk"
+                waits[lane].append((loop.time() - started) * 1000)
+
+        pipeline.store = timed_store  # type: ignore[method-assign]
     pipe.send(("ready", (runtime.jt808.port, runtime.config.api_port)))
 
     def count() -> int:
@@ -398,6 +427,7 @@ async def _drive(
         await asyncio.gather(*(t.login(port) for t in stormers[at : at + 200]))
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
+    hub_cpu_before = cpu_seconds(pid) or 0.0
     until = loop.time() + duration
     tasks = [
         asyncio.create_task(_steady(t, tally, REPORT_EVERY * i / steady_n, until))
@@ -411,6 +441,7 @@ async def _drive(
         storms.append(await _storm(stormers, port, tally, round_no))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
+    hub_cpu = (cpu_seconds(pid) or 0.0) - hub_cpu_before
     for terminal in steady + stormers:
         await terminal.close()
 
@@ -425,6 +456,9 @@ async def _drive(
     return {
         "sent": float(len(tally.sent)),
         "elapsed": elapsed,
+        # CPU time is steadier than latency on a shared machine: what the hub spends.
+        "hub_cpu_share": round(hub_cpu / elapsed, 3),
+        "hub_cpu_us_per_fix": round(hub_cpu / max(1, len(tally.sent)) * 1e6, 1),
         "jt808_storm_fixes_per_s": round(min(storm_rates), 1) if storm_rates else 0.0,
         "live_ack_p50_ms": round(pct(live, 50), 2),
         "live_ack_p99_ms": round(pct(live, 99), 2),
@@ -473,6 +507,7 @@ def _one(quick: bool, args: argparse.Namespace | None, pipeline_rev: str) -> dic
             daemon=True,
         )
         process.start()
+        child.close()  # so that a hub child that dies ends recv() with EOFError
         try:
             kind, ports = parent.recv()
             assert kind == "ready"

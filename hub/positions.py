@@ -242,12 +242,16 @@ class PositionPipeline:
         streamed and never the live position. Raises :class:`FixesNotStored` (holding what
         the commit raised) when the batch failed: then none of them is stored.
         """
+        await self.submit(fixes, unfixed)
+
+    def submit(self, fixes: Sequence[Fix], unfixed: Sequence[Fix] = ()) -> asyncio.Future[None]:
+        """:meth:`store` as a future: done when committed, or holding the error."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         waiting = (list(fixes), list(unfixed), future)
         lane = self._live if len(waiting[0]) + len(waiting[1]) <= self.live_max else self._bulk
         lane.append(waiting)
         self._wake.set()
-        await future
+        return future
 
     def _drop_oldest(self) -> None:
         while self._unacked_count > self.max_unacked and self._unacked:

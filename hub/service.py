@@ -276,6 +276,14 @@ class Hub:
         transaction, never streamed nor taken as the live position."""
         await self.positions.store(fixes, unfixed)
 
+    def submit_fixes(
+        self, fixes: Sequence[Fix], unfixed: Sequence[Fix] = ()
+    ) -> asyncio.Future[None]:
+        """:meth:`store_fixes` without a coroutine: the future is done once they are
+        committed, or holds :class:`~hub.positions.FixesNotStored` (a gateway answering
+        from a callback, with no task per message)."""
+        return self.positions.submit(fixes, unfixed)
+
     def offer_fix(self, fix: Fix) -> None:
         """Queue a fix to be stored without waiting for it (the hub's own simulator)."""
         self.positions.offer((fix,))

@@ -1,9 +1,10 @@
 """The JT/T 808 gateway: a TCP server that turns terminals' reports into stored fixes.
 
-One task per connection drives a :class:`~hub.jt808.Deframer` and answers each message in
-order, so a terminal that floods, stalls or sends garbage costs only its own connection:
-the hub reads from a socket only when the previous messages are answered (the kernel's
-buffer and a 16 KiB stream buffer hold the rest), and the deframer bounds a frame.
+Each connection is an :class:`asyncio.Protocol` driving a :class:`~hub.jt808.Deframer` and
+answering each message in order, so a terminal that floods, stalls or sends garbage costs
+only its own connection: while a report waits for its commit the socket is not read (the
+kernel's buffer holds the rest), a terminal that does not read its answers is not read
+either and is closed after ``write_seconds``, and the deframer bounds a frame.
 
 - **Binding.** A terminal whose phone number (digits, leading zeros dropped) equals an
   officer's roster ``device`` (the same normalisation) is that officer's device. Any
@@ -16,7 +17,7 @@ buffer and a 16 KiB stream buffer hold the rest), and the deframer bounds a fram
   connection; positions are accepted only on an authenticated connection, from the
   terminal that authenticated on it.
 - **Answers.** Every 0x0200 and 0x0704 is answered 0x8001 only after its positions are
-  committed (``Hub.store_fixes``): result 0 stored, 1 not stored (store failed, or not
+  committed (``Hub.submit_fixes``): result 0 stored, 1 not stored (store failed, or not
   authenticated). 0x0002 heartbeat and 0x0003 logout: 0. Messages not handled: 3. A
   frame whose header was readable but whose body was not: 2. A 0x0001 (the terminal's
   own answer) is not answered.
@@ -32,14 +33,16 @@ buffer and a 16 KiB stream buffer hold the rest), and the deframer bounds a fram
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +52,7 @@ from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import Fix
 from hub.jt808.codec import PlatformAnswers
-from hub.jt808.deframer import Deframer, Fatal, FrameError
+from hub.jt808.deframer import Deframer, Event, Fatal, FrameError
 from hub.jt808.messages import (
     AnswerResult,
     Authenticate,
@@ -77,9 +80,6 @@ SECRET_SETTING = "jt808.auth_secret"
 IDLE_SECONDS = 300.0
 #: An answer the terminal does not read within this long closes its connection.
 WRITE_SECONDS = 30.0
-READ_CHUNK = 4096
-#: The stream reader pauses the socket above twice this: a bound per connection.
-STREAM_LIMIT = 16 * 1024
 KMH_TO_MS = 1 / 3.6
 
 
@@ -133,6 +133,196 @@ class _Link:
     officer: str | None = None
 
 
+#: What handling a message gives: an answer now, none, or a commit to wait for (and how
+#: to turn its outcome into the answer).
+_Pending = tuple["asyncio.Future[Any]", Callable[["asyncio.Future[Any]"], bytes]]
+_Outcome = bytes | None | _Pending
+
+
+class _Connection(asyncio.Protocol):
+    """One terminal's connection, driven by the loop's callbacks (no task of its own).
+
+    Messages are handled in order, one at a time: while a report waits for its commit,
+    reading is paused and what was already read waits in :attr:`_events`, so a terminal
+    sending faster than it is answered buffers in the kernel, not in the hub. A protocol
+    object instead of a stream reader and a task per connection: 10,000 terminals cost
+    the loop one callback per read, not a task wake-up, two ``wait_for`` tasks and a
+    drain per message (measured: a third of the loop's time went there under load).
+    """
+
+    def __init__(self, gateway: Jt808Gateway) -> None:
+        self.gateway = gateway
+        self.loop = asyncio.get_running_loop()
+        self.link = _Link(peer="?")
+        self.deframer = Deframer()
+        self.answers = PlatformAnswers()
+        self.transport: asyncio.Transport | None = None
+        self._events: collections.deque[Event] = collections.deque()
+        self._waiting: asyncio.Future[Any] | None = None
+        self._write_paused = False
+        self._read_paused = False
+        self._eof = False
+        self._closed = False
+        self._last_read = self.loop.time()
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._write_timer: asyncio.TimerHandle | None = None
+
+    # ---- transport callbacks ---------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.link.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        self.gateway._connection_made(self)
+        # One timer per connection, moved on only when it fires: not a timer per read.
+        self._idle_timer = self.loop.call_at(
+            self._last_read + self.gateway.idle_seconds, self._check_idle
+        )
+
+    def data_received(self, data: bytes) -> None:
+        self._last_read = self.loop.time()
+        if self._closed:
+            return
+        self._events.extend(self.deframer.feed(data))
+        self._pump()
+
+    def eof_received(self) -> bool:
+        if self._waiting is None and not self._events:
+            self._end("closed.eof")
+            return False
+        # Half-closed after its last reports: answer them, then close.
+        self._eof = True
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._closed:
+            self._closed = True
+            self.gateway.counts["closed.reset" if exc is not None else "closed.eof"] += 1
+        self._cancel_timers()
+        self._events.clear()
+        self.gateway._connection_lost(self)
+
+    def pause_writing(self) -> None:
+        # The terminal does not read its answers: stop taking its messages, and give up
+        # on it if it still does not read within the limit.
+        self._write_paused = True
+        self._pause_reading()
+        if self._write_timer is None:
+            self._write_timer = self.loop.call_later(
+                self.gateway.write_seconds, self._end, "closed.not_reading"
+            )
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+        self._pump()
+
+    # ---- the work --------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close without counting a reason (the gateway stops)."""
+        self._closed = True
+        self._cancel_timers()
+        if self.transport is not None:
+            self.transport.close()
+
+    def _end(self, reason: str) -> None:
+        if self._closed:
+            return
+        self.gateway.counts[reason] += 1
+        self.close()
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._idle_timer, self._write_timer):
+            if timer is not None:
+                timer.cancel()
+        self._idle_timer = self._write_timer = None
+
+    def _check_idle(self) -> None:
+        deadline = self._last_read + self.gateway.idle_seconds
+        if self._waiting is None and self.loop.time() >= deadline:
+            log.info(
+                "jt808 %s: nothing for %.0f s, closed", self.link.peer, self.gateway.idle_seconds
+            )
+            self._end("closed.idle")
+            return
+        # Read since, or waiting for a commit (not the terminal's silence): look again then.
+        self._idle_timer = self.loop.call_at(
+            max(deadline, self.loop.time() + 0.01), self._check_idle
+        )
+
+    def _pause_reading(self) -> None:
+        if not self._read_paused and self.transport is not None and not self._closed:
+            self._read_paused = True
+            self.transport.pause_reading()
+
+    def _pump(self) -> None:
+        """Handle the read messages in order until one has to wait (or none is left)."""
+        gateway = self.gateway
+        while self._events and self._waiting is None and not self._write_paused:
+            if self._closed:
+                return
+            event = self._events.popleft()
+            try:
+                outcome = gateway._event(self.link, event, self.answers)
+            except _Close as close:
+                log.warning("jt808 %s: closed, %s", self.link.peer, close.detail)
+                self._end(close.reason)
+                return
+            except Exception:  # a bug here must cost one connection, never the server
+                log.exception("jt808 %s: connection failed", self.link.peer)
+                self._end("closed.internal")
+                return
+            if isinstance(outcome, tuple):
+                future, finish = outcome
+                self._waiting = future
+                self._pause_reading()
+                future.add_done_callback(functools.partial(self._answered, finish=finish))
+                return
+            if outcome is not None:
+                self._write(outcome)
+        if self._closed or self._waiting is not None or self._write_paused:
+            return
+        if self._eof:
+            self._end("closed.eof")
+        elif self._read_paused and self.transport is not None:
+            self._read_paused = False
+            self.transport.resume_reading()
+
+    def _answered(
+        self, done: asyncio.Future[Any], finish: Callable[[asyncio.Future[Any]], bytes]
+    ) -> None:
+        self._waiting = None
+        if done.cancelled():  # the hub is stopping
+            return
+        try:
+            answer = finish(done)
+        except Exception:
+            log.exception("jt808 %s: connection failed", self.link.peer)
+            self._end("closed.internal")
+            return
+        if self._closed:
+            return
+        self._write(answer)
+        self._pump()
+
+    def _write(self, data: bytes) -> None:
+        if self.transport is not None and not self._closed:
+            self.transport.write(data)
+
+
+class _Close(Exception):
+    """Handling an event ended the connection: ``reason`` is counted."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
 class Jt808Gateway:
     """The TCP server; :attr:`counts` tallies messages, answers and every error reason."""
 
@@ -153,7 +343,7 @@ class Jt808Gateway:
         self.counts: Counter[str] = Counter()
         self.codes: AuthCodes | None = None
         self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._connections: set[_Connection] = set()
         self._sos_in_flight: set[str] = set()
         # Roster size when indexed, and terminal key -> (roster device id, officer).
         self._keys: tuple[int, dict[str, tuple[str, str]]] = (-1, {})
@@ -163,8 +353,8 @@ class Jt808Gateway:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self.codes = AuthCodes(await loop.run_in_executor(None, load_secret, self.hub.engine))
-        self._server = await asyncio.start_server(
-            self._serve, self.host, self.requested_port, limit=STREAM_LIMIT
+        self._server = await loop.create_server(
+            lambda: _Connection(self), self.host, self.requested_port
         )
         self.hub.health_parts["jt808"] = self.health
 
@@ -177,84 +367,28 @@ class Jt808Gateway:
         self.hub.health_parts.pop("jt808", None)
         if self._server is not None:
             self._server.close()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        for connection in list(self._connections):
+            connection.close()
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 5.0)
             self._server = None
 
     def health(self) -> dict[str, Any]:
-        return {"port": self.port, "connections": len(self._tasks), "counts": dict(self.counts)}
+        return {
+            "port": self.port,
+            "connections": len(self._connections),
+            "counts": dict(self.counts),
+        }
 
-    # ---- one connection --------------------------------------------------------------
+    # ---- connections ----------------------------------------------------------------
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        peer = writer.get_extra_info("peername")
-        link = _Link(peer=f"{peer[0]}:{peer[1]}" if peer else "?")
+    def _connection_made(self, connection: _Connection) -> None:
+        self._connections.add(connection)
         self.counts["connections_opened"] += 1
-        try:
-            await self._converse(link, reader, writer)
-        except (ConnectionError, OSError):
-            self.counts["closed.reset"] += 1
-        except Exception:  # a bug here must cost one connection, never the server
-            self.counts["closed.internal"] += 1
-            log.exception("jt808 %s: connection failed", link.peer)
-        finally:
-            self._tasks.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
 
-    async def _converse(
-        self, link: _Link, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        deframer = Deframer()
-        answers = PlatformAnswers()
-        while True:
-            try:
-                data = await asyncio.wait_for(reader.read(READ_CHUNK), self.idle_seconds)
-            except TimeoutError:
-                self.counts["closed.idle"] += 1
-                log.info("jt808 %s: nothing for %.0f s, closed", link.peer, self.idle_seconds)
-                return
-            if not data:
-                self.counts["closed.eof"] += 1
-                return
-            # A read from a full buffer returns at once, without letting the loop run: a
-            # terminal sending faster than it is answered would keep the others waiting.
-            await asyncio.sleep(0)
-            for event in deframer.feed(data):
-                out: bytes | None
-                if isinstance(event, Fatal):
-                    self.counts[f"closed.{event.reason}"] += 1
-                    log.warning("jt808 %s: closed, %s (%s)", link.peer, event.reason, event.detail)
-                    return
-                if isinstance(event, FrameError):
-                    self.counts[f"frame.{event.reason}"] += 1
-                    log.debug("jt808 %s: frame dropped, %s", link.peer, event.detail)
-                    # A readable header with a body that is not: "bad message", so the
-                    # terminal learns it was not taken.
-                    if event.header is None:
-                        continue
-                    out = answers.general(event.header, AnswerResult.BAD_MESSAGE)
-                else:
-                    self.counts["messages"] += 1
-                    out = await self._handle(link, event, answers)
-                if out is not None:
-                    writer.write(out)
-                    try:
-                        await asyncio.wait_for(writer.drain(), self.write_seconds)
-                    except TimeoutError:
-                        self.counts["closed.not_reading"] += 1
-                        return
+    def _connection_lost(self, connection: _Connection) -> None:
+        self._connections.discard(connection)
 
     # ---- messages --------------------------------------------------------------------
 
@@ -276,13 +410,26 @@ class Jt808Gateway:
             found = keys.get(key)
         return found[1] if found is not None else None
 
-    async def _handle(
-        self, link: _Link, message: Message, answers: PlatformAnswers
-    ) -> bytes | None:
+    def _event(self, link: _Link, event: Event, answers: PlatformAnswers) -> _Outcome:
+        """Handle what the deframer produced; raises :class:`_Close` to end the link."""
+        if isinstance(event, Fatal):
+            raise _Close(f"closed.{event.reason}", f"{event.reason} ({event.detail})")
+        if isinstance(event, FrameError):
+            self.counts[f"frame.{event.reason}"] += 1
+            log.debug("jt808 %s: frame dropped, %s", link.peer, event.detail)
+            # A readable header with a body that is not: "bad message", so the terminal
+            # learns it was not taken.
+            if event.header is None:
+                return None
+            return answers.general(event.header, AnswerResult.BAD_MESSAGE)
+        self.counts["messages"] += 1
+        return self._handle(link, event, answers)
+
+    def _handle(self, link: _Link, message: Message, answers: PlatformAnswers) -> _Outcome:
         header, body = message.header, message.body
         match body:
             case Location() | LocationBatch():
-                return await self._locations(link, header, body, answers)
+                return self._locations(link, header, body, answers)
             case Heartbeat():
                 return answers.general(header)
             case Register():
@@ -317,13 +464,13 @@ class Jt808Gateway:
         self.counts["unsupported.other"] += 1  # pragma: no cover - every Body is matched
         return answers.general(header, AnswerResult.NOT_SUPPORTED)
 
-    async def _locations(
+    def _locations(
         self,
         link: _Link,
         header: Header,
         body: Location | LocationBatch,
         answers: PlatformAnswers,
-    ) -> bytes:
+    ) -> _Outcome:
         officer = link.officer
         if officer is None or header.terminal != link.terminal:
             self.counts["location.not_authenticated"] += 1
@@ -354,24 +501,56 @@ class Jt808Gateway:
                 heading=float(report.direction),
             )
             (fixes if report.positioned else unfixed).append(fix)
+        alarms = [r for r in reports if r.sos]
+        if alarms:  # rare: the slow path, a task storing the fixes and then the alert
+            task = asyncio.ensure_future(
+                self._store_with_alarm(link, header, fixes, unfixed, officer, alarms[-1])
+            )
+            return task, lambda done: answers.general(header, done.result())
+        if not fixes and not unfixed:
+            return answers.general(header)
+        stored = self.hub.submit_fixes(fixes, unfixed)
+
+        def finish(done: asyncio.Future[Any]) -> bytes:
+            return answers.general(header, self._stored_result(link, done, fixes, unfixed))
+
+        return stored, finish
+
+    def _stored_result(
+        self, link: _Link, done: asyncio.Future[Any], fixes: list[Fix], unfixed: list[Fix]
+    ) -> AnswerResult:
+        error = done.exception()
+        if error is None:
+            self.counts["location.stored"] += len(fixes)
+            self.counts["location.stored_no_fix"] += len(unfixed)
+            return AnswerResult.OK
+        # Not stored: answered "failure" so that the terminal keeps it and sends it again.
+        # Failed batches are logged (rate-limited) by the positions loop.
+        self.counts["location.not_stored"] += len(fixes) + len(unfixed)
+        if not isinstance(error, FixesNotStored):
+            raise error
+        log.debug("jt808 %s: positions not stored: %s", link.peer, error.error)
+        return AnswerResult.FAILURE
+
+    async def _store_with_alarm(
+        self,
+        link: _Link,
+        header: Header,
+        fixes: list[Fix],
+        unfixed: list[Fix],
+        officer: str,
+        alarm: Location,
+    ) -> AnswerResult:
         result = AnswerResult.OK
         if fixes or unfixed:
-            try:
-                await self.hub.store_fixes(fixes, unfixed)
-            except FixesNotStored as exc:
-                # Not stored: answered "failure" so that the terminal keeps it and sends it
-                # again. Failed batches are logged (rate-limited) by the positions loop.
-                self.counts["location.not_stored"] += len(fixes) + len(unfixed)
-                log.debug("jt808 %s: positions not stored: %s", link.peer, exc.error)
-                result = AnswerResult.FAILURE
-            else:
-                self.counts["location.stored"] += len(fixes)
-                self.counts["location.stored_no_fix"] += len(unfixed)
-        alarms = [r for r in reports if r.sos]
-        if alarms and not await self._sos(officer, header.terminal, alarms[-1]):
+            stored = self.hub.submit_fixes(fixes, unfixed)
+            with contextlib.suppress(Exception):
+                await stored
+            result = self._stored_result(link, stored, fixes, unfixed)
+        if not await self._sos(officer, header.terminal, alarm):
             # Answered "failure" so that the terminal sends the alarm again.
             result = AnswerResult.FAILURE
-        return answers.general(header, result)
+        return result
 
     async def _sos(self, officer: str, terminal: str, report: Location) -> bool:
         """Raise an SOS alert for ``officer`` unless one is active; False if not stored."""

@@ -8,6 +8,7 @@ with NULs to fixed widths.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from functools import reduce
 from operator import xor
 
@@ -59,11 +60,15 @@ def bcd_digits(data: bytes) -> str:
     return data.hex()
 
 
+@functools.lru_cache(maxsize=4096)
 def bcd_time(data: bytes) -> float | None:
     """``YYMMDDhhmmss`` in BCD, Beijing time, as seconds since the epoch (UTC).
 
     ``None`` for anything that is not a real time (all zeros from a terminal that never had
     a fix, non-decimal nibbles, 31 February): the report is still worth having.
+
+    Cached: 10,000 terminals reporting every 5 s send about 2,000 fixes per second
+    stamped with the same few seconds, and parsing one took a tenth of the gateway's time.
     """
     text = data.hex()
     if len(text) != 12 or not text.isdigit():
