@@ -1,4 +1,9 @@
-"""WGS-84 <-> GCJ-02 datum conversion, for scalars and NumPy arrays.
+"""WGS-84 geometry shared by the hub and the clients: datums, distances, polygons.
+
+Distances and point-in-polygon live here once (the hub's requests, AI patrol and
+simulator, and the desk's recommendations all use them); see the end of this module.
+
+WGS-84 <-> GCJ-02 datum conversion, for scalars and NumPy arrays.
 
 GCJ-02 is the obfuscated datum that Chinese base maps (Amap, Tencent) are drawn in. Every
 device protocol we ingest delivers WGS-84, so the hub stores WGS-84 and the map shifts
@@ -17,6 +22,7 @@ through unchanged: that box is what the map providers apply, so using a finer bo
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Final, Literal, overload
 
 import numpy as np
@@ -181,3 +187,81 @@ def check_datum(value: str) -> Datum:
     if value == "gcj02":
         return "gcj02"
     raise ValueError(f"unknown datum {value!r}; expected one of {DATUMS}")
+
+
+# ---- distances and polygons ----------------------------------------------------------
+
+#: The IUGG mean Earth radius, (2a + b) / 3 of the WGS-84 ellipsoid. A sphere of this
+#: radius gives the smallest error over all directions (< 0.5 % anywhere, far less over a
+#: district) and is what the haversine formula is usually quoted with; the 6,371,000 m
+#: some copies used is the same figure rounded.
+EARTH_RADIUS_M: Final = 6_371_008.8
+
+#: A point as GeoJSON and the store keep it: (longitude, latitude).
+LonLat = tuple[float, float]
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in metres between two WGS-84 points, each given
+    latitude first, as every function in this module takes them."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    # Rounding can push h a hair past 1 for antipodal points; asin would then fail.
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def points_in_ring(ring: FloatArray, x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Even-odd rule for many points against one ring: ``ring`` is an ``(n, 2)`` array of
+    ``(x, y)`` vertices (lon/lat or metres; closing it is optional), ``x`` and ``y`` the
+    points in the same units. Points exactly on an edge may fall either way.
+
+    Points are taken in chunks, each tested against all edges at once: a single point
+    costs microseconds and 20,000 officers against a district outline of ~1,400 vertices
+    stay within a few MB of scratch memory.
+    """
+    px = np.asarray(x, dtype=np.float64)
+    py = np.asarray(y, dtype=np.float64)
+    fx, fy = px.ravel(), py.ravel()
+    x1, y1 = ring[:, 0], ring[:, 1]
+    x2, y2 = np.roll(x1, 1), np.roll(y1, 1)
+    dy = y2 - y1
+    flat = dy == 0
+    # Horizontal edges never count as crossings; a zero slope keeps the division quiet.
+    slope = np.divide(x2 - x1, dy, out=np.zeros_like(dy), where=~flat)
+    out = np.empty(fx.shape, dtype=np.bool_)
+    chunk = max(1, 1_000_000 // max(len(ring), 1))
+    for start in range(0, len(fx), chunk):
+        cx = fx[start : start + chunk, None]
+        cy = fy[start : start + chunk, None]
+        crosses = (y1 > cy) != (y2 > cy)
+        x_at = x1 + (cy - y1) * slope
+        hits = crosses & (cx < x_at)
+        out[start : start + chunk] = (hits.sum(axis=1) & 1).astype(np.bool_)
+    return out.reshape(px.shape)
+
+
+def inside(lat: float, lon: float, ring: Sequence[LonLat]) -> bool:
+    """Whether one WGS-84 point lies inside a polygon of ``(lon, lat)`` pairs (even-odd
+    rule; closing the ring is optional). Points exactly on an edge may fall either way:
+    callers add a margin."""
+    if len(ring) < 3:
+        return False
+    return bool(points_in_ring(np.asarray(ring, dtype=np.float64)[:, :2], lon, lat))
+
+
+def distance_to_edge_m(lat: float, lon: float, ring: Sequence[LonLat]) -> float:
+    """Distance in metres from the point to the polygon's boundary (inside or out)."""
+    # Project around the point itself: metres east (x) and north (y) of it. At district
+    # scale (tens of km) this flat frame is accurate to well under a metre.
+    k_y = math.pi * EARTH_RADIUS_M / 180.0
+    k_x = k_y * math.cos(math.radians(lat))
+    pts = [((x - lon) * k_x, (y - lat) * k_y) for x, y in ring]
+    best = math.inf
+    for i in range(len(pts)):
+        (ax, ay), (bx, by) = pts[i], pts[(i + 1) % len(pts)]
+        dx, dy = bx - ax, by - ay
+        length2 = dx * dx + dy * dy
+        t = 0.0 if length2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / length2))
+        best = min(best, math.hypot(ax + t * dx, ay + t * dy))
+    return best

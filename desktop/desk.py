@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from backend_client.cache import AnswerCache, CachedRequests
+from backend_client.geo import distance_m
 from backend_client.privacy import SEES_REPORTER
 from backend_client.protocol.messages import Incident, Unit
 from backend_client.qt import QtFeed
@@ -65,14 +65,6 @@ class Recommendation:
     distance_m: float
     eta_s: float
     in_zone: bool
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 def recommend(state: FeedState, incident: Incident, limit: int = 5) -> list[Recommendation]:

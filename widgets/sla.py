@@ -11,14 +11,27 @@ from dataclasses import dataclass
 from typing import Literal
 
 from backend_client.protocol.messages import Incident
+from backend_client.sla import (
+    ONE_THREE_FIFTEEN,
+    STAGES,
+    SlaStage,
+    StageState,
+    deadlines,
+    judge_stage,
+)
 
 Stage = Literal["accept", "move", "handle", "done"]
 State = Literal["pending", "met", "missed"]
 
 #: Seconds allowed per stage, counted from the report (the 1-3-15 rule).
-LIMITS: dict[str, float] = {"accept": 60.0, "move": 180.0, "handle": 900.0}
+LIMITS: dict[str, float] = {str(s): ONE_THREE_FIFTEEN.within(s) for s in STAGES}
 #: Statuses past handling: the clock has stopped for them.
 FINISHED = frozenset({"handled", "rectifying", "followup", "closed"})
+_STAGE: dict[SlaStage, Stage] = {
+    SlaStage.ACCEPT: "accept",
+    SlaStage.MOVE: "move",
+    SlaStage.HANDLE: "handle",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,28 +53,27 @@ class Standing:
 
 
 def standing(incident: Incident, now: float) -> Standing:
+    """The case's current stage and how it stands. A case that has missed any stage reads
+    missed from then on (the wall shows the case, not the one stage, in red)."""
     sla = incident.sla
     reported = incident.reported_at
+    steps: tuple[tuple[SlaStage, float, float | None], ...]
     if sla is None:
-        steps: list[tuple[Stage, float, float | None]] = [
-            ("accept", reported + LIMITS["accept"], None),
-            ("move", reported + LIMITS["move"], None),
-            ("handle", reported + LIMITS["handle"], None),
-        ]
+        steps = tuple((s, reported + ONE_THREE_FIFTEEN.within(s), None) for s in STAGES)
         missed_before = False
     else:
-        steps = [
-            ("accept", sla.accept_by, sla.accepted_at),
-            ("move", sla.move_by, sla.moving_at),
-            ("handle", sla.handle_by, sla.handled_at),
-        ]
+        steps = deadlines(sla)
+        # Stages done late count as soon as they are done; a stage still open is judged
+        # below, against this wall's clock (backend_client/sla.py).
         missed_before = bool(sla.missed) or any(
-            done is not None and done > by for _stage, by, done in steps
+            done is not None and judge_stage(stage, by, done, now).state is StageState.MISSED
+            for stage, by, done in steps
         )
     if incident.status in FINISHED:
         return Standing("done", 0.0, "missed" if missed_before else "met")
     for stage, by, done in steps:
         if done is None:
-            left = by - now
-            return Standing(stage, left, "missed" if missed_before or left < 0 else "pending")
+            judged = judge_stage(stage, by, None, now)
+            missed = missed_before or judged.state is StageState.MISSED
+            return Standing(_STAGE[stage], by - now, "missed" if missed else "pending")
     return Standing("done", 0.0, "missed" if missed_before else "met")

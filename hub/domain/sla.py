@@ -11,50 +11,37 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from backend_client.protocol.messages import SlaMarks, UnitStatusName
+from backend_client.sla import (
+    ONE_THREE_FIFTEEN,
+    STAGES,
+    SlaLimits,
+    SlaStage,
+    StageStanding,
+    StageState,
+    judge_stage,
+)
 from hub.domain.lifecycle import CaseEvent, CaseEventKind
 
-
-class SlaStage(StrEnum):
-    """The stages, as named in ``SlaMarks.missed``."""
-
-    ACCEPT = "accept"
-    MOVE = "move"
-    HANDLE = "handle"
-
-
-STAGES: tuple[SlaStage, ...] = tuple(SlaStage)
-
-
-class StageState(StrEnum):
-    PENDING = "pending"
-    MET = "met"
-    MISSED = "missed"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SlaLimits:
-    """Seconds from the report to each deadline."""
-
-    accept_within: float = 60.0
-    move_within: float = 180.0
-    handle_within: float = 900.0
-
-    def __post_init__(self) -> None:
-        if not 0 < self.accept_within <= self.move_within <= self.handle_within:
-            raise ValueError("SlaLimits: need 0 < accept_within <= move_within <= handle_within")
-
-    def within(self, stage: SlaStage) -> float:
-        return {
-            SlaStage.ACCEPT: self.accept_within,
-            SlaStage.MOVE: self.move_within,
-            SlaStage.HANDLE: self.handle_within,
-        }[stage]
-
-
-ONE_THREE_FIFTEEN = SlaLimits()
+# The rule set itself (stages, limits, the judgement of one stage) is shared with the
+# walls in backend_client/sla.py; this module adds what only the hub does with it: read a
+# case timeline, record each miss once, count compliance.
+__all__ = [
+    "MOVING_SPEED_MPS",
+    "ONE_THREE_FIFTEEN",
+    "STAGES",
+    "SlaClock",
+    "SlaLimits",
+    "SlaMiss",
+    "SlaStage",
+    "StageCompliance",
+    "StageStanding",
+    "StageState",
+    "compliance",
+    "counts_as_moving",
+    "due_misses",
+]
 
 # A GPS fix this fast means the officer is really on the way; slower readings are within
 # the jitter of a phone standing still.
@@ -64,20 +51,6 @@ MOVING_SPEED_MPS = 1.5
 def counts_as_moving(status: UnitStatusName, speed_mps: float | None) -> bool:
     """Whether an assigned officer's status or fix shows them moving (the 3 of 1-3-15)."""
     return status == "en_route" or (speed_mps is not None and speed_mps >= MOVING_SPEED_MPS)
-
-
-@dataclass(frozen=True, slots=True)
-class StageStanding:
-    """One stage at one moment. ``seconds_left`` is the time to the deadline while pending,
-    or the margin it was met with; ``seconds_late`` is how far past the deadline a missed
-    stage was done, or is now if still not done."""
-
-    stage: SlaStage
-    state: StageState
-    deadline: float
-    done_at: float | None
-    seconds_left: float | None
-    seconds_late: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,16 +119,11 @@ class SlaClock:
         }[stage]
 
     def standing(self, stage: SlaStage, now: float) -> StageStanding:
-        deadline, done = self.deadline(stage), self.done_at(stage)
+        done = self.done_at(stage)
+        # As of ``now``: a stage done later has not happened yet (replays, KPIs for a past day).
         if done is not None and done > now:
             done = None
-        if done is not None and done <= deadline:
-            return StageStanding(stage, StageState.MET, deadline, done, deadline - done, None)
-        if done is not None:
-            return StageStanding(stage, StageState.MISSED, deadline, done, None, done - deadline)
-        if now <= deadline:
-            return StageStanding(stage, StageState.PENDING, deadline, None, deadline - now, None)
-        return StageStanding(stage, StageState.MISSED, deadline, None, None, now - deadline)
+        return judge_stage(stage, self.deadline(stage), done, now)
 
     def standings(self, now: float) -> tuple[StageStanding, ...]:
         return tuple(self.standing(stage, now) for stage in STAGES)

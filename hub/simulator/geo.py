@@ -3,6 +3,7 @@
 No shapely or scipy in the product's dependencies, and the district outline is a single
 ring of ~1,400 vertices, so a few vectorised numpy routines are all that is needed.
 Rings are ``(n, 2)`` float arrays of ``(lon, lat)``, open (first vertex not repeated).
+Great-circle distances are :func:`backend_client.geo.distance_m`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import math
 
 import numpy as np
 import numpy.typing as npt
+
+from backend_client.geo import points_in_ring
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -38,32 +41,9 @@ def open_ring(coords: list[list[float]]) -> FloatArray:
     return ring
 
 
-def contains(ring: FloatArray, x: FloatArray, y: FloatArray) -> BoolArray:
-    """Even-odd rule for many points against one ring (same units as the ring).
-
-    Points are taken in chunks, each tested against all edges at once: a single point
-    costs microseconds (reports are placed one at a time) and 20,000 officers against
-    the full district outline stay within a few MB of scratch memory.
-    """
-    px = np.asarray(x, dtype=np.float64)
-    py = np.asarray(y, dtype=np.float64)
-    fx, fy = px.ravel(), py.ravel()
-    x1, y1 = ring[:, 0], ring[:, 1]
-    x2, y2 = np.roll(x1, 1), np.roll(y1, 1)
-    dy = y2 - y1
-    flat = dy == 0
-    # Horizontal edges never count as crossings; a zero slope keeps the division quiet.
-    slope = np.divide(x2 - x1, dy, out=np.zeros_like(dy), where=~flat)
-    out = np.empty(fx.shape, dtype=np.bool_)
-    chunk = max(1, 1_000_000 // max(len(ring), 1))
-    for start in range(0, len(fx), chunk):
-        cx = fx[start : start + chunk, None]
-        cy = fy[start : start + chunk, None]
-        crosses = (y1 > cy) != (y2 > cy)
-        x_at = x1 + (cy - y1) * slope
-        hits = crosses & (cx < x_at)
-        out[start : start + chunk] = (hits.sum(axis=1) & 1).astype(np.bool_)
-    return out.reshape(px.shape)
+# Point-in-polygon is the shared one (backend_client/geo.py), under the name the
+# simulator's callers use; it works in any units, here the local metric frame.
+contains = points_in_ring
 
 
 def ring_area(ring: FloatArray) -> float:

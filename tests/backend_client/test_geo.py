@@ -136,3 +136,59 @@ def test_cross_check_with_prcoords():
         assert metres(g_lat[i], g_lon[i], ref_g.lat, ref_g.lon) < 0.01
         ref_w = prcoords.gcj_wgs_bored((g_lat[i], g_lon[i]))
         assert metres(w_lat[i], w_lon[i], ref_w.lat, ref_w.lon) < 0.01
+
+
+# ---- distances and polygons (the one copy hub and clients share) ----------------------
+
+# Two points in Wucheng on one meridian: on a sphere the great circle between them is the
+# meridian itself, so the distance is exactly R times the latitude difference in radians,
+# a figure that needs no haversine (R = 6,371,008.8 m, the IUGG mean radius).
+WUCHENG_SOUTH = (29.0790, 119.6470)
+WUCHENG_NORTH = (29.1050, 119.6470)
+MERIDIAN_ARC_M = 6_371_008.8 * math.radians(29.1050 - 29.0790)  # 2,891.07 m
+
+
+def test_distance_pins_a_known_figure_in_wucheng() -> None:
+    metres = geo.distance_m(*WUCHENG_SOUTH, *WUCHENG_NORTH)
+    assert metres == pytest.approx(MERIDIAN_ARC_M, abs=1e-6)
+    assert metres == pytest.approx(2891.07, abs=0.01)
+    # Symmetric, and zero for the same point.
+    assert geo.distance_m(*WUCHENG_NORTH, *WUCHENG_SOUTH) == geo.distance_m(
+        *WUCHENG_SOUTH, *WUCHENG_NORTH
+    )
+    assert geo.distance_m(*WUCHENG_SOUTH, *WUCHENG_SOUTH) == 0.0
+
+
+def test_distance_takes_latitude_first() -> None:
+    lat, lon = WUCHENG_SOUTH
+    # 0.01 degree east at 29 N is cos(29 deg) of 0.01 degree north: only (lat, lon, lat,
+    # lon) order gives both figures (a swapped order would read 119.6 as a latitude).
+    north = geo.distance_m(lat, lon, lat + 0.01, lon)
+    east = geo.distance_m(lat, lon, lat, lon + 0.01)
+    assert north == pytest.approx(6_371_008.8 * math.radians(0.01), rel=1e-9)
+    assert east == pytest.approx(north * math.cos(math.radians(lat)), rel=1e-6)
+
+
+def test_hub_and_desk_use_the_one_distance() -> None:
+    from desktop import desk
+    from hub.domain import geo as domain_geo
+    from hub.requests import haversine_m
+
+    assert domain_geo.distance_m is geo.distance_m
+    assert haversine_m is geo.distance_m
+    assert desk.distance_m is geo.distance_m
+
+
+SQUARE = [(119.64, 29.08), (119.65, 29.08), (119.65, 29.09), (119.64, 29.09)]
+
+
+def test_inside_and_points_in_ring_agree() -> None:
+    ring = np.array(SQUARE)
+    lats = np.array([29.085, 29.079, 29.085, 29.0899])
+    lons = np.array([119.645, 119.645, 119.651, 119.6401])
+    expected = [True, False, False, True]
+    assert geo.points_in_ring(ring, lons, lats).tolist() == expected
+    assert [geo.inside(a, o, SQUARE) for a, o in zip(lats, lons, strict=True)] == expected
+    # Closing the ring changes nothing; fewer than three vertices hold nothing.
+    assert geo.inside(29.085, 119.645, [*SQUARE, SQUARE[0]])
+    assert not geo.inside(29.085, 119.645, SQUARE[:2])

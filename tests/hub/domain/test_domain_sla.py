@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backend_client.protocol.messages import SlaMarks
+from backend_client.sla import judge_stage
 from hub.domain.lifecycle import CaseEvent, CaseEventKind
 from hub.domain.sla import (
     STAGES,
@@ -186,3 +187,17 @@ def test_compliance_accounts_for_every_case(cs: list[SlaClock], dt: float) -> No
     for c in compliance(cs, T0 + dt).values():
         assert c.met + c.missed + c.pending == len(cs)
         assert c.rate is None or 0.0 <= c.rate <= 1.0
+
+
+@given(
+    done=st.none() | st.floats(min_value=0, max_value=2000),
+    now=st.floats(min_value=0, max_value=2000),
+)
+def test_the_hub_clock_is_the_shared_rule_read_as_of_now(done: float | None, now: float) -> None:
+    # backend_client/sla.py judges for hub and walls alike; the hub's clock only adds that
+    # a stage done after ``now`` is not done yet (replays, KPIs for a past day).
+    at = None if done is None else T0 + done
+    seen = None if at is None or at > T0 + now else at
+    assert SlaClock(T0, accepted_at=at).standing(SlaStage.ACCEPT, T0 + now) == judge_stage(
+        SlaStage.ACCEPT, T0 + 60, seen, T0 + now
+    )

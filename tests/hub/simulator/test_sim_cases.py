@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from backend_client.geo import distance_m
 from hub.simulator import Action, Simulator, StatusChange, WuchengWorld
-from hub.simulator.world import haversine_m
 
 RESOURCES = Path(__file__).resolve().parents[3] / "resources"
 NOW = 1_718_000_000.0
@@ -57,13 +57,13 @@ def test_incident_is_accepted_dispatched_reached_handled_and_closed(world: Wuche
     # The officer visibly heads for the scene: distance shrinks from turnout to arrival.
     en_route = next(s for s in status if s.officer_id == officer and s.status == "en_route")
     leg = [p for p in tracks[officer] if en_route.ts <= p[0] <= mine[2].ts + 1]
-    dist = [haversine_m(lon, lat, SCENE[1], SCENE[0]) for _, lat, lon in leg]
+    dist = [distance_m(lat, lon, *SCENE) for _, lat, lon in leg]
     assert len(dist) >= 2
     assert all(b <= a + 1e-6 for a, b in itertools.pairwise(dist))
     assert dist[-1] < 20
     # ... and stays there until handled.
     on_scene = [p for p in tracks[officer] if mine[2].ts + 1 < p[0] < mine[3].ts]
-    assert all(haversine_m(lon, lat, SCENE[1], SCENE[0]) < 20 for _, lat, lon in on_scene)
+    assert all(distance_m(lat, lon, *SCENE) < 20 for _, lat, lon in on_scene)
 
     seq = [s.status for s in status if s.officer_id == officer]
     assert seq[:4] == ["busy", "en_route", "on_scene", "available"]
@@ -92,7 +92,7 @@ def test_the_nearest_available_officer_of_the_zone_team_goes(world: WuchengWorld
     pos = {
         int(i): (lat, lon) for i, lat, lon in zip(fixes.index, fixes.lat, fixes.lon, strict=True)
     }
-    d = {i: haversine_m(pos[i][1], pos[i][0], SCENE[1], SCENE[0]) for i in cz}
+    d = {i: distance_m(*pos[i], *SCENE) for i in cz}
     nearest = min(d, key=lambda i: d[i])
     # Positions are one step old at dispatch: allow for a second of movement.
     chosen = [o.id for o in world.officers].index(officer)

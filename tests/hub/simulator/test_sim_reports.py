@@ -11,11 +11,10 @@ import msgspec
 import numpy as np
 import pytest
 
-from backend_client.geo import gcj02_to_wgs84
+from backend_client.geo import distance_m, gcj02_to_wgs84
 from hub.ingest import ReportIn
 from hub.simulator import Simulator, WuchengWorld
 from hub.simulator.catalogue import CATEGORY_BY_NAME
-from hub.simulator.world import haversine_m
 
 RESOURCES = Path(__file__).resolve().parents[3] / "resources"
 NOW = 1_718_000_000.0
@@ -66,7 +65,7 @@ def test_report_fields_look_like_the_real_thing(
         assert world.contains(np.array([lon]), np.array([lat]))[0]
         if "merchant_id" in r:
             m = merchants[r["merchant_id"]]
-            assert haversine_m(lon, lat, m.lon, m.lat) < 60
+            assert distance_m(lat, lon, m.lat, m.lon) < 60
             assert r["address"] == m.address
             assert m.category in CATEGORY_BY_NAME[r["category"]].shop_kinds
         if r["source"] == "hotline":

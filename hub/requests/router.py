@@ -1,0 +1,58 @@
+"""Request ops on the stream socket (``req`` -> ``res`` or ``error``), role-checked and
+audited: the op table and the answer; the ops themselves are grouped by job."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from backend_client.protocol import Error, Request, Response, encode
+from hub.auth import Principal
+from hub.domain.lifecycle import CaseRuleError
+from hub.requests.actions import ActionOps
+from hub.requests.audit import AuditOps
+from hub.requests.base import Handler, RequestError
+from hub.requests.views import ViewOps
+from hub.service import Hub
+
+
+class RequestRouter(ViewOps, ActionOps, AuditOps):
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.ops: dict[str, Handler] = {
+            "case.history": self.case_history,
+            "case.related": self.case_related,
+            "merchant.profile": self.merchant_profile,
+            "merchant.list": self.merchant_list,
+            "unit.track": self.unit_track,
+            "dispatch": self.dispatch,
+            "case.step": self.case_step,
+            "alert.ack": self.alert_ack,
+            "audit.query": self.audit_query,
+            "wall.push": self.wall_push,
+            "wall.list": self.wall_list,
+        }
+        self.walls_online = Counter()
+
+    async def handle(self, who: Principal, request: Request) -> bytes:
+        handler = self.ops.get(request.op)
+        if handler is None:
+            return encode(
+                Error(code="unknown_op", message=f"no op {request.op!r}", id=request.id, field="op")
+            )
+        if not who.may(request.op):
+            return encode(
+                Error(
+                    code="forbidden",
+                    message=f"role {who.role} may not {request.op}",
+                    id=request.id,
+                )
+            )
+        try:
+            result = await handler(who, request.args)
+        except RequestError as exc:
+            return encode(Error(code=exc.code, message=exc.message, id=request.id, field=exc.field))
+        except CaseRuleError as exc:
+            # The lifecycle's verdict: forbidden (role), conflict (status) or invalid.
+            return encode(Error(code=exc.code, message=str(exc), id=request.id))
+        return encode(Response(id=request.id, result=result, ts=time.time()))

@@ -1,0 +1,183 @@
+"""The drill-down reads: a case's timeline and neighbours, a merchant's profile and the
+merchant register, an officer's track. Every view except the register is audited."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, cast
+
+import msgspec
+from sqlalchemy.orm import Session, defer
+
+from backend_client.privacy import reporter_for
+from hub.auth import Principal
+from hub.requests.args import (
+    CaseHistoryArgs,
+    CaseRelatedArgs,
+    MerchantArgs,
+    MerchantListArgs,
+    TrackArgs,
+)
+from hub.requests.audit import write_audit_view
+from hub.requests.base import (
+    MAX_HISTORY_PAGE,
+    MAX_PHOTOS,
+    MAX_PROFILE_PAGE,
+    MAX_TRACK_SECONDS,
+    Ops,
+    RequestError,
+    next_offset,
+    page,
+    parse_args,
+)
+from hub.requests.queries import (
+    CATEGORY_COUNTS,
+    EVENT_COUNT,
+    EVENT_PAGE,
+    INSPECTIONS,
+    MERCHANT_CASES,
+    MERCHANT_LIST,
+    TRACK,
+)
+from hub.requests.related import related_cases
+from hub.snapshot_load import incident_from_row
+from hub.store.models import Incident as IncidentRow
+from hub.store.models import Merchant
+from hub.writer import Emitter
+
+
+class ViewOps(Ops):
+    async def case_history(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        args = parse_args(CaseHistoryArgs, raw)
+        offset, limit = page(args.offset, args.limit, MAX_HISTORY_PAGE)
+
+        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+            row = session.get(IncidentRow, args.case_id)
+            if row is None:
+                raise RequestError("not_found", f"no case {args.case_id}", "case_id")
+            db = session.connection()
+            total = int(db.execute(EVENT_COUNT, {"case": row.id}).scalar() or 0)
+            window = {"case": row.id, "offset": offset, "limit": limit}
+            events = db.execute(EVENT_PAGE, window).all()
+            write_audit_view(session, who, "view.case", row.id, offset=offset)
+            incident = msgspec.to_builtins(incident_from_row(row))
+            # Citizens' names and phones leave the hub only as the role may see them.
+            incident["reporter"] = reporter_for(who.role, row.reporter)
+            return {
+                "case": incident,
+                "photos": list(row.photos or [])[:MAX_PHOTOS],
+                "events": [
+                    {"kind": e.kind, "ts": e.ts, "actor": e.actor, "detail": e.detail or {}}
+                    for e in events
+                ],
+                "total_events": total,
+                "next_offset": next_offset(offset, len(events), total),
+            }
+
+        return await self._write(work)
+
+    async def case_related(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        args = parse_args(CaseRelatedArgs, raw)
+
+        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+            row = session.get(IncidentRow, args.case_id, options=[defer(IncidentRow.photos)])
+            if row is None:
+                raise RequestError("not_found", f"no case {args.case_id}", "case_id")
+            write_audit_view(session, who, "view.related", row.id)
+            return related_cases(session, row)
+
+        return await self._write(work)
+
+    async def merchant_profile(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        args = parse_args(MerchantArgs, raw)
+        offset, limit = page(args.offset, args.limit, MAX_PROFILE_PAGE)
+
+        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+            merchant = session.get(Merchant, args.merchant_id)
+            if merchant is None:
+                raise RequestError("not_found", f"no merchant {args.merchant_id}", "merchant_id")
+            db = session.connection()
+            counts = {
+                str(category): int(n)
+                for category, n in db.execute(CATEGORY_COUNTS, {"merchant": merchant.id})
+            }
+            total = sum(counts.values())
+            window = {"merchant": merchant.id, "offset": offset, "limit": limit}
+            cases = db.execute(MERCHANT_CASES, window).all()
+            inspections = db.execute(INSPECTIONS, {"merchant": merchant.id}).all()
+            write_audit_view(session, who, "view.merchant", merchant.id, offset=offset)
+            return {
+                "merchant": {
+                    "id": merchant.id,
+                    "name": merchant.name,
+                    "credit_code": merchant.credit_code,
+                    "address": merchant.address,
+                    "category": merchant.category,
+                    "risk": merchant.risk,
+                    "lat": merchant.lat,
+                    "lon": merchant.lon,
+                },
+                # A Core row has the attributes incident_from_row reads.
+                "cases": [
+                    msgspec.to_builtins(incident_from_row(cast(IncidentRow, c))) for c in cases
+                ],
+                "total_cases": total,
+                "next_offset": next_offset(offset, len(cases), total),
+                "counts_by_category": counts,
+                "inspections": [
+                    {
+                        "id": i.id,
+                        "ts": i.ts,
+                        "departments": list(i.departments or []),
+                        "items": list(i.items or []),
+                        "result": i.result,
+                        "note": i.note,
+                        "teams": list(i.teams or []),
+                        "officers": list(i.officers or []),
+                    }
+                    for i in inspections
+                ],
+            }
+
+        return await self._write(work)
+
+    async def merchant_list(self, _who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        """Every merchant for the wall map's layer: reference data, so not a view to audit."""
+        parse_args(MerchantListArgs, raw)
+
+        def read() -> dict[str, Any]:
+            with Session(self.hub.engine) as session:
+                rows = session.execute(MERCHANT_LIST).all()
+            return {
+                "merchants": [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "category": r.category,
+                        "risk": r.risk,
+                        "lat": r.lat,
+                        "lon": r.lon,
+                    }
+                    for r in rows
+                ]
+            }
+
+        return await asyncio.get_running_loop().run_in_executor(None, read)
+
+    async def unit_track(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+        args = parse_args(TrackArgs, raw)
+        if args.end < args.start:
+            raise RequestError("invalid", "end is before start", "end")
+        if args.end - args.start > MAX_TRACK_SECONDS:
+            raise RequestError("invalid", f"window longer than {MAX_TRACK_SECONDS} s", "end")
+
+        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+            window = {"unit": args.unit_id, "start": args.start, "end": args.end}
+            rows = session.connection().execute(TRACK, window)
+            points = [tuple(r) for r in rows]
+            write_audit_view(
+                session, who, "view.track", args.unit_id, start=args.start, end=args.end
+            )
+            return {"unit_id": args.unit_id, "points": points}
+
+        return await self._write(work)
