@@ -24,9 +24,9 @@ from hub.domain.sla import (
     SlaClock,
     SlaLimits,
     SlaMiss,
-    SlaStage,
     due_misses,
 )
+from hub.domain.wording import Wording, sla_miss_line
 from hub.snapshot_load import incident_from_row
 from hub.store.models import CaseEvent as CaseEventRow
 from hub.store.models import Incident as IncidentRow
@@ -44,8 +44,6 @@ LIFECYCLE_KINDS = frozenset(str(k) for k in CaseEventKind)
 SLA_MISSED_KIND = "sla_missed"
 # Statuses in which some stage of the clock can still turn into a miss (handled is last).
 SLA_OPEN_STATUSES = frozenset({"reported", "accepted", "dispatched", "arrived"})
-STAGE_WORDS = {SlaStage.ACCEPT: "受理", SlaStage.MOVE: "出动", SlaStage.HANDLE: "处置"}
-STAGE_LIMIT_TEXT = {SlaStage.ACCEPT: "1分钟", SlaStage.MOVE: "3分钟", SlaStage.HANDLE: "15分钟"}
 
 
 class CaseNotFound(LookupError):
@@ -236,17 +234,13 @@ def record_misses(
     )
     place = row.address or row.category
     for miss in due:
-        late = "超时" if miss.done_at is not None else "超时未"
-        text = (
-            f"【超时】案件 {row.id}（{row.category} · {place}）{late}{STAGE_WORDS[miss.stage]}"
-            f"，时限 {STAGE_LIMIT_TEXT[miss.stage]}"
-        )
-        emitter.emit(_urgent_ticker(text, row.id))
+        line = sla_miss_line(row.id, row.category, place, miss.stage, done=miss.done_at is not None)
+        emitter.emit(_urgent_ticker(line, row.id))
     return stages
 
 
-def _urgent_ticker(text: str, incident_id: str) -> EventFactory:
-    return lambda seq, ts: Ticker(seq=seq, ts=ts, text=text, urgent=True, incident_id=incident_id)
+def _urgent_ticker(line: Wording, incident_id: str) -> EventFactory:
+    return lambda seq, ts: Ticker(seq=seq, ts=ts, urgent=True, incident_id=incident_id, **line)
 
 
 def sweep_misses(

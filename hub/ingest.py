@@ -26,6 +26,7 @@ from backend_client.protocol.codec import field_of
 from backend_client.protocol.messages import Fix, IncidentNew, SlaMarks, Ticker
 from hub.auth import Principal
 from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
+from hub.domain.wording import report_line
 from hub.ingest_models import Reporter, ReportIn
 from hub.open311 import Open311Error, to_report
 from hub.openapi import openapi_document
@@ -386,10 +387,10 @@ class IngestServer:
             incident = incident_from_row(row)
             emitter.emit(lambda s, ts: IncidentNew(seq=s, ts=ts, incident=incident), ts=now)
             place = report.address or incident_id
-            text = f"【{SOURCE_NAMES[report.source]}】{report.category} · {place}"
+            line = report_line(SOURCE_NAMES[report.source], report.category, place)
             emitter.emit(
                 lambda s, ts: Ticker(
-                    seq=s, ts=ts, text=text, urgent=report.priority <= 1, incident_id=incident_id
+                    seq=s, ts=ts, urgent=report.priority <= 1, incident_id=incident_id, **line
                 ),
                 ts=now,
             )

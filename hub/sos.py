@@ -16,6 +16,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import Alert, AlertNew
+from hub.domain.wording import sos_wording
 from hub.store.models import AlertRow
 from hub.writer import Emitter
 
@@ -32,7 +33,7 @@ def sos_alert(officer_id: str, officer_name: str, ts: float, source: str) -> Ale
         kind=SOS_KIND,
         subject=officer_id,
         ts=ts,
-        text=f"{officer_name or officer_id} 紧急求助（SOS，{source}）",
+        **sos_wording(officer_name or officer_id, source),
         severity=SOS_SEVERITY,
     )
 

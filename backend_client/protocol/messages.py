@@ -101,13 +101,23 @@ class Incident(msgspec.Struct, kw_only=True, omit_defaults=True):
     merchant_id: str | None = None
 
 
+#: The args of a ticker or alert line (backend_client/events.py): names, ids, numbers and
+#: vocabulary labels, nothing nested.
+EventArgs = dict[str, str | int | float]
+
+
 class Alert(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """``text`` is the line in Chinese; ``code`` and ``args`` (backend_client/events.py)
+    let a wall word it in its own language. Clients older than codes ignore both."""
+
     id: str
     kind: str
     subject: str
     ts: float
     text: str = ""
     severity: int = 2
+    code: str = ""
+    args: EventArgs = msgspec.field(default_factory=dict)
 
 
 # ---- client -> hub -------------------------------------------------------------------
@@ -187,11 +197,16 @@ class AlertClear(msgspec.Struct, tag="alert.clear", tag_field="type", kw_only=Tr
 
 
 class Ticker(msgspec.Struct, tag="ticker", tag_field="type", kw_only=True):
+    """A line to broadcast: ``text`` in Chinese, and ``code`` and ``args`` to word it in
+    the wall's language (backend_client/events.py). Clients older than codes ignore both."""
+
     seq: Seq
     ts: float
     text: str
     urgent: bool = False
     incident_id: str | None = None
+    code: str = ""
+    args: EventArgs = msgspec.field(default_factory=dict)
 
 
 class WallPush(msgspec.Struct, tag="wall.push", tag_field="type", kw_only=True):

@@ -18,9 +18,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from backend_client.protocol.messages import Alert, IncidentStatusName, UnitStatusName
+from backend_client.protocol.messages import Alert, EventArgs, IncidentStatusName, UnitStatusName
 from hub.domain.geo import LonLat, distance_m, distance_to_edge_m, inside
-from hub.domain.sla import SlaClock, SlaStage, StageState
+from hub.domain.sla import SlaClock, StageState
+from hub.domain.wording import STAGE_WORDS, Wording, word
 
 DAY = 86_400.0
 
@@ -139,6 +140,9 @@ class SupervisionAlert:
     since: float
     text: str
     detail: Mapping[str, object] = field(default_factory=dict)
+    #: The text as a code and args (backend_client/events.py), for walls in other languages.
+    code: str = ""
+    args: EventArgs = field(default_factory=dict)
 
     @property
     def severity(self) -> int:
@@ -152,6 +156,8 @@ class SupervisionAlert:
             ts=self.since,
             text=self.text,
             severity=self.severity,
+            code=self.code,
+            args=dict(self.args),
         )
 
 
@@ -211,12 +217,22 @@ def _alert(
     kind: AlertKind,
     subject: str,
     since: float,
-    text: str,
+    wording: Wording,
     qualifier: str = "",
     **detail: object,
 ) -> SupervisionAlert:
     key = f"{kind}:{subject}" + (f":{qualifier}" if qualifier else "")
-    return SupervisionAlert(f"{key}@{since:.0f}", key, kind, subject, since, text, detail)
+    return SupervisionAlert(
+        f"{key}@{since:.0f}",
+        key,
+        kind,
+        subject,
+        since,
+        wording["text"],
+        detail,
+        wording["code"],
+        wording["args"],
+    )
 
 
 def _officer_alerts(
@@ -239,7 +255,7 @@ def _officer_alerts(
                 AlertKind.DEVICE_SILENT,
                 officer.id,
                 since,
-                f"{who} 设备超过 {minutes} 分钟无定位",
+                word("alert.device_silent", officer=who, minutes=minutes),
                 last_fix_at=None if fix is None else fix.ts,
             )
         ]
@@ -257,7 +273,7 @@ def _officer_alerts(
                 AlertKind.OFFICER_IDLE,
                 officer.id,
                 still.since + config.idle_after_s,
-                f"{who} 原地停留超过 {minutes} 分钟",
+                word("alert.officer_idle", officer=who, minutes=minutes),
                 still_since=still.since,
             )
         )
@@ -272,18 +288,11 @@ def _officer_alerts(
                     AlertKind.OUTSIDE_ZONE,
                     officer.id,
                     fix.ts,
-                    f"{who} 离开责任区",
+                    word("alert.outside_zone", officer=who),
                     team=officer.team,
                 )
             )
     return found
-
-
-_STAGE_WORDS: Mapping[SlaStage, str] = {
-    SlaStage.ACCEPT: "受理",
-    SlaStage.MOVE: "出动",
-    SlaStage.HANDLE: "处置",
-}
 
 
 def _case_alerts(now: float, case: CaseWatch, config: SupervisionConfig) -> list[SupervisionAlert]:
@@ -297,7 +306,7 @@ def _case_alerts(now: float, case: CaseWatch, config: SupervisionConfig) -> list
                     AlertKind.SLA_MISSED,
                     case.id,
                     s.deadline,
-                    f"案件 {case.id} 超时未{_STAGE_WORDS[s.stage]}",
+                    word("alert.sla_missed", case_id=case.id, stage=STAGE_WORDS[s.stage]),
                     str(s.stage),
                     stage=str(s.stage),
                 )
@@ -310,7 +319,7 @@ def _case_alerts(now: float, case: CaseWatch, config: SupervisionConfig) -> list
                     AlertKind.RECTIFICATION_OVERDUE,
                     case.id,
                     due,
-                    f"案件 {case.id} 整改逾期未复查",
+                    word("alert.rectification_overdue", case_id=case.id),
                     rectify_by=case.rectify_by,
                 )
             )
@@ -325,13 +334,13 @@ def _repeat_complaints(
     for case in cases:
         if case.merchant_id and start < case.sla.reported_at <= now:
             by_merchant[case.merchant_id].append(case.sla.reported_at)
-    days = f"{config.repeat_window_days:g}"
+    days = config.repeat_window_days
     return [
         _alert(
             AlertKind.REPEAT_COMPLAINTS,
             merchant,
             max(times),
-            f"商户 {merchant} {days} 天内被投诉 {len(times)} 次",
+            word("alert.repeat_complaints", merchant=merchant, days=days, count=len(times)),
             count=len(times),
         )
         for merchant, times in sorted(by_merchant.items())

@@ -214,7 +214,15 @@ def test_a_condition_that_returns_is_a_new_episode_with_a_new_id() -> None:
 def test_alerts_go_on_the_wire_as_protocol_alerts() -> None:
     (alert,) = changes(T0 + 61, cases=[CaseWatch("c-1", "reported", SlaClock(T0))]).raised
     assert alert.to_wire() == Alert(
-        id=alert.id, kind="sla_missed", subject="c-1", ts=T0 + 60, text=alert.text, severity=3
+        id=alert.id,
+        kind="sla_missed",
+        subject="c-1",
+        ts=T0 + 60,
+        text="案件 c-1 超时未受理",
+        severity=3,
+        # The same line as a code and args, for walls in other languages.
+        code="alert.sla_missed",
+        args={"case_id": "c-1", "stage": "受理"},
     )
 
 
