@@ -2,7 +2,8 @@
 
 QTextDocument lays out the HTML (tables, wrapping, page breaks) and QPdfWriter embeds the
 CJK font, so no external PDF library has to ship in the installer. Needs a
-QGuiApplication (fonts); the desk has one.
+QGuiApplication (fonts); the desk has one. It reads the case's story (the model the
+drill-down draws), never the drill-down itself.
 """
 
 from __future__ import annotations
@@ -16,16 +17,16 @@ from typing import Any
 from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from widgets.drilldown import (
-    KIND_TEXT,
-    RELATED_KEYS,
-    SOURCE_TEXT,
-    TEXT,
-    clock_time,
-    event_detail,
-    reporter_text,
-    sla_marks,
+from backend_client.stories import (
+    CaseHistory,
+    CaseStory,
+    RelatedCases,
+    parse_history,
+    parse_related,
 )
+from widgets.drilldown.formatting import in_time_order, reporter_text, sla_marks
+from widgets.drilldown.texts import SOURCE_TEXT, TEXT
+from widgets.drilldown.timeline import timeline_cells
 from widgets.queue import STATUS_TEXT
 from widgets.text import tr
 
@@ -34,49 +35,69 @@ PDF_FONT = "WenQuanYi Micro Hei"
 RESOLUTION_DPI = 300
 
 
-def related_line(related: Mapping[str, Any] | None) -> str:
+#: What the PDF is made from: the case's story, its parsed history, or a raw
+#: ``case.history`` answer (parsed here).
+CaseSource = CaseStory | CaseHistory | Mapping[str, Any]
+RelatedSource = RelatedCases | Mapping[str, Any] | None
+
+
+def _history(case: CaseSource) -> CaseHistory:
+    if isinstance(case, CaseStory):
+        if case.history is None:
+            raise ValueError(f"case {case.case_id} has not loaded yet")
+        return case.history
+    if isinstance(case, CaseHistory):
+        return case
+    return parse_history(case)
+
+
+def _related(case: CaseSource, related: RelatedSource) -> RelatedCases | None:
+    if related is None:
+        # A story brings its own related cases, when they came.
+        return case.related if isinstance(case, CaseStory) else None
+    if isinstance(related, RelatedCases):
+        return related
+    return parse_related(related)
+
+
+def related_line(related: RelatedCases | None) -> str:
     """How many cases share the merchant, the place and the category (``case.related``)."""
     if related is None:
         return ""
-    a, b, c = (len(related.get(key) or ()) for key in RELATED_KEYS)
-    return tr(TEXT["related_counts"]).format(a=a, b=b, c=c)
+    return tr(TEXT["related_counts"]).format(
+        a=len(related.same_merchant), b=len(related.nearby), c=len(related.same_category)
+    )
 
 
 def case_html(
-    answer: Mapping[str, Any],
+    source: CaseSource,
     *,
     show_reporter: bool,
     now: float,
-    related: Mapping[str, Any] | None = None,
+    related: RelatedSource = None,
 ) -> str:
-    """The summary and the timeline of a ``case.history`` answer as simple HTML, with
-    the related-case counts when a ``case.related`` answer is given."""
-    case: Mapping[str, Any] = answer.get("case") or {}
-    events: list[Mapping[str, Any]] = sorted(
-        answer.get("events") or [], key=lambda e: float(e.get("ts", 0.0))
-    )
+    """The summary and the timeline of a case (its story, or a ``case.history`` answer)
+    as simple HTML, with the related-case counts when they are known."""
+    history = _history(source)
+    found = _related(source, related)
+    case = history.case
     e = html.escape
-    source = str(case.get("source", ""))
-    status = str(case.get("status", ""))
-    reported_at = case.get("reported_at")
     stamp = "%Y-%m-%d %H:%M:%S"
+    reported = time.strftime(stamp, time.localtime(case.reported_at)) if case.reported_at else ""
     # (label, HTML value): every value is escaped here, once.
     rows: list[tuple[str, str]] = [
-        (tr(TEXT["case"]), e(str(case.get("id", "")))),
-        (
-            tr(TEXT["reported_at"]),
-            e(time.strftime(stamp, time.localtime(reported_at))) if reported_at else "",
-        ),
-        (tr(TEXT["category"]), e(str(case.get("category", "")))),
-        (tr(TEXT["source"]), e(tr(SOURCE_TEXT.get(source, source)))),
-        (tr(TEXT["status"]), e(tr(STATUS_TEXT.get(status, status)))),
-        (tr(TEXT["address"]), e(str(case.get("address", "")))),
-        (tr(TEXT["text"]), e(str(case.get("text", "")))),
+        (tr(TEXT["case"]), e(case.id)),
+        (tr(TEXT["reported_at"]), e(reported)),
+        (tr(TEXT["category"]), e(case.category)),
+        (tr(TEXT["source"]), e(tr(SOURCE_TEXT.get(case.source, case.source)))),
+        (tr(TEXT["status"]), e(tr(STATUS_TEXT.get(case.status, case.status)))),
+        (tr(TEXT["address"]), e(case.address)),
+        (tr(TEXT["text"]), e(case.text)),
         (tr(TEXT["reporter"]), e(reporter_text(case, show_reporter))),
         (tr(TEXT["sla"]), "<br>".join(e(m.text()) for m in sla_marks(case, now))),
     ]
-    if related is not None:
-        rows.append((tr(TEXT["related"]), e(related_line(related))))
+    if found is not None:
+        rows.append((tr(TEXT["related"]), e(related_line(found))))
     summary = "".join(
         f"<tr><th align='left' width='18%'>{e(label)}</th><td>{value}</td></tr>"
         for label, value in rows
@@ -85,19 +106,14 @@ def case_html(
         f"<th align='left'>{e(tr(TEXT[c]))}</th>" for c in ("time", "kind", "actor", "detail")
     )
     timeline = "".join(
-        "<tr>"
-        f"<td>{e(clock_time(float(ev.get('ts', 0.0))))}</td>"
-        f"<td>{e(tr(KIND_TEXT.get(str(ev.get('kind')), str(ev.get('kind')))))}</td>"
-        f"<td>{e(str(ev.get('actor', '')))}</td>"
-        f"<td>{e(event_detail(ev))}</td>"
-        "</tr>"
-        for ev in events
+        "<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in timeline_cells(event)) + "</tr>"
+        for event in in_time_order(history.events)
     )
     printed = time.strftime(stamp, time.localtime(now))
     table = "<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
     return (
         "<html><body>"
-        f"<h2>{e(tr(TEXT['pdf_heading']).format(case=case.get('id', '')))}</h2>"
+        f"<h2>{e(tr(TEXT['pdf_heading']).format(case=case.id))}</h2>"
         f"{table}{summary}</table>"
         f"<h3>{e(tr(TEXT['kind']))}</h3>"
         f"{table}<tr>{head}</tr>{timeline}</table>"
@@ -107,21 +123,22 @@ def case_html(
 
 
 def export_case_pdf(
-    answer: Mapping[str, Any],
+    source: CaseSource,
     path: Path,
     *,
     show_reporter: bool = False,
     now: float | None = None,
-    related: Mapping[str, Any] | None = None,
+    related: RelatedSource = None,
 ) -> None:
-    """Write the summary and timeline of a ``case.history`` answer to an A4 PDF at ``path``
-    (with the counts of a ``case.related`` answer, if given).
+    """Write the summary and timeline of a case to an A4 PDF at ``path``: its story (with
+    its related cases), or a ``case.history`` answer (with the counts of ``related``, if
+    given).
 
     The reporter is masked unless ``show_reporter``: a PDF leaves the room, so the safe
     choice is the default.
     """
     now = time.time() if now is None else now
-    case: Mapping[str, Any] = answer.get("case") or {}
+    history = _history(source)
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(path))
     writer.setResolution(RESOLUTION_DPI)
@@ -134,11 +151,14 @@ def export_case_pdf(
         )
     )
     # The title lands in the PDF's metadata, so a filed PDF is found by its case id.
-    writer.setTitle(f"{tr(TEXT['title'])} {case.get('id', '')}")
+    writer.setTitle(f"{tr(TEXT['title'])} {history.case.id}")
     writer.setCreator("Watchfloor")
     document = QTextDocument()
     document.setDefaultFont(QFont(PDF_FONT, 10))
-    document.setHtml(case_html(answer, show_reporter=show_reporter, now=now, related=related))
+    html_text = case_html(
+        history, show_reporter=show_reporter, now=now, related=_related(source, related)
+    )
+    document.setHtml(html_text)
     # Lay out in the writer's own device units, or the text comes out at 1/4 scale.
     document.documentLayout().setPaintDevice(writer)
     document.setPageSize(writer.pageLayout().paintRectPixels(RESOLUTION_DPI).size().toSizeF())

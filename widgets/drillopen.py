@@ -6,74 +6,41 @@ the same panel, so what a supervisor pushes to the wall is what they were readin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, TypeAlias
-
-import msgspec
+from typing import TYPE_CHECKING, TypeAlias
 
 from backend_client.privacy import SEES_REPORTER
 from backend_client.protocol.messages import WallPush
 
 if TYPE_CHECKING:
-    # The panels (and the answer cache's SQLAlchemy) load when a drill-down first opens,
-    # not while a wall is starting: a wall imports this module for ``addressed``.
-    from backend_client.cache import CachedRequests
+    # The panels and their stories load when a drill-down first opens, not while a wall
+    # is starting: a wall imports this module for ``addressed``.
     from backend_client.qt import QtFeed
+    from backend_client.stories import Source
     from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
-
-#: How much of an officer's track a drill-down replays: the last hour, the article's
-#: "who was where when the case came in".
-OFFICER_WINDOW_S: Final = 3600.0
-
-#: Map clicks say "unit"; pushes and the hub say "officer". Both mean the same panel.
-KINDS: Final = {
-    "incident": "incident",
-    "case": "incident",
-    "merchant": "merchant",
-    "unit": "officer",
-    "officer": "officer",
-}
 
 Drilldown: TypeAlias = "CaseDrilldown | MerchantDrilldown | OfficerDrilldown"
 
 
-def make_drilldown(
-    kind: str, entity_id: str, feed: QtFeed, requests: CachedRequests
-) -> Drilldown | None:
+def make_drilldown(kind: str, entity_id: str, feed: QtFeed, requests: Source) -> Drilldown | None:
     """The panel for ``kind``/``entity_id`` (not started), or None for a kind it has none of.
 
-    The reporter is shown only to roles that may see it, decided from the role the hub
-    gave this client (the hub masks it anyway; this keeps the label honest).
+    The story behind it comes from :func:`backend_client.stories.opening.open_story`. The
+    reporter is shown only to roles that may see it, decided from the role the hub gave
+    this client (the hub masks it anyway; this keeps the label honest).
     """
+    from backend_client.stories import CaseStory, MerchantStory
+    from backend_client.stories.opening import open_story
     from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
 
-    match KINDS.get(kind):
-        case "incident":
-            role = feed.client.role or ""
-            return CaseDrilldown(entity_id, requests, show_reporter=role in SEES_REPORTER)
-        case "merchant":
-            return MerchantDrilldown(entity_id, requests)
-        case "officer":
-            end = feed.now()  # the hub's clock: the track is stamped in it
-            unit = feed.state.units.get(entity_id)
-            profile: dict[str, str] = {}
-            if unit is not None:
-                team = feed.state.teams.get(unit.team)
-                profile = {
-                    "name": unit.name,
-                    "team": team.name if team is not None else unit.team,
-                    "status": unit.status,
-                    "kind": unit.kind,
-                    "plate": unit.plate,
-                }
-            cases = [msgspec.to_builtins(i) for i in feed.state.incidents.values()]
-            return OfficerDrilldown(
-                entity_id,
-                requests,
-                start=end - OFFICER_WINDOW_S,
-                end=end,
-                cases=cases,
-                profile=profile,
-            )
+    # feed.now() is the hub's clock: an officer's track is stamped in it.
+    story = open_story(kind, entity_id, requests, feed.state, feed.now())
+    if isinstance(story, CaseStory):
+        role = feed.client.role or ""
+        return CaseDrilldown(entity_id, story, show_reporter=role in SEES_REPORTER)
+    if isinstance(story, MerchantStory):
+        return MerchantDrilldown(entity_id, story)
+    if story is not None:
+        return OfficerDrilldown(entity_id, story, start=story.start, end=story.end)
     return None
 
 

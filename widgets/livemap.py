@@ -3,7 +3,6 @@ heading, incidents, supervision alerts) and the hub's merchant register."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,13 +13,13 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from backend_client.protocol.messages import Alert, Incident, Unit
 from backend_client.qt import PositionBatch, QtFeed
-from backend_client.transport import RequestFailed
+from backend_client.stories.base import ANSWER
+from backend_client.stories.register import MerchantRegister
 from widgets.map import AlertInfo, IncidentInfo, MapConfig, MapView, MerchantInfo, UnitInfo
 
 log = logging.getLogger(__name__)
 
 DEFAULT_COLOUR = "#4da3ff"
-MERCHANT_OP = "merchant.list"
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,7 @@ class LiveMapPanel(QWidget):
         show_incidents: bool = True,
         view: MapPanelView | None = None,
         config: MapConfig | None = None,
+        register: MerchantRegister | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -66,8 +66,11 @@ class LiveMapPanel(QWidget):
         box.addWidget(self.map)
         self._show_incidents = show_incidents
         self._following_applied = False
-        self._merchants_loaded = False
-        self._merchant_task: asyncio.Future[None] | None = None
+        #: The hub's merchant register: the model loads it, this panel draws it. Several
+        #: panels of one wall may share one (handed in); by default each asks the feed.
+        self.register = register or MerchantRegister(feed.client.request)
+        self.register.changed.connect(self._on_register)
+        self._merchants_drawn = False
         # The snapshot arrives in the same loop pass as its decode and apply (~25 ms for
         # 20,000 officers); redrawing the whole roster there too made one stall over the
         # 50 ms budget. The redraw takes the next pass; repeated snapshots coalesce.
@@ -187,30 +190,21 @@ class LiveMapPanel(QWidget):
 
     @property
     def merchants_loaded(self) -> bool:
-        return self._merchants_loaded
+        return self.register.loaded and self._merchants_drawn
 
     def _fetch_merchants(self) -> None:
         """Ask the hub for the register once; a failure is retried on the next reconnect."""
-        if not self.view.merchants or self._merchants_loaded or self._merchant_task is not None:
+        if not self.view.merchants:
             return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no feed loop running (a panel built offline): the next "live" retries
-        self._merchant_task = asyncio.ensure_future(self._load_merchants())
+        if self.register.loaded and not self._merchants_drawn:
+            self._on_register(ANSWER)  # a shared register another panel loaded
+        self.register.ensure_loading()
 
-    async def _load_merchants(self) -> None:
-        try:
-            reply = await self.feed.client.request(MERCHANT_OP, {})
-        except RequestFailed as exc:
-            log.warning("%s failed (%s); retrying after the next reconnect", MERCHANT_OP, exc)
-            return
-        finally:
-            self._merchant_task = None
-        if not shiboken6.isValid(self.map):
-            return  # the panel was closed while the hub answered
+    def _on_register(self, topic: str) -> None:
+        if topic != ANSWER or not self.view.merchants or not shiboken6.isValid(self.map):
+            return  # a failure is logged by the register; or the panel was closed
         items: list[MerchantInfo] = []
-        for raw in reply.get("merchants", []):
+        for raw in self.register.rows:
             try:
                 info = MerchantInfo.from_wire(raw)
             except (KeyError, TypeError, ValueError) as exc:
@@ -219,7 +213,7 @@ class LiveMapPanel(QWidget):
             if info is not None:
                 items.append(info)
         self.map.set_merchants(items)
-        self._merchants_loaded = True
+        self._merchants_drawn = True
 
 
 def _open_infos(incidents: Iterable[Incident]) -> list[IncidentInfo]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from backend_client.cache import CachedRequests
 from backend_client.protocol.messages import Incident, WallPush
 from backend_client.qt import QtFeed
+from backend_client.stories import Source
 from widgets.drilldown import CaseDrilldown
 from widgets.drillopen import Drilldown, addressed, make_drilldown
 from widgets.queue import SOURCE_TEXT, STAGE_TEXT, STATUS_TEXT
@@ -57,7 +57,7 @@ class SituationPanel(QWidget):
         feed: QtFeed,
         *,
         title: str = "态势研判",
-        requests: CachedRequests | None = None,
+        requests: Source | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)

@@ -13,6 +13,7 @@ from PySide6.QtPdf import QPdfDocument
 
 from backend_client.cache import AnswerCache, CachedRequests
 from backend_client.qt import QtFeed
+from backend_client.stories import CaseStory
 from tests.desktop.test_wall_e2e import until
 from tests.support.hubs import LiveHub, report
 from widgets.casepdf import export_case_pdf
@@ -100,7 +101,7 @@ def test_supervisor_reads_the_timeline_then_the_cache_then_exports(
 
         assert cached.answer is not None
         pdf = tmp_path / "case.pdf"
-        export_case_pdf(cached.answer, pdf)
+        export_case_pdf(cached.story, pdf)
         data = pdf.read_bytes()
         assert data.startswith(b"%PDF") and len(data) > 2000
         document = QPdfDocument()
@@ -204,3 +205,26 @@ def test_sla_marks_met_missed_pending() -> None:
         "处置 已超时 100 秒（未完成）",
     )
     assert sla_marks({}, now=0.0) == []
+
+
+def test_a_panel_draws_the_story_it_is_handed(qtbot: Any) -> None:
+    async def never(op: str, args: dict[str, Any]) -> Fetched:
+        raise AssertionError("not loaded in this test")
+
+    story = CaseStory("WC-7", never)
+    panel = CaseDrilldown("WC-7", story, show_reporter=False)
+    qtbot.addWidget(panel)
+    assert panel.story is story
+    loaded: list[bool] = []
+    panel.loaded.connect(lambda: loaded.append(True))
+    # The model changes; the panel follows (nothing read back out of the widget first).
+    story.set_answer(
+        {
+            "case": {"id": "WC-7", "source": "grid", "status": "accepted"},
+            "events": [{"kind": "reported", "ts": 0.0, "actor": "网格员"}],
+        }
+    )
+    assert loaded == [True]
+    assert panel.fields["source"].text() == "网格上报"
+    assert panel.fields["reporter"].text() == "未登记"
+    assert [r[1:3] for r in panel.timeline_rows()] == [("上报", "网格员")]

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 
 from backend_client.cache import AnswerCache, CachedRequests
 from backend_client.qt import QtFeed
+from backend_client.stories.replay import TrackReplay, parse_points
 from desktop.desk import DeskWindow
 from desktop.i18n import EN
 from hub.roster import MerchantRecord
@@ -32,7 +33,6 @@ from widgets.drilldown import (
     OfficerDrilldown,
 )
 from widgets.queue import STATUS_TEXT
-from widgets.replay import TrackReplay, parse_points
 
 pytestmark = pytest.mark.usefixtures("gc_on_gui_thread")
 

@@ -141,6 +141,7 @@ def test_case_related_photos_map_rectification_and_paging(
             qtbot.mouseClick(panel.pager.button, Qt.MouseButton.LeftButton)
             await until(partial(grew, panel.timeline_rows, shown))
         assert len(panel.timeline_rows()) == total
+        assert len(panel.story.events) == total and not panel.story.paging.more
         full = CaseDrilldown(case_id, requests, show_reporter=True)
         qtbot.addWidget(full)
         full.show_answer(whole)
@@ -208,7 +209,8 @@ def test_case_related_photos_map_rectification_and_paging(
         # -- the PDF carries the related counts and the whole loaded timeline -------------
         assert panel.answer is not None
         pdf = tmp_path / "case.pdf"
-        export_case_pdf(panel.answer, pdf, related=panel.related)
+        # The PDF reads the story (the model the panel draws), related cases included.
+        export_case_pdf(panel.story, pdf)
         document = QPdfDocument()
         assert document.load(str(pdf)) == QPdfDocument.Error.None_
         text = "".join(document.getAllText(p).text() for p in range(document.pageCount()))

@@ -4,7 +4,8 @@ A :class:`TrackReplay` holds one ``unit.track`` answer (``[[ts, lat, lon, speed,
 ...]``) for a time window and answers "where was the officer at ``ts``" by linear
 interpolation between the two surrounding fixes. Playing moves a cursor through the window
 at x1..x60 real time, measured on an injectable clock so tests (and a paused desk) decide
-how time passes. No Qt here: the panel in :mod:`widgets.drilldown` draws it.
+how time passes. No Qt here: :class:`~backend_client.stories.officer.OfficerStory` holds
+one, the officer panel in :mod:`widgets.drilldown` draws it.
 """
 
 from __future__ import annotations

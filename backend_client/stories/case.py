@@ -1,0 +1,109 @@
+"""The case story: a case's history (paged timeline) and its related cases."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from backend_client.stories.base import PAGE, RELATED, Story
+from backend_client.stories.case_data import (
+    CaseEvent,
+    CaseHistory,
+    CaseRecord,
+    RelatedCases,
+    parse_events,
+    parse_history,
+    parse_related,
+)
+from backend_client.stories.source import RequestFailed, Source
+
+
+class CaseStory(Story):
+    """One case as a supervisor reads it: ``case.history`` (the case, the timeline page
+    by page, photos, its merchant's name) and ``case.related``.
+
+    :meth:`load` asks for both together (one round trip); a reload reads as many pages
+    as were shown before, so the reader does not lose their place.
+    """
+
+    #: Events per ``case.history`` page (the hub's own default).
+    PAGE_SIZE = 500
+
+    def __init__(self, case_id: str, source: Source, *, page_size: int = PAGE_SIZE) -> None:
+        super().__init__(source, page_size=page_size)
+        self.case_id = case_id
+        self.history: CaseHistory | None = None
+        #: The timeline loaded so far, in the hub's (stored) order.
+        self.events: list[CaseEvent] = []
+        self.related: RelatedCases | None = None
+        #: The raw ``case.related`` answer (for a cache or the PDF); None when it failed.
+        self.related_answer: dict[str, Any] | None = None
+        self.related_error = ""
+
+    @property
+    def case(self) -> CaseRecord:
+        """The case; only its id until the first answer came."""
+        return self.history.case if self.history is not None else CaseRecord(self.case_id)
+
+    def request(self) -> tuple[str, dict[str, Any]]:
+        # Always the same first page: the local cache keeps pages apart, by these args.
+        return "case.history", {"case_id": self.case_id, "offset": 0, "limit": self.page_size}
+
+    def _parse(self, answer: dict[str, Any]) -> None:
+        self.history = parse_history(answer, self.case_id)
+        self.events = list(self.history.events)
+        self.paging.update(answer.get("next_offset"), answer.get("total_events"))
+
+    async def load(self) -> None:
+        shown_before = len(self.events)
+        related = asyncio.ensure_future(self._fetch_related())
+        try:
+            shown = await self.load_answer()
+            result = await related
+        finally:
+            if not related.done():
+                related.cancel()
+        if shown:
+            self.set_related(*result)
+            while len(self.events) < shown_before and await self.load_more():
+                pass
+
+    async def _fetch_related(self) -> tuple[dict[str, Any] | None, str]:
+        try:
+            answer, _cached, _age = await self._fetch("case.related", {"case_id": self.case_id})
+        except RequestFailed as exc:
+            return None, exc.message
+        return answer, ""
+
+    def set_related(self, related: dict[str, Any] | None, error: str = "") -> None:
+        """Take a ``case.related`` answer; None (with the reason) when there was none."""
+        self.related_answer = related
+        self.related = parse_related(related) if related is not None else None
+        self.related_error = error
+        self.changed.emit(RELATED)
+
+    async def load_more(self) -> bool:
+        """The next page of the timeline, appended; False when there was none or it failed."""
+        page = await self._next_page("case.history", {"case_id": self.case_id}, "total_events")
+        if page is None:
+            return False
+        self.events.extend(parse_events(page.get("events")))
+        # The merged answer is what the PDF, the cache and a re-render read.
+        assert self.answer is not None
+        self.answer = {
+            **self.answer,
+            "events": [*(self.answer.get("events") or []), *(page.get("events") or [])],
+            "next_offset": self.paging.next_offset,
+            "total_events": self.paging.total,
+        }
+        assert self.history is not None
+        self.history = CaseHistory(
+            self.history.case,
+            tuple(self.events),
+            self.history.photos,
+            self.history.merchant_name,
+            self.paging.next_offset,
+            self.paging.total,
+        )
+        self.changed.emit(PAGE)
+        return True

@@ -1,0 +1,61 @@
+"""Which story a ``(kind, id)`` opens — a map click, a queue row or a ``wall.push`` — with
+what the feed already knows (an officer's name and team, the cases of the window)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+from backend_client.state import FeedState
+from backend_client.stories.case import CaseStory
+from backend_client.stories.merchant import MerchantStory
+from backend_client.stories.officer import OfficerStory
+from backend_client.stories.source import Source
+
+#: How much of an officer's track a drill-down replays: the last hour, the article's
+#: "who was where when the case came in".
+OFFICER_WINDOW_S: Final = 3600.0
+
+#: Map clicks say "unit"; pushes and the hub say "officer". Both mean the same story.
+KINDS: Final = {
+    "incident": "incident",
+    "case": "incident",
+    "merchant": "merchant",
+    "unit": "officer",
+    "officer": "officer",
+}
+
+
+def officer_story(unit_id: str, source: Source, state: FeedState, now: float) -> OfficerStory:
+    """The officer's last :data:`OFFICER_WINDOW_S` up to ``now`` (the hub's clock: the
+    track is stamped in it), profiled from the feed's roster."""
+    unit = state.units.get(unit_id)
+    profile: dict[str, str] = {}
+    if unit is not None:
+        team = state.teams.get(unit.team)
+        profile = {
+            "name": unit.name,
+            "team": team.name if team is not None else unit.team,
+            "status": unit.status,
+            "kind": unit.kind,
+            "plate": unit.plate,
+        }
+    cases = [msgspec.to_builtins(i) for i in state.incidents.values()]
+    return OfficerStory(
+        unit_id, source, start=now - OFFICER_WINDOW_S, end=now, cases=cases, profile=profile
+    )
+
+
+def open_story(
+    kind: str, entity_id: str, source: Source, state: FeedState, now: float
+) -> CaseStory | MerchantStory | OfficerStory | None:
+    """The story for ``kind``/``entity_id`` (not loaded), or None for a kind without one."""
+    match KINDS.get(kind):
+        case "incident":
+            return CaseStory(entity_id, source)
+        case "merchant":
+            return MerchantStory(entity_id, source)
+        case "officer":
+            return officer_story(entity_id, source, state, now)
+    return None

@@ -1,0 +1,241 @@
+"""The case drill-down: header, 1-3-15 marks, photos, a mini-map, the paged timeline and
+the related cases, drawn from a :class:`~backend_client.stories.CaseStory`."""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from backend_client.stories import RELATED_KEYS, CaseStory, RelatedCases, Source
+from backend_client.stories.replay import Clock
+from widgets.drilldown.base import DrilldownPanel, Pager
+from widgets.drilldown.formatting import rectification, reporter_text, sla_marks
+from widgets.drilldown.photos import PhotoStrip
+from widgets.drilldown.related import COLUMNS as RELATED_COLUMNS
+from widgets.drilldown.related import RelatedTabs
+from widgets.drilldown.tables import form, heading, rows_of
+from widgets.drilldown.texts import LINK_COLOUR, MARK_COLOURS, SOURCE_TEXT, TEXT
+from widgets.drilldown.timeline import COLUMNS as TIMELINE_COLUMNS
+from widgets.drilldown.timeline import show_timeline, timeline_table
+from widgets.minimap import Marker, MiniMap
+from widgets.queue import STATUS_TEXT
+from widgets.text import tr
+
+
+class CaseDrilldown(DrilldownPanel):
+    """One case: header, 1-3-15 marks, photos, a mini-map, the timeline (paged) and the
+    related cases (``case.related``).
+
+    Call :meth:`start` on a running qasync loop (or ``await load()``); ``loaded`` fires
+    after each answer is shown, ``failed`` with the reason when there was none to show.
+    """
+
+    KIND = "incident"
+    HEADER_FIELDS = ("case", "category", "source", "status", "address", "text")
+    TIMELINE_COLUMNS = TIMELINE_COLUMNS
+    RELATED_COLUMNS = RELATED_COLUMNS
+    #: Events per ``case.history`` page (the hub's own default).
+    PAGE_SIZE = CaseStory.PAGE_SIZE
+
+    story: CaseStory
+
+    def __init__(
+        self,
+        case_id: str,
+        fetch: Source | CaseStory,
+        *,
+        show_reporter: bool,
+        clock: Clock = time.time,
+        page_size: int = PAGE_SIZE,
+        parent: QWidget | None = None,
+    ) -> None:
+        # The desk may hand in a story it made; else the panel makes one on ``fetch``.
+        story = (
+            fetch
+            if isinstance(fetch, CaseStory)
+            else CaseStory(case_id, fetch, page_size=page_size)
+        )
+        super().__init__(story, parent, case_id, TEXT["title"])
+        self.setObjectName("CaseDrilldown")
+        self.case_id = case_id
+        self.show_reporter = show_reporter
+        self._clock = clock
+        self.status.setText(tr(TEXT["loading"]).format(case=case_id))
+
+        left = self.left
+        self.form, self.fields = form(
+            left, (*self.HEADER_FIELDS, "merchant", "reporter", "rectify_by"), TEXT
+        )
+        self.fields["merchant"].setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.fields["merchant"].linkActivated.connect(self._open_merchant)
+        for key in ("merchant", "rectify_by"):
+            self.form.setRowVisible(self.fields[key], False)
+
+        self.marks: list[QLabel] = []
+        marks_form = QFormLayout()
+        self._marks_row = QVBoxLayout()
+        marks_box = QWidget()
+        marks_box.setLayout(self._marks_row)
+        marks_form.addRow(tr(TEXT["sla"]), marks_box)
+        left.addLayout(marks_form)
+
+        self.photos_heading = heading(tr(TEXT["photos"]), "CasePhotosHeading")
+        left.addWidget(self.photos_heading)
+        self.photos_scroll = PhotoStrip()
+        left.addWidget(self.photos_scroll)
+        self.photos_heading.hide()
+        self.photos_scroll.hide()
+
+        self.minimap = MiniMap()
+        self.minimap.markerActivated.connect(self._on_marker)
+        left.addWidget(self.minimap, 1)
+
+        right = self.right
+        self.timeline_heading = heading(tr(TEXT["timeline"]), "CaseTimelineHeading")
+        right.addWidget(self.timeline_heading)
+        self.timeline = timeline_table()
+        right.addWidget(self.timeline, 3)
+        self.pager = Pager(right, "CaseTimelineMore", story.paging)
+        self.pager.button.clicked.connect(self._on_more)
+
+        self.related_heading = heading(tr(TEXT["related"]), "RelatedHeading")
+        right.addWidget(self.related_heading)
+        self.related_tabs = RelatedTabs()
+        self.related_tabs.caseActivated.connect(
+            lambda key: self.openRequested.emit("incident", key)
+        )
+        self.related_tables = self.related_tabs.tables
+        right.addWidget(self.related_tabs, 2)
+
+    # ---- the story, read through -------------------------------------------------------
+
+    @property
+    def related(self) -> RelatedCases | None:
+        return self.story.related
+
+    @property
+    def merchant_id(self) -> str | None:
+        return self.story.case.merchant_id
+
+    @property
+    def photo_labels(self) -> list[QLabel]:
+        return self.photos_scroll.labels
+
+    async def load_more(self) -> bool:
+        """The next page of the timeline, appended; False when there was none or it failed."""
+        return await self.story.load_more()
+
+    def show_related(self, related: dict[str, Any] | None, error: str = "") -> None:
+        """Draw a ``case.related`` answer; None (with the reason) when there was none."""
+        self.story.set_related(related, error)
+
+    # ---- rendering --------------------------------------------------------------------
+
+    def _render(self) -> None:
+        """Draw a ``case.history`` answer (fresh or cached)."""
+        story = self.story
+        case = story.case
+        values = {
+            "case": case.id,
+            "category": case.category,
+            "source": tr(SOURCE_TEXT.get(case.source, case.source)),
+            "status": tr(STATUS_TEXT.get(case.status, case.status)),
+            "address": case.address,
+            "text": case.text,
+            "reporter": reporter_text(case, self.show_reporter),
+        }
+        for key, value in values.items():
+            self.fields[key].setText(value)
+
+        if case.merchant_id:
+            name = story.history.merchant_name if story.history is not None else ""
+            shown = f"{name}（{case.merchant_id}）" if name else case.merchant_id
+            self.fields["merchant"].setText(
+                f'<a href="merchant" style="color:{LINK_COLOUR}">{html.escape(shown)}</a>'
+            )
+        self.form.setRowVisible(self.fields["merchant"], case.merchant_id is not None)
+
+        for label in self.marks:
+            label.deleteLater()
+        self.marks = []
+        for mark in sla_marks(case, self._clock()):
+            label = QLabel(mark.text())
+            label.setStyleSheet(f"color:{MARK_COLOURS[mark.state]};")
+            label.setProperty("state", mark.state)
+            self._marks_row.addWidget(label)
+            self.marks.append(label)
+
+        photos = list(story.history.photos) if story.history is not None else []
+        self.photos_scroll.show_photos(photos)
+        self.photos_heading.setVisible(bool(photos))
+        self.photos_scroll.setVisible(bool(photos))
+        self._render_map()
+        self._render_page()
+
+    def _render_paging(self) -> None:
+        self.pager.show(len(self.story.events))
+
+    def _render_page(self) -> None:
+        shown = show_timeline(self.timeline, self.story.events)
+        self.pager.show(shown)
+        line = rectification(self.story.case, self.story.events, self._clock())
+        label = self.fields["rectify_by"]
+        if line is not None:
+            label.setText(line[0])
+            label.setStyleSheet(f"color:{MARK_COLOURS['missed']};" if line[1] else "")
+        self.form.setRowVisible(label, line is not None)
+
+    def _render_related(self) -> None:
+        story = self.story
+        if story.related is None:
+            title = tr(TEXT["related_failed"]).format(message=story.related_error)
+        else:
+            title = tr(TEXT["related"])
+        self.related_heading.setText(title)
+        self.related_tabs.show_related(story.related)
+        self._render_map()
+
+    def _render_map(self) -> None:
+        case = self.story.case
+        markers: list[Marker] = []
+        if case.lat is not None and case.lon is not None:
+            markers.append(Marker(self.case_id, case.lat, case.lon, "case"))
+        for item in self.related.nearby if self.related is not None else ():
+            if item.lat is not None and item.lon is not None:
+                markers.append(Marker(item.id, item.lat, item.lon, "nearby"))
+        self.minimap.set_markers(markers)
+        self.minimap.fit([(m.lat, m.lon) for m in markers], min_span_m=400.0)
+
+    def _open_merchant(self, _link: str) -> None:
+        if self.merchant_id:
+            self.openRequested.emit("merchant", self.merchant_id)
+
+    def _on_marker(self, key: str) -> None:
+        if key and key != self.case_id:
+            self.openRequested.emit("incident", key)
+
+    # ---- reading back (tests, export, the desk) ---------------------------------------
+
+    def timeline_rows(self) -> list[tuple[str, ...]]:
+        """The timeline as shown: (time, kind, actor, detail) per row."""
+        return rows_of(self.timeline)
+
+    def mark_texts(self) -> list[str]:
+        return [label.text() for label in self.marks]
+
+    def related_rows(self, key: str) -> list[tuple[str, ...]]:
+        """One related list as shown: (reported at, category, status, distance, address)."""
+        return self.related_tabs.rows(key)
+
+    def related_ids(self, key: str) -> list[str]:
+        return self.related_tabs.ids(key)
+
+    def related_counts(self) -> dict[str, int]:
+        return {key: self.related_tables[key].rowCount() for key in RELATED_KEYS}

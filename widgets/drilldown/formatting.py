@@ -1,0 +1,130 @@
+"""The drill-downs' words for a case's data: reporter, 1-3-15 marks, timeline details,
+rectification deadlines, times. Shared by the case view and the case PDF (widgets.casepdf)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from backend_client.privacy import mask_name, mask_phone
+from backend_client.stories.case_data import CaseEvent, CaseRecord, SlaTimes, parse_sla
+from widgets.drilldown.texts import STAGE_TEXT, TEXT
+from widgets.text import tr
+
+MarkState = Literal["met", "missed", "pending"]
+
+
+def reporter_text(case: CaseRecord, show_reporter: bool) -> str:
+    """The reporter line, masked unless this role may see who reported."""
+    reporter = case.reporter
+    if reporter is None:
+        return tr(TEXT["no_reporter"])
+    name, phone = reporter.name, reporter.phone
+    if not show_reporter:
+        name, phone = mask_name(name), mask_phone(phone)
+    return " ".join(part for part in (name, phone) if part) or tr(TEXT["no_reporter"])
+
+
+def clock_time(ts: float) -> str:
+    """``HH:MM:SS`` in the workstation's local time (the command centre's own clock)."""
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+def date_time(ts: float) -> str:
+    """``YYYY-MM-DD HH:MM`` in local time: a merchant's history spans months."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+@dataclass(frozen=True, slots=True)
+class SlaMark:
+    """One 1-3-15 stage as judged from the recorded marks."""
+
+    stage: str
+    state: MarkState
+    #: Seconds early (met), late (missed), or left (pending); never negative.
+    seconds: int
+    #: Still open: ``missed`` means overdue now, not late when done.
+    open: bool
+
+    def text(self) -> str:
+        stage = tr(STAGE_TEXT[self.stage])
+        key = "overdue" if self.state == "missed" and self.open else self.state
+        return tr(TEXT[key]).format(stage=stage, s=self.seconds)
+
+
+def sla_marks(case: CaseRecord | Mapping[str, Any], now: float) -> list[SlaMark]:
+    """The accept/move/handle marks from the case's ``sla``; empty when it has none.
+
+    Takes the parsed case, or a wire case dict (parsed here)."""
+    sla: SlaTimes | None = case.sla if isinstance(case, CaseRecord) else parse_sla(case.get("sla"))
+    if sla is None:
+        return []
+    # TODO(issue 15): use backend_client.sla (a second copy of the 1-3-15 judgement).
+    marks: list[SlaMark] = []
+    for stage, by, at in sla.stages():
+        if at is not None:
+            late = at - by
+            state: MarkState = "missed" if late > 0 or stage in sla.missed else "met"
+            marks.append(SlaMark(stage, state, round(abs(late)), open=False))
+        elif now > by or stage in sla.missed:
+            marks.append(SlaMark(stage, "missed", round(max(0.0, now - by)), open=True))
+        else:
+            marks.append(SlaMark(stage, "pending", round(by - now), open=True))
+    return marks
+
+
+def event_detail(event: CaseEvent) -> str:
+    """The few detail fields a reader needs, in words; the rest stays in the audit trail."""
+    detail = event.detail
+    parts: list[str] = []
+    if event.kind == "sla_missed" and detail.stage is not None:
+        parts.append(tr(STAGE_TEXT.get(detail.stage, detail.stage)))
+    if detail.units:
+        parts.append("、".join(detail.units))
+    if detail.unit:
+        # Moving, arrival and follow-up name the one officer who reported them.
+        parts.append(tr(TEXT["unit"]).format(unit=detail.unit))
+    if detail.inspection:
+        # Closing after a follow-up means it passed; a new deadline from one, it failed.
+        parts.append(tr(TEXT[f"inspection_{detail.inspection}"]))
+    parts.extend(part for part in (detail.outcome, detail.note) if part)
+    if detail.deadline:
+        # Rectification deadlines are days away: the date matters more than the second.
+        parts.append(date_time(detail.deadline))
+    return " · ".join(parts)
+
+
+def in_time_order(events: Sequence[CaseEvent]) -> list[CaseEvent]:
+    """The hub answers in stored order; sorted again so merged pages or a cached answer
+    still read top to bottom in time (stable: same-instant steps keep their order)."""
+    return sorted(events, key=lambda e: e.ts)
+
+
+def span_text(seconds: float) -> str:
+    """Whole days, or hours under a day: a rectification runs for days."""
+    seconds = max(0.0, seconds)
+    if seconds >= 86400:
+        return tr(TEXT["days"]).format(n=int(seconds // 86400))
+    return tr(TEXT["hours"]).format(n=max(1, int(seconds // 3600)))
+
+
+def rectification(
+    case: CaseRecord, events: Sequence[CaseEvent], now: float
+) -> tuple[str, bool] | None:
+    """The rectification deadline line and whether it is overdue, from the latest
+    ``rectification_deadline`` step (a failed follow-up sets a new one); None if never
+    ordered."""
+    deadline: float | None = None
+    for event in in_time_order(events):
+        if event.kind == "rectification_deadline" and event.detail.deadline is not None:
+            deadline = event.detail.deadline
+    if deadline is None:
+        return None
+    date = date_time(deadline)
+    if case.status != "rectifying":
+        return date, False  # checked or closed: the date is history now
+    if now > deadline:
+        return tr(TEXT["rectify_overdue"]).format(date=date, span=span_text(now - deadline)), True
+    return tr(TEXT["rectify_left"]).format(date=date, span=span_text(deadline - now)), False
