@@ -128,6 +128,7 @@ class QtFeed(QObject):
     incidentChanged = Signal(object, bool)  # Incident, is_new
     alertChanged = Signal(str, object)  # alert id, Alert or None when cleared
     tickerReceived = Signal(str, bool, float)  # text, urgent, ts
+    tickerArrived = Signal(object)  # Ticker: its code and args word it in a wall's language
     wallPushed = Signal(object)  # WallPush: the wall decides whether it is addressed
     linkChanged = Signal(str, object)  # Link value, last good time (float | None)
 
@@ -201,6 +202,7 @@ class QtFeed(QObject):
                 self.alertChanged.emit(alert_id, None)
             case Ticker(text=text, urgent=urgent, ts=ts):
                 self.tickerReceived.emit(text, urgent, ts)
+                self.tickerArrived.emit(event)
             case WallPush():
                 self.wallPushed.emit(event)
 

@@ -2,254 +2,41 @@
 
 :class:`WallWindow` is one screen (header, stale banner, the grid, and room for the panels
 of a screen that went away). :class:`WallShell` owns the windows: it puts each on its
-screen, hides the idle cursor, refuses accidental closes, and re-places the grids when
-screens come and go (Qt leaves windows where they were after a monitor returns).
+screen, refuses accidental closes, and re-places the grids when screens come and go (Qt
+leaves windows where they were after a monitor returns). The panels come from
+``desktop.panels``, the header from ``desktop.header``, the idle pointer from
+``desktop.cursor``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from collections.abc import Sequence
+from typing import Protocol
 
-from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QCursor, QGuiApplication, QKeySequence, QScreen, QShortcut
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QScreen, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from backend_client.protocol.messages import WallPush
 from backend_client.qt import QtFeed
-from desktop.layout import PanelSpec, PanelView, ScreenSpec, WallLayout, load_layout
+from desktop.cursor import IdleCursor as IdleCursor
+from desktop.header import LINK_TEXT as LINK_TEXT
+from desktop.header import WallHeader, layout_title
+from desktop.layout import ScreenSpec, WallLayout, load_layout
+from desktop.panels import PANEL_BUILDERS as PANEL_BUILDERS
+from desktop.panels import PANEL_TITLES as PANEL_TITLES
+from desktop.panels import PanelContext as PanelContext
+from desktop.panels import PanelGrid as PanelGrid
+from desktop.panels import RequestsSource
 from widgets.banner import StaleBanner
-from widgets.drillopen import addressed
-from widgets.panel import PanelFrame, PlaylistEntry, RotatingPanel
-from widgets.text import tr
+from widgets.panel import PanelFrame
 from widgets.ticker import TickerBar
-
-if TYPE_CHECKING:
-    from backend_client.cache import CachedRequests
-
-#: The answer cache, or what makes it when a pushed drill-down first needs it: building it
-#: imports SQLAlchemy, which has no place between a wall's start and its first live frame.
-RequestsSource: TypeAlias = "CachedRequests | Callable[[], CachedRequests] | None"
 
 log = logging.getLogger(__name__)
 
-LINK_TEXT = {"live": "实时", "stale": "过期", "offline": "离线", "connecting": "连接中"}
 #: The deliberate chord that closes a wall; nothing else does (no Alt+F4, no Esc).
 QUIT_CHORD = "Ctrl+Alt+Shift+Q"
-#: A pushed map view without a zoom shows the street around the place.
-PUSHED_VIEW_ZOOM = 16.0
-PANEL_TITLES = {
-    "map": "",
-    "ticker": "",
-    "clock": "",
-    "situation": "",
-    "queue": "1-3-15 案件队列",
-    "kpi": "效能指标",
-    "alerts": "督办告警",
-}
-
-
-#: Panels whose construction may wait until the map shows live data: they cost start-up
-#: time (pyqtgraph alone is ~0.2 s to import) and read the whole feed state when built,
-#: so building them late loses nothing. Ticker and clock are cheap and stay.
-DEFERRABLE_KINDS = frozenset({"queue", "kpi", "alerts", "situation"})
-
-
-class PanelContext:
-    """What a panel factory may use: the feed and the wall's settings. No network."""
-
-    def __init__(
-        self,
-        feed: QtFeed,
-        team_colours: dict[str, str] | None = None,
-        *,
-        defer: bool = False,
-        requests: RequestsSource = None,
-    ) -> None:
-        self.feed = feed
-        self.team_colours = team_colours or {}
-        self._requests = requests
-        #: While True, deferrable panels get a placeholder; finish() builds them.
-        self.deferring = defer
-        self.deferred: list[PanelFrame] = []
-
-    @property
-    def requests(self) -> CachedRequests | None:
-        """What drill-downs pushed to a situation slot read through (cached while offline)."""
-        if callable(self._requests):
-            self._requests = self._requests()
-        return self._requests
-
-    def finish(self) -> None:
-        """Build the panels that were deferred (once; later calls do nothing)."""
-        self.deferring = False
-        frames, self.deferred = self.deferred, []
-        for frame in frames:
-            frame.build()
-
-
-PanelBuilder = Callable[[PanelContext, PanelView], QWidget]
-
-
-def _map(ctx: PanelContext, view: PanelView) -> QWidget:
-    from widgets.livemap import LiveMapPanel, MapPanelView
-
-    opts = view.options
-    center = opts["center"]
-    follow = str(opts["follow"])
-    panel = LiveMapPanel(
-        ctx.feed,
-        team_colours=ctx.team_colours,
-        show_incidents=bool(opts["show_incidents"]),
-        view=MapPanelView(
-            fit=str(opts["fit"]),
-            center=(float(center[0]), float(center[1])) if center else None,
-            zoom=float(opts["zoom"]) if center else None,
-            trails=bool(opts["trails"]),
-            trail_minutes=float(opts["trail_minutes"]),
-            follow=None if follow == "none" else follow,
-            merchants=bool(opts["merchants"]),
-            alerts=bool(opts["alerts"]),
-        ),
-    )
-    feed = ctx.feed
-
-    def on_push(push: WallPush) -> None:
-        # An operator's "show this place on the wall": every map of the addressed wall goes
-        # there; "clear" puts each back to the view its layout gives it.
-        if not addressed(push, feed.client.name):
-            return
-        if push.kind == "view" and push.lat is not None and push.lon is not None:
-            panel.map.set_view(push.lat, push.lon, push.zoom or PUSHED_VIEW_ZOOM)
-        elif push.kind == "clear":
-            v = panel.view
-            if v.center is not None and v.zoom is not None:
-                panel.map.set_view(v.center[0], v.center[1], v.zoom)
-            else:
-                panel.map.fit_wucheng()
-
-    feed.wallPushed.connect(on_push)
-    panel.destroyed.connect(lambda *_: _disconnect(feed.wallPushed, on_push))
-    return panel
-
-
-def _disconnect(signal: Any, slot: Callable[..., None]) -> None:
-    with contextlib.suppress(RuntimeError, TypeError):
-        signal.disconnect(slot)
-
-
-def _ticker(ctx: PanelContext, view: PanelView) -> QWidget:
-    bar = TickerBar(
-        speed=int(view.options["speed"]), pinned=int(view.options["pinned"]), clock=ctx.feed.now
-    )
-    ctx.feed.tickerReceived.connect(bar.announce)
-    return bar
-
-
-def _queue(ctx: PanelContext, view: PanelView) -> QWidget:
-    from widgets.queue import IncidentQueueModel, IncidentQueueView
-
-    model = IncidentQueueModel(
-        ctx.feed,
-        max_rows=int(view.options["max_rows"]),
-        show_handled=bool(view.options["show_handled"]),
-    )
-    table = IncidentQueueView(model)
-    model.setParent(table)
-    return table
-
-
-def _kpi(ctx: PanelContext, view: PanelView) -> QWidget:
-    # pyqtgraph is imported only by walls that show charts: it costs start-up time.
-    from widgets.kpi import KpiPanel
-
-    return KpiPanel(ctx.feed, charts=view.options["charts"], period=view.options["period"], tr=tr)
-
-
-def _alerts(ctx: PanelContext, view: PanelView) -> QWidget:
-    from widgets.alerts import AlertList
-
-    return AlertList(ctx.feed, max_items=int(view.options["max_items"]))
-
-
-def _clock(ctx: PanelContext, view: PanelView) -> QWidget:
-    from widgets.clock import ClockPanel
-
-    return ClockPanel(seconds=bool(view.options["seconds"]), clock=ctx.feed.now)
-
-
-def _situation(ctx: PanelContext, view: PanelView) -> QWidget:
-    from widgets.situation import SituationPanel
-
-    return SituationPanel(ctx.feed, title=str(view.options["title"]), requests=ctx.requests)
-
-
-#: One builder per panel kind of the layout schema (desktop.layout.PANEL_KINDS).
-PANEL_BUILDERS: dict[str, PanelBuilder] = {
-    "map": _map,
-    "ticker": _ticker,
-    "queue": _queue,
-    "kpi": _kpi,
-    "alerts": _alerts,
-    "clock": _clock,
-    "situation": _situation,
-}
-
-
-def build_cell(ctx: PanelContext, spec: PanelSpec) -> QWidget:
-    def frame(view: PanelView) -> PanelFrame:
-        title = PANEL_TITLES.get(view.kind, "")
-        deferrable = view.kind in DEFERRABLE_KINDS
-
-        def build() -> QWidget:
-            if deferrable and ctx.deferring:
-                return QWidget()  # an empty cell with its title, until ctx.finish()
-            return PANEL_BUILDERS[view.kind](ctx, view)
-
-        made = PanelFrame(view.kind, tr(title) if title else "", build)
-        if deferrable and ctx.deferring:
-            ctx.deferred.append(made)
-        return made
-
-    if spec.rotates:
-        return RotatingPanel([PlaylistEntry(frame(v), v.seconds) for v in spec.views])
-    return frame(spec.views[0])
-
-
-class PanelGrid(QWidget):
-    """One screen's grid of panels; can be hosted by another window when its screen goes."""
-
-    def __init__(self, ctx: PanelContext, spec: ScreenSpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("PanelGrid")
-        self.spec = spec
-        grid = QGridLayout(self)
-        grid.setContentsMargins(6, 6, 6, 6)
-        grid.setSpacing(6)
-        self.cells: list[QWidget] = []
-        for panel in spec.panels:
-            cell = build_cell(ctx, panel)
-            grid.addWidget(cell, panel.row, panel.col, panel.row_span, panel.col_span)
-            self.cells.append(cell)
-        for row, weight in enumerate(spec.row_weights or (1,) * spec.rows):
-            grid.setRowStretch(row, weight)
-        for col, weight in enumerate(spec.col_weights or (1,) * spec.cols):
-            grid.setColumnStretch(col, weight)
-
-    def kinds(self) -> list[str]:
-        out: list[str] = []
-        for cell in self.cells:
-            if isinstance(cell, RotatingPanel):
-                out.append("+".join(e.frame.kind for e in cell.entries))
-            elif isinstance(cell, PanelFrame):
-                out.append(cell.kind)
-        return out
-
-    def frames(self) -> list[PanelFrame]:
-        return self.findChildren(PanelFrame)
 
 
 class WallWindow(QWidget):
@@ -270,31 +57,22 @@ class WallWindow(QWidget):
         super().__init__(parent)
         self.setObjectName("WallWindow")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setWindowTitle(f"Watchfloor {tr(title)} — {screen_name}")
+        self.setWindowTitle(f"Watchfloor {layout_title(title)} — {screen_name}")
         self.feed = feed
         self.screen_name = screen_name
         self.spec = spec or load_layout().screens[0]
         self.allow_close = True
 
-        heading = tr(title) + (f" · {tr(self.spec.title)}" if self.spec.title else "")
-        self.title = QLabel(heading)
-        self.title.setObjectName("WallTitle")
-        self.counters = QLabel("")
-        self.counters.setObjectName("Counters")
-        self.link_state = QLabel(tr(LINK_TEXT["connecting"]))
-        self.link_state.setObjectName("LinkState")
-        self.link_state.setProperty("link", "connecting")
-        header = QHBoxLayout()
-        header.setContentsMargins(8, 4, 8, 4)
-        header.addWidget(self.title)
-        header.addStretch(1)
-        header.addWidget(self.counters)
-        header.addWidget(self.link_state)
+        screen_title = f" · {layout_title(self.spec.title)}" if self.spec.title else ""
+        header = WallHeader(layout_title(title) + screen_title)
+        self.header = header
+        # The labels stay reachable where tests and screenshots have always read them.
+        self.title = header.title
+        self.counters = header.counters
+        self.link_state = header.link_state
 
         self.banner = StaleBanner()
-        self.panel_context = PanelContext(
-            feed, team_colours, defer=defer_panels, requests=requests
-        )
+        self.panel_context = PanelContext(feed, team_colours, defer=defer_panels, requests=requests)
         self.grid = PanelGrid(self.panel_context, self.spec)
         self._body = QHBoxLayout()
         self._body.setContentsMargins(0, 0, 0, 0)
@@ -378,68 +156,15 @@ class WallWindow(QWidget):
 
     def _on_link(self, link: str, last_good: float | None) -> None:
         self.banner.set_link(link, last_good)
-        self.link_state.setText(tr(LINK_TEXT.get(link, link)))
-        self.link_state.setProperty("link", link)
-        self.link_state.style().unpolish(self.link_state)
-        self.link_state.style().polish(self.link_state)
+        self.header.show_link(link)
 
     def _update_counters(self) -> None:
-        state = self.feed.state
-        # 警力 is people: vehicles are on the map, not in the head count.
-        on_duty = sum(
-            1
-            for u in state.units.values()
-            if u.kind != "vehicle" and u.status not in ("off_duty", "offline")
-        )
-        open_cases = sum(1 for i in state.incidents.values() if i.status != "closed")
-        self.counters.setText(
-            tr("在岗警力 {units}　在办案件 {cases}").format(units=on_duty, cases=open_cases)
-        )
+        self.header.show_counts(self.feed.state)
 
 
 class ScreenLike(Protocol):
     def name(self) -> str: ...
     def geometry(self) -> QRect: ...
-
-
-class IdleCursor(QObject):
-    """Hides the mouse pointer after ``idle_s`` without movement; any movement shows it.
-
-    It polls the pointer position twice a second rather than filtering every event of
-    the application: a Python application-wide event filter sees each QtQuick event of
-    QtWebEngine (and crashed PySide 6.11 in getWrapperForQObject during a page's focus
-    change), and costs a Python call per event on a wall that paints all day.
-    """
-
-    def __init__(self, idle_s: float, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.hidden = False
-        self._idle_s = idle_s
-        self._last_pos = QCursor.pos()
-        self._still_since = time.monotonic()
-        self._timer = QTimer(self)
-        self._timer.setInterval(500)
-        self._timer.timeout.connect(self.poll)
-        self._timer.start()
-
-    def poll(self) -> None:
-        pos = QCursor.pos()
-        now = time.monotonic()
-        if pos != self._last_pos:
-            self._last_pos = pos
-            self._still_since = now
-            if self.hidden:
-                QGuiApplication.restoreOverrideCursor()
-                self.hidden = False
-        elif not self.hidden and now - self._still_since >= self._idle_s:
-            QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
-            self.hidden = True
-
-    def stop(self) -> None:
-        self._timer.stop()
-        if self.hidden:
-            QGuiApplication.restoreOverrideCursor()
-            self.hidden = False
 
 
 class WallShell(QObject):

@@ -330,10 +330,10 @@ DROPPED_DATA_SUFFIXES: Final[tuple[str, ...]] = (".pyi",)
 #: (Chromium's fallback). The others are ~500 KB each and only translate its menus.
 KEPT_WEBENGINE_LOCALES: Final[tuple[str, ...]] = ("zh-CN", "en-US")
 
-#: Qt's own translation catalogues (qtbase_*.qm...) kept: none. Watchfloor translates
-#: its UI with desktop/i18n.py's catalogue and never loads a .qm file (the running wall,
-#: desk and demo opened none, with LANG=zh_CN.UTF-8 or C.UTF-8). A feature that shows
-#: Qt's standard dialogs in Chinese would load qtbase_zh_CN.qm: list "qtbase_zh_CN" here.
+#: Qt's own translation catalogues (qtbase_*.qm...) kept: none. Watchfloor loads only its
+#: own (resources/i18n/watchfloor_<lang>.qm, see translation_datas); the running wall,
+#: desk and demo opened none of Qt's, with LANG=zh_CN.UTF-8 or C.UTF-8. A feature that
+#: shows Qt's standard dialogs in Chinese would load qtbase_zh_CN.qm: list it here.
 KEPT_QT_TRANSLATIONS: Final[tuple[str, ...]] = ()
 
 #: Distributions whose metadata (``*.dist-info``) is bundled although no code reads it: for
@@ -571,6 +571,34 @@ def resource_datas(root: Path) -> list[tuple[str, str]]:
         if not path.is_file() or _skipped(path):
             continue
         pairs.append((str(path), str(Path("resources") / path.parent.relative_to(base))))
+    return pairs
+
+
+#: Where the Qt Linguist sources are, under resources/.
+I18N_DIR: Final = "i18n"
+
+
+def lrelease_path() -> Path:
+    """PySide6's own ``lrelease`` (what ``pyside6-lrelease`` runs)."""
+    import PySide6
+
+    return Path(PySide6.__file__).resolve().parent / "lrelease"
+
+
+def translation_datas(root: Path, out_dir: Path) -> list[tuple[str, str]]:
+    """The ``.qm`` of every ``resources/i18n/*.ts``, compiled into ``out_dir`` by
+    ``lrelease``, as (source, bundle folder) pairs beside the ``.ts``. The bundle has no
+    lrelease: desktop/i18n.py loads these there (a checkout compiles its own)."""
+    pairs: list[tuple[str, str]] = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for ts in sorted((root / "resources" / I18N_DIR).glob("*.ts")):
+        qm = out_dir / f"{ts.stem}.qm"
+        # -nounfinished: a message still untranslated shows its Chinese, as at run time.
+        subprocess.run(
+            [str(lrelease_path()), "-silent", "-nounfinished", str(ts), "-qm", str(qm)],
+            check=True,
+        )
+        pairs.append((str(qm), str(Path("resources") / I18N_DIR)))
     return pairs
 
 

@@ -10,19 +10,24 @@ from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, Q
 
 from backend_client.protocol.messages import Alert
 from backend_client.qt import QtFeed
-from widgets.text import tr
+from widgets.palette import colour
+from widgets.text import QT_TRANSLATE_NOOP, event_text, translate
 
 KIND_TEXT = {
-    "officer_idle": "警员长时间静止",
-    "outside_zone": "越出责任区",
-    "device_silent": "终端失联",
-    "sla_missed": "1-3-15 超时",
-    "rectification_overdue": "整改逾期",
-    "repeat_complaints": "重复投诉",
-    "sos": "紧急求助",
+    "officer_idle": QT_TRANSLATE_NOOP("alerts", "警员长时间静止"),
+    "outside_zone": QT_TRANSLATE_NOOP("alerts", "越出责任区"),
+    "device_silent": QT_TRANSLATE_NOOP("alerts", "终端失联"),
+    "sla_missed": QT_TRANSLATE_NOOP("alerts", "1-3-15 超时"),
+    "rectification_overdue": QT_TRANSLATE_NOOP("alerts", "整改逾期"),
+    "repeat_complaints": QT_TRANSLATE_NOOP("alerts", "重复投诉"),
+    "sos": QT_TRANSLATE_NOOP("alerts", "紧急求助"),
 }
 #: The wire's severity: 1 notice, 2 warning, 3 urgent (hub/domain/supervision.py, docs/protocol.md).
-SEVERITY_COLOURS = {3: "#ff6b6b", 2: "#ffc94d", 1: "#9fb3d1"}
+SEVERITY_COLOURS = {
+    3: colour("alerts.urgent"),
+    2: colour("alerts.warning"),
+    1: colour("alerts.notice"),
+}
 
 
 def _order(alert: Alert) -> tuple[bool, int, float]:
@@ -53,8 +58,8 @@ class AlertList(QListWidget):
         alerts = sorted(self._feed.state.alerts.values(), key=_order)[: self._max]
         self.clear()
         if not alerts:
-            empty = QListWidgetItem(tr("暂无督办告警"))
-            empty.setForeground(QBrush(QColor("#5b6b85")))
+            empty = QListWidgetItem(translate("alerts", "暂无督办告警"))
+            empty.setForeground(QBrush(QColor(colour("alerts.empty"))))
             self.addItem(empty)
             return
         for alert in alerts:
@@ -63,9 +68,12 @@ class AlertList(QListWidget):
     @staticmethod
     def _item(alert: Alert) -> QListWidgetItem:
         clock = time.strftime("%H:%M", time.localtime(alert.ts))
-        kind = tr(KIND_TEXT.get(alert.kind, alert.kind))
-        detail = alert.text or alert.subject
-        item = QListWidgetItem(f"{clock}  【{kind}】 {detail}")
-        item.setForeground(QBrush(QColor(SEVERITY_COLOURS.get(alert.severity, "#9fb3d1"))))
+        kind = translate("alerts", KIND_TEXT.get(alert.kind, alert.kind))
+        detail = event_text(alert.code, alert.args, alert.text) or alert.subject
+        line = translate("alerts", "{time}  【{kind}】 {detail}")
+        item = QListWidgetItem(line.format(time=clock, kind=kind, detail=detail))
+        item.setForeground(
+            QBrush(QColor(SEVERITY_COLOURS.get(alert.severity, SEVERITY_COLOURS[1])))
+        )
         item.setData(Qt.ItemDataRole.UserRole, alert.id)
         return item

@@ -7,22 +7,26 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
-from widgets.text import tr
+from widgets.text import QT_TRANSLATE_NOOP, translate
 
 TEXT = {
-    "connecting": "正在连接指挥中心数据枢纽…",
-    "offline": "数据中断：与数据枢纽失去连接 · 最后数据 {age} 前",
-    "unreachable": "数据中断：无法连接数据枢纽",
-    "stale": "数据已过期：{age} 未收到心跳",
+    "connecting": QT_TRANSLATE_NOOP("banner", "正在连接指挥中心数据枢纽…"),
+    "offline": QT_TRANSLATE_NOOP("banner", "数据中断：与数据枢纽失去连接 · 最后数据 {age} 前"),
+    "unreachable": QT_TRANSLATE_NOOP("banner", "数据中断：无法连接数据枢纽"),
+    "stale": QT_TRANSLATE_NOOP("banner", "数据已过期：{age} 未收到心跳"),
 }
 
 
 def age_text(seconds: float) -> str:
     if seconds < 60:
-        return tr("{s} 秒").format(s=int(seconds))
+        return translate("banner", "{s} 秒").format(s=int(seconds))
     if seconds < 3600:
-        return tr("{m} 分 {s} 秒").format(m=int(seconds // 60), s=int(seconds % 60))
-    return tr("{h} 小时 {m} 分").format(h=int(seconds // 3600), m=int(seconds % 3600 // 60))
+        return translate("banner", "{m} 分 {s} 秒").format(
+            m=int(seconds // 60), s=int(seconds % 60)
+        )
+    return translate("banner", "{h} 小时 {m} 分").format(
+        h=int(seconds // 3600), m=int(seconds % 3600 // 60)
+    )
 
 
 class StaleBanner(QLabel):
@@ -59,7 +63,7 @@ class StaleBanner(QLabel):
         key = self._link if self._link in TEXT else "offline"
         if key == "offline" and self._last_good is None:
             key = "unreachable"
-        self.setText(tr(TEXT[key]).format(age=age_text(age)))
+        self.setText(translate("banner", TEXT[key]).format(age=age_text(age)))
         level = "warning" if self._link in ("connecting", "stale") else "error"
         if self.property("level") != level:
             self.setProperty("level", level)

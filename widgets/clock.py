@@ -9,9 +9,17 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from widgets.text import tr
+from widgets.text import QT_TRANSLATE_NOOP, translate
 
-WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+WEEKDAYS = (
+    QT_TRANSLATE_NOOP("clock", "星期一"),
+    QT_TRANSLATE_NOOP("clock", "星期二"),
+    QT_TRANSLATE_NOOP("clock", "星期三"),
+    QT_TRANSLATE_NOOP("clock", "星期四"),
+    QT_TRANSLATE_NOOP("clock", "星期五"),
+    QT_TRANSLATE_NOOP("clock", "星期六"),
+    QT_TRANSLATE_NOOP("clock", "星期日"),
+)
 
 
 class ClockPanel(QWidget):
@@ -50,8 +58,9 @@ class ClockPanel(QWidget):
     def tick(self) -> None:
         now = time.localtime(self._clock())
         self.time_label.setText(time.strftime("%H:%M:%S" if self._seconds else "%H:%M", now))
-        date = tr("{y}年{m}月{d}日 {weekday}").format(
-            y=now.tm_year, m=now.tm_mon, d=now.tm_mday, weekday=tr(WEEKDAYS[now.tm_wday])
+        weekday = translate("clock", WEEKDAYS[now.tm_wday])
+        date = translate("clock", "{y}年{m}月{d}日 {weekday}").format(
+            y=now.tm_year, m=now.tm_mon, d=now.tm_mday, weekday=weekday
         )
         self.date_label.setText(date)
 

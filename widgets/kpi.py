@@ -22,33 +22,53 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from backend_client.qt import QtFeed
 from backend_client.state import FeedState
+from widgets.palette import colour
 from widgets.queue import SOURCE_TEXT
 from widgets.sla import LIMITS
+from widgets.text import QT_TRANSLATE_NOOP
 
 SOURCES = ("hotline", "snap", "grid", "patrol")
-SOURCE_COLOURS = {"hotline": "#4da3ff", "snap": "#ffb020", "grid": "#3ddc84", "patrol": "#c792ea"}
+SOURCE_COLOURS = {source: colour(f"kpi.source_{source}") for source in SOURCES}
 UNIT_STATUSES = ("available", "en_route", "on_scene", "busy", "off_duty", "offline")
 UNIT_STATUS_TEXT = {
-    "available": "待命",
-    "en_route": "出警途中",
-    "on_scene": "现场处置",
-    "busy": "忙碌",
-    "off_duty": "下班",
-    "offline": "离线",
+    "available": QT_TRANSLATE_NOOP("kpi", "待命"),
+    "en_route": QT_TRANSLATE_NOOP("kpi", "出警途中"),
+    "on_scene": QT_TRANSLATE_NOOP("kpi", "现场处置"),
+    "busy": QT_TRANSLATE_NOOP("kpi", "忙碌"),
+    "off_duty": QT_TRANSLATE_NOOP("kpi", "下班"),
+    "offline": QT_TRANSLATE_NOOP("kpi", "离线"),
 }
 UNIT_STATUS_COLOURS = {
-    "available": "#3ddc84",
-    "en_route": "#4da3ff",
-    "on_scene": "#ffb020",
-    "busy": "#c792ea",
-    "off_duty": "#5b6b85",
-    "offline": "#e5484d",
+    "available": colour("kpi.unit_available"),
+    "en_route": colour("kpi.unit_en_route"),
+    "on_scene": colour("kpi.unit_on_scene"),
+    "busy": colour("kpi.unit_busy"),
+    "off_duty": colour("kpi.unit_off_duty"),
+    "offline": colour("kpi.unit_offline"),
 }
 STAGES = ("accept", "move", "handle")
-STAGE_LABEL = {"accept": "1分钟受理", "move": "3分钟出发", "handle": "15分钟处置"}
+STAGE_LABEL = {
+    "accept": QT_TRANSLATE_NOOP("kpi", "1分钟受理"),
+    "move": QT_TRANSLATE_NOOP("kpi", "3分钟出发"),
+    "handle": QT_TRANSLATE_NOOP("kpi", "15分钟处置"),
+}
 #: Response time (report -> officer moving) buckets, seconds: the 3-minute mark is the rule.
 RESPONSE_EDGES = (0, 60, 120, 180, 300, 600)
-RESPONSE_LABELS = ("<1分", "1-2分", "2-3分", "3-5分", "5-10分", ">10分")
+RESPONSE_LABELS = (
+    QT_TRANSLATE_NOOP("kpi", "<1分"),
+    QT_TRANSLATE_NOOP("kpi", "1-2分"),
+    QT_TRANSLATE_NOOP("kpi", "2-3分"),
+    QT_TRANSLATE_NOOP("kpi", "3-5分"),
+    QT_TRANSLATE_NOOP("kpi", "5-10分"),
+    QT_TRANSLATE_NOOP("kpi", ">10分"),
+)
+TITLES = {
+    "per_hour": QT_TRANSLATE_NOOP("kpi", "每小时案件数（按来源）"),
+    "compliance": QT_TRANSLATE_NOOP("kpi", "今日 1-3-15 达标率"),
+    "officers": QT_TRANSLATE_NOOP("kpi", "警力状态"),
+    "response": QT_TRANSLATE_NOOP("kpi", "响应时间分布（报案至出发）"),
+}
+NONE_DECIDED = QT_TRANSLATE_NOOP("kpi", "今日暂无已判定案件")
 
 
 @dataclass
@@ -129,18 +149,24 @@ def compute_kpis(state: FeedState, now: float, period: str = "today") -> KpiFigu
 
 # ---- the charts ------------------------------------------------------------------------
 
-Tr = Callable[[str], str]
+#: (context, source) -> text in the UI language: widgets.text.translate on a wall; the
+#: default leaves the Chinese source, so a panel built alone needs no translator.
+Translate = Callable[[str, str], str]
+
+
+def _source_text(context: str, source: str) -> str:
+    return source
 
 
 def _style_plot(plot: pg.PlotItem, title: str, font_px: int) -> None:
-    plot.setTitle(title, color="#e6edf7", size=f"{font_px}px")
+    plot.setTitle(title, color=colour("kpi.title"), size=f"{font_px}px")
     font = QFont()
     font.setPixelSize(max(12, int(font_px * 0.75)))
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setStyle(tickFont=font, tickTextOffset=6)
-        axis.setPen(pg.mkPen("#5b6b85"))
-        axis.setTextPen(pg.mkPen("#c9d6ea"))
+        axis.setPen(pg.mkPen(colour("kpi.axis")))
+        axis.setTextPen(pg.mkPen(colour("kpi.axis_text")))
     plot.showGrid(x=False, y=True, alpha=0.15)
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)
@@ -160,7 +186,7 @@ class KpiPanel(QWidget):
         *,
         charts: Sequence[str] = ("per_hour", "compliance", "officers", "response"),
         period: str = "today",
-        tr: Tr = str,
+        translate: Translate = _source_text,
         font_px: int = 22,
         interval_ms: int = 5000,
         parent: QWidget | None = None,
@@ -169,7 +195,7 @@ class KpiPanel(QWidget):
         self.setObjectName("KpiPanel")
         self._feed = feed
         self._period = period
-        self._tr = tr
+        self._translate = translate
         self._font_px = font_px
         self.charts = list(charts)
         self.figures = KpiFigures()
@@ -188,11 +214,11 @@ class KpiPanel(QWidget):
                 self._headline.setObjectName("KpiHeadline")
                 self._headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 box.addWidget(self._headline)
-                widget = pg.PlotWidget(background="#0f1830")
+                widget = pg.PlotWidget(background=colour("kpi.background"))
                 box.addWidget(widget, 1)
                 grid.addWidget(cell, n // columns, n % columns)
             else:
-                widget = pg.PlotWidget(background="#0f1830")
+                widget = pg.PlotWidget(background=colour("kpi.background"))
                 grid.addWidget(widget, n // columns, n % columns)
             plot = widget.getPlotItem()
             _style_plot(plot, self._title(chart), font_px)
@@ -205,13 +231,7 @@ class KpiPanel(QWidget):
         self.redraw()
 
     def _title(self, chart: str) -> str:
-        tr = self._tr
-        return {
-            "per_hour": tr("每小时案件数（按来源）"),
-            "compliance": tr("今日 1-3-15 达标率"),
-            "officers": tr("警力状态"),
-            "response": tr("响应时间分布（报案至出发）"),
-        }[chart]
+        return self._translate("kpi", TITLES[chart])
 
     def redraw(self) -> None:
         self.figures = compute_kpis(self._feed.state, self._feed.now(), self._period)
@@ -222,7 +242,9 @@ class KpiPanel(QWidget):
     def _draw_per_hour(self, plot: pg.PlotItem, figures: KpiFigures) -> None:
         x = np.arange(len(figures.hours), dtype=float)
         base = np.zeros(len(x))
-        legend = plot.addLegend(offset=(10, 5), labelTextColor="#e6edf7", labelTextSize="14pt")
+        legend = plot.addLegend(
+            offset=(10, 5), labelTextColor=colour("kpi.figure"), labelTextSize="14pt"
+        )
         legend.clear()
         for source in SOURCES:
             counts = np.array(figures.per_hour.get(source, [0] * len(x)), dtype=float)
@@ -230,7 +252,7 @@ class KpiPanel(QWidget):
                 x=x, y0=base, height=counts, width=0.8, brush=SOURCE_COLOURS[source], pen=None
             )
             plot.addItem(bars)
-            legend.addItem(bars, self._tr(SOURCE_TEXT[source]))
+            legend.addItem(bars, self._translate("queue", SOURCE_TEXT[source]))
             base = base + counts
         step = max(1, len(x) // 8)
         plot.getAxis("bottom").setTicks(
@@ -244,7 +266,7 @@ class KpiPanel(QWidget):
         if self._headline is not None:
             # Before any stage is decided today a bare dash reads as a glitch; say so.
             self._headline.setText(
-                self._tr("今日暂无已判定案件") if rate is None else f"{rate * 100:.0f}%"
+                self._translate("kpi", NONE_DECIDED) if rate is None else f"{rate * 100:.0f}%"
             )
             level = (
                 "none"
@@ -262,17 +284,21 @@ class KpiPanel(QWidget):
         met = np.array([figures.compliance[s][0] for s in STAGES], dtype=float)
         missed = np.array([figures.compliance[s][1] for s in STAGES], dtype=float)
         decided = np.maximum(met + missed, 1)
-        plot.addItem(pg.BarGraphItem(x=x, height=met / decided * 100, width=0.6, brush="#3ddc84"))
+        plot.addItem(
+            pg.BarGraphItem(x=x, height=met / decided * 100, width=0.6, brush=colour("kpi.met"))
+        )
         plot.addItem(
             pg.BarGraphItem(
                 x=x,
                 y0=met / decided * 100,
                 height=missed / decided * 100,
                 width=0.6,
-                brush="#e5484d",
+                brush=colour("kpi.missed"),
             )
         )
-        plot.getAxis("bottom").setTicks(_ticks([self._tr(STAGE_LABEL[s]) for s in STAGES]))
+        plot.getAxis("bottom").setTicks(
+            _ticks([self._translate("kpi", STAGE_LABEL[s]) for s in STAGES])
+        )
         plot.setYRange(0, 100)
         plot.setXRange(-0.6, len(STAGES) - 0.4, padding=0)
 
@@ -283,11 +309,13 @@ class KpiPanel(QWidget):
         brushes = [pg.mkBrush(UNIT_STATUS_COLOURS[s]) for s in shown]
         plot.addItem(pg.BarGraphItem(x=x, height=counts, width=0.7, brushes=brushes, pen=None))
         for i, count in enumerate(counts):
-            label = pg.TextItem(f"{int(count)}", color="#e6edf7", anchor=(0.5, 1.0))
+            label = pg.TextItem(f"{int(count)}", color=colour("kpi.figure"), anchor=(0.5, 1.0))
             label.setFont(_px_font(self._font_px))
             label.setPos(float(i), float(count))
             plot.addItem(label)
-        plot.getAxis("bottom").setTicks(_ticks([self._tr(UNIT_STATUS_TEXT[s]) for s in shown]))
+        plot.getAxis("bottom").setTicks(
+            _ticks([self._translate("kpi", UNIT_STATUS_TEXT[s]) for s in shown])
+        )
         plot.setYRange(0, max(4.0, float(counts.max()) * 1.3 if len(counts) else 4.0))
         plot.setXRange(-0.6, max(len(shown) - 0.4, 0.6), padding=0)
 
@@ -295,9 +323,14 @@ class KpiPanel(QWidget):
         x = np.arange(len(RESPONSE_LABELS), dtype=float)
         counts = np.array(figures.response, dtype=float)
         limit_bucket = RESPONSE_EDGES.index(int(LIMITS["move"]))
-        brushes = [pg.mkBrush("#4da3ff" if i < limit_bucket else "#e5484d") for i in range(len(x))]
+        brushes = [
+            pg.mkBrush(colour("kpi.in_time") if i < limit_bucket else colour("kpi.missed"))
+            for i in range(len(x))
+        ]
         plot.addItem(pg.BarGraphItem(x=x, height=counts, width=0.8, brushes=brushes, pen=None))
-        plot.getAxis("bottom").setTicks(_ticks([self._tr(label) for label in RESPONSE_LABELS]))
+        plot.getAxis("bottom").setTicks(
+            _ticks([self._translate("kpi", label) for label in RESPONSE_LABELS])
+        )
         plot.setYRange(0, max(4.0, float(counts.max()) * 1.25 if len(counts) else 4.0))
         plot.setXRange(-0.6, len(x) - 0.4, padding=0)
 

@@ -38,7 +38,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from backend_client.resources import resource
-from widgets.text import tr
+from widgets.palette import colour
+from widgets.text import QT_TRANSLATE_NOOP, translate
 
 WUCHENG_ADCODE: Final = "330702"
 JINHUA_ADCODE: Final = "330700"
@@ -46,29 +47,29 @@ JINHUA_ADCODE: Final = "330700"
 M_PER_DEG: Final = 111_320.0
 
 TEXT: dict[str, str] = {
-    "metres": "{n} 米",
-    "kilometres": "{n} 公里",
-    "no_place": "无位置信息",
+    "metres": QT_TRANSLATE_NOOP("minimap", "{n} 米"),
+    "kilometres": QT_TRANSLATE_NOOP("minimap", "{n} 公里"),
+    "no_place": QT_TRANSLATE_NOOP("minimap", "无位置信息"),
 }
 
 MarkerKind = Literal["case", "nearby", "track_case"]
 
 COLOURS: Final[dict[str, str]] = {
-    "background": "#0d1626",
-    "district": "#16223a",
-    "district_edge": "#2b3d5e",
-    "wucheng": "#1b2b48",
-    "wucheng_edge": "#5b8fd6",
-    "river": "#2f6fa8",
-    "case": "#ff5a5f",
-    "nearby": "#ffc94d",
-    "track": "#3ddc84",
-    "track_ahead": "#2b6b4a",
-    "track_case": "#ff9f43",
-    "cursor": "#ffffff",
-    "cursor_ring": "#1f6feb",
-    "text": "#c9d6ea",
-    "inset": "#0a111d",
+    "background": colour("minimap.background"),
+    "district": colour("minimap.district"),
+    "district_edge": colour("minimap.district_edge"),
+    "wucheng": colour("minimap.wucheng"),
+    "wucheng_edge": colour("minimap.wucheng_edge"),
+    "river": colour("minimap.river"),
+    "case": colour("minimap.case"),
+    "nearby": colour("minimap.nearby"),
+    "track": colour("minimap.track"),
+    "track_ahead": colour("minimap.track_ahead"),
+    "track_case": colour("minimap.track_case"),
+    "cursor": colour("minimap.cursor"),
+    "cursor_ring": colour("minimap.cursor_ring"),
+    "text": colour("minimap.text"),
+    "inset": colour("minimap.inset"),
 }
 #: Marker radius in pixels, by kind: the case itself stands out, its neighbours do not.
 RADII: Final[dict[str, float]] = {"case": 7.0, "nearby": 4.0, "track_case": 5.5}
@@ -201,15 +202,15 @@ def nice_scale(metres_per_px: float, target_px: float) -> int:
 def scale_text(metres: int) -> str:
     if metres >= 1000:
         km = metres / 1000
-        return tr(TEXT["kilometres"]).format(n=f"{km:g}")
-    return tr(TEXT["metres"]).format(n=metres)
+        return translate("minimap", TEXT["kilometres"]).format(n=f"{km:g}")
+    return translate("minimap", TEXT["metres"]).format(n=metres)
 
 
 def distance_text(metres: float) -> str:
     """``85 米`` / ``1.2 公里``: metres where they matter, a decimal of km beyond."""
     if metres < 1000:
-        return tr(TEXT["metres"]).format(n=round(metres))
-    return tr(TEXT["kilometres"]).format(n=f"{metres / 1000:.1f}")
+        return translate("minimap", TEXT["metres"]).format(n=round(metres))
+    return translate("minimap", TEXT["kilometres"]).format(n=f"{metres / 1000:.1f}")
 
 
 class MiniMap(QWidget):
@@ -329,7 +330,11 @@ class MiniMap(QWidget):
             if transform is None:
                 painter.fillRect(self.rect(), QColor(COLOURS["background"]))
                 painter.setPen(QColor(COLOURS["text"]))
-                painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, tr(TEXT["no_place"]))
+                painter.drawText(
+                    self.rect(),
+                    Qt.AlignmentFlag.AlignCenter,
+                    translate("minimap", TEXT["no_place"]),
+                )
                 return
             base, overlay = self._layers(transform)
             painter.drawPixmap(0, 0, base)
@@ -409,9 +414,9 @@ class MiniMap(QWidget):
             split = max(0, min(split, len(points)))
             done, ahead = [*points[:split], dot], [dot, *points[split:]]
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for line, colour in ((ahead, COLOURS["track_ahead"]), (done, COLOURS["track"])):
+        for line, shade in ((ahead, COLOURS["track_ahead"]), (done, COLOURS["track"])):
             if len(line) >= 2:
-                pen = QPen(QColor(colour), 2.5)
+                pen = QPen(QColor(shade), 2.5)
                 pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
                 painter.setPen(pen)
                 painter.drawPolyline(QPolygonF(line))
@@ -428,7 +433,7 @@ class MiniMap(QWidget):
             if point is None:
                 continue
             r = RADII[marker.kind]
-            painter.setPen(QPen(QColor("#0b1220"), 1.5))
+            painter.setPen(QPen(QColor(colour("minimap.marker_outline")), 1.5))
             painter.setBrush(QBrush(QColor(COLOURS[marker.kind])))
             if marker.kind == "track_case":
                 diamond = QPolygonF(
@@ -442,7 +447,7 @@ class MiniMap(QWidget):
                 painter.drawPolygon(diamond)
             else:
                 if marker.kind == "case":
-                    painter.setPen(QPen(QColor("#ffffff"), 2.0))
+                    painter.setPen(QPen(QColor(colour("minimap.case_outline")), 2.0))
                 painter.drawEllipse(point, r, r)
 
     def _paint_cursor(self, painter: QPainter) -> None:

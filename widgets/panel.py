@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from widgets.text import tr
+from widgets.text import translate
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,9 @@ class ErrorPanel(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
         self.setText(
-            tr("面板“{kind}”加载失败，{s} 秒后重试").format(kind=kind, s=RETRY_MS // 1000)
+            translate("panel", "面板“{kind}”加载失败，{s} 秒后重试").format(
+                kind=kind, s=RETRY_MS // 1000
+            )
             + f"\n{type(error).__name__}: {error}"
         )
 

@@ -17,31 +17,51 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from backend_client.protocol.messages import Incident
 from backend_client.qt import QtFeed
+from widgets.palette import colour
 from widgets.sla import Standing, State, standing
-from widgets.text import duration_text, tr
+from widgets.text import QT_TRANSLATE_NOOP, duration_text, translate
 
 Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("时限", "环节", "案件类别", "来源", "地点", "状态")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("queue", "时限"),
+    QT_TRANSLATE_NOOP("queue", "环节"),
+    QT_TRANSLATE_NOOP("queue", "案件类别"),
+    QT_TRANSLATE_NOOP("queue", "来源"),
+    QT_TRANSLATE_NOOP("queue", "地点"),
+    QT_TRANSLATE_NOOP("queue", "状态"),
+)
 COL_LEFT, COL_STAGE, COL_CATEGORY, COL_SOURCE, COL_PLACE, COL_STATUS = range(6)
 
-STAGE_TEXT = {"accept": "受理", "move": "出发", "handle": "处置", "done": "完成"}
-SOURCE_TEXT = {"hotline": "8890热线", "snap": "随手拍", "grid": "网格", "patrol": "巡查"}
+#: Borrowed by situation.py, drilldown.py and casepdf.py, which look them up in the old
+#: "watchfloor" context (widgets.text.LEGACY lists them there too).
+STAGE_TEXT = {
+    "accept": QT_TRANSLATE_NOOP("queue", "受理"),
+    "move": QT_TRANSLATE_NOOP("queue", "出发"),
+    "handle": QT_TRANSLATE_NOOP("queue", "处置"),
+    "done": QT_TRANSLATE_NOOP("queue", "完成"),
+}
+SOURCE_TEXT = {
+    "hotline": QT_TRANSLATE_NOOP("queue", "8890热线"),
+    "snap": QT_TRANSLATE_NOOP("queue", "随手拍"),
+    "grid": QT_TRANSLATE_NOOP("queue", "网格"),
+    "patrol": QT_TRANSLATE_NOOP("queue", "巡查"),
+}
 STATUS_TEXT = {
-    "reported": "待受理",
-    "accepted": "已受理",
-    "dispatched": "已派遣",
-    "arrived": "已到场",
-    "handled": "已处置",
-    "rectifying": "整改中",
-    "followup": "待复查",
-    "closed": "已结案",
+    "reported": QT_TRANSLATE_NOOP("queue", "待受理"),
+    "accepted": QT_TRANSLATE_NOOP("queue", "已受理"),
+    "dispatched": QT_TRANSLATE_NOOP("queue", "已派遣"),
+    "arrived": QT_TRANSLATE_NOOP("queue", "已到场"),
+    "handled": QT_TRANSLATE_NOOP("queue", "已处置"),
+    "rectifying": QT_TRANSLATE_NOOP("queue", "整改中"),
+    "followup": QT_TRANSLATE_NOOP("queue", "待复查"),
+    "closed": QT_TRANSLATE_NOOP("queue", "已结案"),
 }
 #: Text and row tint per 1-3-15 state: amber counting, green met, red missed.
 STATE_COLOURS = {
-    "pending": ("#ffc94d", "#2a2410"),
-    "met": ("#3ddc84", "#0f2a1c"),
-    "missed": ("#ff6b6b", "#3a1216"),
+    "pending": (colour("queue.pending_text"), colour("queue.pending_row")),
+    "met": (colour("queue.met_text"), colour("queue.met_row")),
+    "missed": (colour("queue.missed_text"), colour("queue.missed_row")),
 }
 
 Clock = Callable[[], float]
@@ -106,7 +126,7 @@ class IncidentQueueModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(COLUMNS[section])
+            return translate("queue", COLUMNS[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -203,19 +223,23 @@ class IncidentQueueModel(QAbstractTableModel):
     def _text(incident: Incident, where: Standing, column: int) -> str:
         if column == COL_LEFT:
             if where.stage == "done":
-                return tr("达标") if where.state == "met" else tr("超时")
+                if where.state == "met":
+                    return translate("queue", "达标")
+                return translate("queue", "超时")
             if where.left < 0:
-                return tr("超") + " " + duration_text(where.left)
+                return translate("queue", "超") + " " + duration_text(where.left)
             return duration_text(where.left)
         if column == COL_STAGE:
-            return tr(STAGE_TEXT[where.stage])
+            return translate("queue", STAGE_TEXT[where.stage])
         if column == COL_CATEGORY:
-            return incident.category
+            # Categories are the hub's vocabulary: their one label list is the ticker's
+            # (backend_client/events.py LABELS, context "events"). One not listed shows as sent.
+            return translate("events", incident.category)
         if column == COL_SOURCE:
-            return tr(SOURCE_TEXT.get(incident.source, incident.source))
+            return translate("queue", SOURCE_TEXT.get(incident.source, incident.source))
         if column == COL_PLACE:
             return incident.address or incident.text[:24]
-        return tr(STATUS_TEXT.get(incident.status, incident.status))
+        return translate("queue", STATUS_TEXT.get(incident.status, incident.status))
 
 
 class IncidentQueueView(QTableView):
@@ -247,9 +271,11 @@ class IncidentQueueView(QTableView):
         if self.model().rowCount() == 0:
             # An empty table on a wall looks broken; an empty queue is good news, say it.
             painter = QPainter(self.viewport())
-            painter.setPen(QColor("#5b6b85"))
+            painter.setPen(QColor(colour("queue.empty")))
             painter.drawText(
-                self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, tr("暂无待处置案件")
+                self.viewport().rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                translate("queue", "暂无待处置案件"),
             )
             painter.end()
 

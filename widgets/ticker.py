@@ -16,7 +16,9 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QStaticText, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from widgets.text import tr
+from backend_client.protocol.messages import Ticker
+from widgets.palette import colour
+from widgets.text import event_text, translate
 
 MAX_ITEMS = 20
 FRAME_MS = 40
@@ -86,12 +88,16 @@ class TickerBar(QWidget):
         self._offset = 0.0
         self.update()
 
+    def announce_event(self, event: Ticker) -> None:
+        """A ticker event from the hub, worded in the UI language (see event_text)."""
+        self.announce(event_text(event.code, event.args, event.text), event.urgent, event.ts)
+
     # -- painting ------------------------------------------------------------------------
 
     def _rebuild_run(self) -> None:
         pinned = set(map(id, self.pinned()))
         lines = [i.line() for i in self._items if id(i) not in pinned]
-        self._run = GAP.join(lines) if lines else tr("【案件播报】等待新案件…")
+        self._run = GAP.join(lines) if lines else translate("ticker", "【案件播报】等待新案件…")
         self._run_width = float(self.fontMetrics().horizontalAdvance(self._run + GAP))
         # Laid out once per change, not 25 times a second: shaping a run of 50 Chinese
         # case lines each frame was a steady share of a wall's CPU.
@@ -113,8 +119,8 @@ class TickerBar(QWidget):
         try:
             painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
             rect = QRectF(self.rect())
-            painter.fillRect(rect, QColor("#111a2e"))
-            painter.fillRect(QRectF(0, 0, rect.width(), 3), QColor("#1f6feb"))
+            painter.fillRect(rect, QColor(colour("ticker.background")))
+            painter.fillRect(QRectF(0, 0, rect.width(), 3), QColor(colour("ticker.accent")))
             now = self._clock()
             left = self._paint_label(painter, rect)
             for item in self.pinned(now):
@@ -124,14 +130,14 @@ class TickerBar(QWidget):
             painter.end()
 
     def _paint_label(self, painter: QPainter, rect: QRectF) -> float:
-        text = tr("案件播报")
+        text = translate("ticker", "案件播报")
         font = QFont(self.font())
         font.setBold(True)
         painter.setFont(font)
         width = painter.fontMetrics().horizontalAdvance(text) + 32
         box = QRectF(0, 3, width, rect.height() - 3)
-        painter.fillRect(box, QColor("#1f6feb"))
-        painter.setPen(QColor("#ffffff"))
+        painter.fillRect(box, QColor(colour("ticker.accent")))
+        painter.setPen(QColor(colour("ticker.label_text")))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         return float(width)
 
@@ -141,14 +147,17 @@ class TickerBar(QWidget):
         font = QFont(self.font())
         font.setBold(True)
         painter.setFont(font)
-        text = f"{tr('急')} {item.line()}"
+        urgent = translate("ticker", "急")
+        text = f"{urgent} {item.line()}"
         # A pinned item never takes more than 45 % of the strip: the run must stay visible.
         width = min(painter.fontMetrics().horizontalAdvance(text) + 32, rect.width() * 0.45)
         box = QRectF(left + 6, 3, width, rect.height() - 3)
         flashing = now - item.ts < FLASH_S
         lit = not flashing or int(now * 2) % 2 == 0
-        painter.fillRect(box, QColor("#c53030" if lit else "#5a1418"))
-        painter.setPen(QColor("#ffffff"))
+        painter.fillRect(
+            box, QColor(colour("ticker.urgent") if lit else colour("ticker.urgent_dim"))
+        )
+        painter.setPen(QColor(colour("ticker.urgent_text")))
         elided = painter.fontMetrics().elidedText(
             text, Qt.TextElideMode.ElideRight, int(width - 24)
         )
@@ -159,7 +168,7 @@ class TickerBar(QWidget):
         if not self._run:
             self._rebuild_run()
         painter.setFont(self.font())
-        painter.setPen(QColor("#f2f6fc"))
+        painter.setPen(QColor(colour("ticker.text")))
         area = QRectF(left + 12, 3, rect.width() - left - 12, rect.height() - 3)
         painter.setClipRect(area)
         width = max(self._run_width, 1.0)

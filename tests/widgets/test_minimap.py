@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
-from desktop.i18n import EN
+from desktop.i18n import catalogue
 from widgets.drilldown import Fetched, OfficerDrilldown
 from widgets.minimap import (
     COLOURS,
@@ -115,7 +115,7 @@ def test_base_map_and_scale_texts() -> None:
     assert base.wucheng_box.contains(29.08, 119.65)
     assert nice_scale(2.0, 100) == 200 and nice_scale(50.0, 100) == 5000
     assert distance_text(33.4) == "33 米" and distance_text(2001.5) == "2.0 公里"
-    assert [v for v in TEXT.values() if v not in EN] == []
+    assert [v for v in TEXT.values() if v not in catalogue("minimap")] == []
 
 
 POINTS = [[10.0, 29.0, 119.0, 5.0, 90.0], [20.0, 29.1, 119.2, 5.0, 90.0], [40.0, 29.1, 119.6]]

@@ -25,6 +25,7 @@ from jinja2 import Template
 from backend_client.geo import Datum, check_datum, wgs84_to_gcj02_array
 from widgets.map.scheme import BASE_URL, RESOURCES_DIR
 from widgets.map.tiles import MbTiles, TileSource, XyzTiles
+from widgets.palette import colour
 
 WUCHENG_ADCODE: Final = "330702"
 JINHUA_ADCODE: Final = "330700"
@@ -296,23 +297,26 @@ def build_map_html(
         {"type": "FeatureCollection", "features": [_feature(d.geometry) for d in others]},
         name="districts",
         style_function=lambda _f: {
-            "color": "#35506b",
+            "color": colour("map.district_edge"),
             "weight": 1,
-            "fillColor": "#111d2a",
+            "fillColor": colour("map.district_fill"),
             "fillOpacity": district_fill,
         },
         interactive=False,
         control=False,
     ).add_to(m)
     # A wide faint stroke under a thin bright one reads as a glow on a dark wall.
-    for weight, opacity, colour in ((9, 0.16, "#4fc3f7"), (2.5, 0.95, "#6fd3ff")):
+    for weight, opacity, stroke in (
+        (9, 0.16, colour("map.wucheng_glow")),
+        (2.5, 0.95, colour("map.wucheng_edge")),
+    ):
         folium.GeoJson(
             _feature(wucheng.geometry),
-            style_function=lambda _f, w=weight, o=opacity, c=colour: {
+            style_function=lambda _f, w=weight, o=opacity, c=stroke: {
                 "color": c,
                 "weight": w,
                 "opacity": o,
-                "fillColor": "#17324a",
+                "fillColor": colour("map.wucheng_fill"),
                 "fillOpacity": district_fill if w > 3 else 0.0,
             },
             interactive=False,
@@ -321,13 +325,13 @@ def build_map_html(
     if not tiled:  # tiles draw their own rivers
         folium.GeoJson(
             geo.rivers,
-            style_function=lambda _f: {"color": "#2b6d9c", "weight": 1.6, "opacity": 0.9},
+            style_function=lambda _f: {"color": colour("map.river"), "weight": 1.6, "opacity": 0.9},
             interactive=False,
             control=False,
         ).add_to(m)
     folium.GeoJson(
         geo.city,
-        style_function=lambda _f: {"color": "#4a6886", "weight": 1.5, "fill": False},
+        style_function=lambda _f: {"color": colour("map.city_edge"), "weight": 1.5, "fill": False},
         interactive=False,
         control=False,
     ).add_to(m)

@@ -30,7 +30,9 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-DEFAULT_COLOUR: Final = "#9aa7b4"
+from widgets.palette import colour
+
+DEFAULT_COLOUR: Final = colour("map.unit_default")
 UNKNOWN_STATUS: Final = "unknown"
 #: m/s; below this a fix's heading says nothing (walking pace is ~1.3 m/s).
 MOVING_SPEED: Final = 0.5

@@ -1,0 +1,1150 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name>alerts</name>
+    <message>
+        <source>警员长时间静止</source>
+        <translation>Officer idle</translation>
+    </message>
+    <message>
+        <source>越出责任区</source>
+        <translation>Outside zone</translation>
+    </message>
+    <message>
+        <source>终端失联</source>
+        <translation>Device silent</translation>
+    </message>
+    <message>
+        <source>1-3-15 超时</source>
+        <translation>1-3-15 missed</translation>
+    </message>
+    <message>
+        <source>整改逾期</source>
+        <translation>Rectification overdue</translation>
+    </message>
+    <message>
+        <source>重复投诉</source>
+        <translation>Repeat complaints</translation>
+    </message>
+    <message>
+        <source>紧急求助</source>
+        <translation>SOS</translation>
+    </message>
+    <message>
+        <source>暂无督办告警</source>
+        <translation>No supervision alerts</translation>
+    </message>
+    <message>
+        <source>{time}  【{kind}】 {detail}</source>
+        <translation>{time}  [{kind}] {detail}</translation>
+    </message>
+</context>
+<context>
+    <name>banner</name>
+    <message>
+        <source>正在连接指挥中心数据枢纽…</source>
+        <translation>Connecting to the command-center hub…</translation>
+    </message>
+    <message>
+        <source>数据中断：与数据枢纽失去连接 · 最后数据 {age} 前</source>
+        <translation>Hub offline · last data {age} ago</translation>
+    </message>
+    <message>
+        <source>数据中断：无法连接数据枢纽</source>
+        <translation>Hub unreachable</translation>
+    </message>
+    <message>
+        <source>数据已过期：{age} 未收到心跳</source>
+        <translation>Data stale · no heartbeat for {age}</translation>
+    </message>
+    <message>
+        <source>{s} 秒</source>
+        <translation>{s} s</translation>
+    </message>
+    <message>
+        <source>{m} 分 {s} 秒</source>
+        <translation>{m} min {s} s</translation>
+    </message>
+    <message>
+        <source>{h} 小时 {m} 分</source>
+        <translation>{h} h {m} min</translation>
+    </message>
+</context>
+<context>
+    <name>clock</name>
+    <message>
+        <source>星期一</source>
+        <translation>Monday</translation>
+    </message>
+    <message>
+        <source>星期二</source>
+        <translation>Tuesday</translation>
+    </message>
+    <message>
+        <source>星期三</source>
+        <translation>Wednesday</translation>
+    </message>
+    <message>
+        <source>星期四</source>
+        <translation>Thursday</translation>
+    </message>
+    <message>
+        <source>星期五</source>
+        <translation>Friday</translation>
+    </message>
+    <message>
+        <source>星期六</source>
+        <translation>Saturday</translation>
+    </message>
+    <message>
+        <source>星期日</source>
+        <translation>Sunday</translation>
+    </message>
+    <message>
+        <source>{y}年{m}月{d}日 {weekday}</source>
+        <translation>{weekday} {y}-{m:02d}-{d:02d}</translation>
+    </message>
+</context>
+<context>
+    <name>events</name>
+    <message>
+        <source>【{source}】{category} · {place}</source>
+        <translation>[{source}] {category} · {place}</translation>
+    </message>
+    <message>
+        <source>【超时】案件 {case_id}（{category} · {place}）超时未{stage}，时限 {limit}</source>
+        <translation>[Overdue] Case {case_id} ({category} · {place}) not {stage} within {limit}</translation>
+    </message>
+    <message>
+        <source>【超时】案件 {case_id}（{category} · {place}）超时{stage}，时限 {limit}</source>
+        <translation>[Overdue] Case {case_id} ({category} · {place}) {stage} late, limit {limit}</translation>
+    </message>
+    <message>
+        <source>{officer} 紧急求助（SOS，{channel}）</source>
+        <translation>{officer} calls for help (SOS, {channel})</translation>
+    </message>
+    <message>
+        <source>{officer} 紧急求助（SOS，终端 {terminal}）</source>
+        <translation>{officer} calls for help (SOS, terminal {terminal})</translation>
+    </message>
+    <message>
+        <source>{officer} 设备超过 {minutes} 分钟无定位</source>
+        <translation>{officer}: no position from the device for over {minutes} min</translation>
+    </message>
+    <message>
+        <source>{officer} 原地停留超过 {minutes} 分钟</source>
+        <translation>{officer} has not moved for over {minutes} min</translation>
+    </message>
+    <message>
+        <source>{officer} 离开责任区</source>
+        <translation>{officer} left the assigned zone</translation>
+    </message>
+    <message>
+        <source>案件 {case_id} 超时未{stage}</source>
+        <translation>Case {case_id} not {stage} in time</translation>
+    </message>
+    <message>
+        <source>案件 {case_id} 整改逾期未复查</source>
+        <translation>Case {case_id}: rectification overdue, no follow-up yet</translation>
+    </message>
+    <message>
+        <source>商户 {merchant} {days:g} 天内被投诉 {count} 次</source>
+        <translation>Merchant {merchant}: {count} complaints in {days:g} days</translation>
+    </message>
+    <message>
+        <source>8890热线</source>
+        <translation>8890 hotline</translation>
+    </message>
+    <message>
+        <source>随手拍</source>
+        <translation>Photo report</translation>
+    </message>
+    <message>
+        <source>网格上报</source>
+        <translation>Grid report</translation>
+    </message>
+    <message>
+        <source>巡查发现</source>
+        <translation>Patrol</translation>
+    </message>
+    <message>
+        <source>受理</source>
+        <translation>accepted</translation>
+    </message>
+    <message>
+        <source>出动</source>
+        <translation>en route</translation>
+    </message>
+    <message>
+        <source>处置</source>
+        <translation>handled</translation>
+    </message>
+    <message>
+        <source>1分钟</source>
+        <translation>1 min</translation>
+    </message>
+    <message>
+        <source>3分钟</source>
+        <translation>3 min</translation>
+    </message>
+    <message>
+        <source>15分钟</source>
+        <translation>15 min</translation>
+    </message>
+    <message>
+        <source>占道经营</source>
+        <translation>Street vending</translation>
+    </message>
+    <message>
+        <source>出店经营</source>
+        <translation>Trading outside the shop</translation>
+    </message>
+    <message>
+        <source>油烟扰民</source>
+        <translation>Cooking fumes</translation>
+    </message>
+    <message>
+        <source>露天烧烤</source>
+        <translation>Open-air barbecue</translation>
+    </message>
+    <message>
+        <source>噪声扰民</source>
+        <translation>Noise</translation>
+    </message>
+    <message>
+        <source>违规广告</source>
+        <translation>Illegal advertising</translation>
+    </message>
+    <message>
+        <source>建筑垃圾</source>
+        <translation>Construction waste</translation>
+    </message>
+    <message>
+        <source>违章停车</source>
+        <translation>Illegal parking</translation>
+    </message>
+    <message>
+        <source>乱堆物料</source>
+        <translation>Materials piled in public</translation>
+    </message>
+    <message>
+        <source>违法建设</source>
+        <translation>Illegal construction</translation>
+    </message>
+    <message>
+        <source>渣土撒漏</source>
+        <translation>Spilled muck</translation>
+    </message>
+    <message>
+        <source>污水直排</source>
+        <translation>Sewage discharge</translation>
+    </message>
+    <message>
+        <source>无照经营</source>
+        <translation>Unlicensed business</translation>
+    </message>
+    <message>
+        <source>食品安全</source>
+        <translation>Food safety</translation>
+    </message>
+    <message>
+        <source>公共场所卫生</source>
+        <translation>Public hygiene</translation>
+    </message>
+    <message>
+        <source>消防通道占用</source>
+        <translation>Blocked fire lane</translation>
+    </message>
+</context>
+<context>
+    <name>header</name>
+    <message>
+        <source>实时</source>
+        <translation>LIVE</translation>
+    </message>
+    <message>
+        <source>过期</source>
+        <translation>STALE</translation>
+    </message>
+    <message>
+        <source>离线</source>
+        <translation>OFFLINE</translation>
+    </message>
+    <message>
+        <source>连接中</source>
+        <translation>CONNECTING</translation>
+    </message>
+    <message>
+        <source>婺城区综合行政执法指挥平台</source>
+        <translation>Wucheng Law Enforcement Command Center</translation>
+    </message>
+    <message>
+        <source>案件 1-3-15</source>
+        <translation>Cases 1-3-15</translation>
+    </message>
+    <message>
+        <source>态势一张图</source>
+        <translation>Situation map</translation>
+    </message>
+    <message>
+        <source>效能监督</source>
+        <translation>Supervision</translation>
+    </message>
+    <message>
+        <source>值班台</source>
+        <translation>Duty desk</translation>
+    </message>
+    <message>
+        <source>在岗警力 {units}　在办案件 {cases}</source>
+        <translation>On duty {units}　Open cases {cases}</translation>
+    </message>
+</context>
+<context>
+    <name>kpi</name>
+    <message>
+        <source>待命</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <source>出警途中</source>
+        <translation>En route</translation>
+    </message>
+    <message>
+        <source>现场处置</source>
+        <translation>On scene</translation>
+    </message>
+    <message>
+        <source>忙碌</source>
+        <translation>Busy</translation>
+    </message>
+    <message>
+        <source>下班</source>
+        <translation>Off duty</translation>
+    </message>
+    <message>
+        <source>离线</source>
+        <translation>OFFLINE</translation>
+    </message>
+    <message>
+        <source>1分钟受理</source>
+        <translation>Accept 1 min</translation>
+    </message>
+    <message>
+        <source>3分钟出发</source>
+        <translation>Move 3 min</translation>
+    </message>
+    <message>
+        <source>15分钟处置</source>
+        <translation>Handle 15 min</translation>
+    </message>
+    <message>
+        <source>&lt;1分</source>
+        <translation>&lt;1 min</translation>
+    </message>
+    <message>
+        <source>1-2分</source>
+        <translation>1-2 min</translation>
+    </message>
+    <message>
+        <source>2-3分</source>
+        <translation>2-3 min</translation>
+    </message>
+    <message>
+        <source>3-5分</source>
+        <translation>3-5 min</translation>
+    </message>
+    <message>
+        <source>5-10分</source>
+        <translation>5-10 min</translation>
+    </message>
+    <message>
+        <source>&gt;10分</source>
+        <translation>&gt;10 min</translation>
+    </message>
+    <message>
+        <source>每小时案件数（按来源）</source>
+        <translation>Cases per hour by source</translation>
+    </message>
+    <message>
+        <source>今日 1-3-15 达标率</source>
+        <translation>1-3-15 compliance today</translation>
+    </message>
+    <message>
+        <source>警力状态</source>
+        <translation>Officers by status</translation>
+    </message>
+    <message>
+        <source>响应时间分布（报案至出发）</source>
+        <translation>Response time (report to moving)</translation>
+    </message>
+    <message>
+        <source>今日暂无已判定案件</source>
+        <translation>No case decided yet today</translation>
+    </message>
+</context>
+<context>
+    <name>minimap</name>
+    <message>
+        <source>{n} 米</source>
+        <translation>{n} m</translation>
+    </message>
+    <message>
+        <source>{n} 公里</source>
+        <translation>{n} km</translation>
+    </message>
+    <message>
+        <source>无位置信息</source>
+        <translation>No location</translation>
+    </message>
+</context>
+<context>
+    <name>panel</name>
+    <message>
+        <source>面板“{kind}”加载失败，{s} 秒后重试</source>
+        <translation>Panel '{kind}' failed to start; retrying in {s} s</translation>
+    </message>
+</context>
+<context>
+    <name>panels</name>
+    <message>
+        <source>1-3-15 案件队列</source>
+        <translation>1-3-15 case queue</translation>
+    </message>
+    <message>
+        <source>效能指标</source>
+        <translation>Performance</translation>
+    </message>
+    <message>
+        <source>督办告警</source>
+        <translation>Supervision alerts</translation>
+    </message>
+</context>
+<context>
+    <name>queue</name>
+    <message>
+        <source>时限</source>
+        <translation>Time left</translation>
+    </message>
+    <message>
+        <source>环节</source>
+        <translation>Stage</translation>
+    </message>
+    <message>
+        <source>案件类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>地点</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>受理</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <source>出发</source>
+        <translation>Move</translation>
+    </message>
+    <message>
+        <source>处置</source>
+        <translation>Handle</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>8890热线</source>
+        <translation>8890 hotline</translation>
+    </message>
+    <message>
+        <source>随手拍</source>
+        <translation>Photo report</translation>
+    </message>
+    <message>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <source>巡查</source>
+        <translation>Patrol</translation>
+    </message>
+    <message>
+        <source>待受理</source>
+        <translation>Reported</translation>
+    </message>
+    <message>
+        <source>已受理</source>
+        <translation>Accepted</translation>
+    </message>
+    <message>
+        <source>已派遣</source>
+        <translation>Dispatched</translation>
+    </message>
+    <message>
+        <source>已到场</source>
+        <translation>On scene</translation>
+    </message>
+    <message>
+        <source>已处置</source>
+        <translation>Handled</translation>
+    </message>
+    <message>
+        <source>整改中</source>
+        <translation>Rectifying</translation>
+    </message>
+    <message>
+        <source>待复查</source>
+        <translation>Follow-up</translation>
+    </message>
+    <message>
+        <source>已结案</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>达标</source>
+        <translation>Met</translation>
+    </message>
+    <message>
+        <source>超时</source>
+        <translation>Missed</translation>
+    </message>
+    <message>
+        <source>超</source>
+        <translation>Over</translation>
+    </message>
+    <message>
+        <source>暂无待处置案件</source>
+        <translation>No open cases</translation>
+    </message>
+</context>
+<context>
+    <name>ticker</name>
+    <message>
+        <source>【案件播报】等待新案件…</source>
+        <translation>Waiting for new cases…</translation>
+    </message>
+    <message>
+        <source>案件播报</source>
+        <translation>Cases</translation>
+    </message>
+    <message>
+        <source>急</source>
+        <translation>URGENT</translation>
+    </message>
+</context>
+<context>
+    <name>watchfloor</name>
+    <message>
+        <source>婺城区综合行政执法指挥平台</source>
+        <translation>Wucheng Law Enforcement Command Center</translation>
+    </message>
+    <message>
+        <source>1-3-15 案件队列</source>
+        <translation>1-3-15 case queue</translation>
+    </message>
+    <message>
+        <source>态势一张图</source>
+        <translation>Situation map</translation>
+    </message>
+    <message>
+        <source>案件时间线</source>
+        <translation>Case timeline</translation>
+    </message>
+    <message>
+        <source>值班台</source>
+        <translation>Duty desk</translation>
+    </message>
+    <message>
+        <source>环节</source>
+        <translation>Stage</translation>
+    </message>
+    <message>
+        <source>案件类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>地点</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>受理</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <source>出发</source>
+        <translation>Move</translation>
+    </message>
+    <message>
+        <source>处置</source>
+        <translation>Handle</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>超时</source>
+        <translation>Missed</translation>
+    </message>
+    <message>
+        <source>8890热线</source>
+        <translation>8890 hotline</translation>
+    </message>
+    <message>
+        <source>随手拍</source>
+        <translation>Photo report</translation>
+    </message>
+    <message>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <source>巡查</source>
+        <translation>Patrol</translation>
+    </message>
+    <message>
+        <source>待受理</source>
+        <translation>Reported</translation>
+    </message>
+    <message>
+        <source>已受理</source>
+        <translation>Accepted</translation>
+    </message>
+    <message>
+        <source>已派遣</source>
+        <translation>Dispatched</translation>
+    </message>
+    <message>
+        <source>已到场</source>
+        <translation>On scene</translation>
+    </message>
+    <message>
+        <source>已处置</source>
+        <translation>Handled</translation>
+    </message>
+    <message>
+        <source>整改中</source>
+        <translation>Rectifying</translation>
+    </message>
+    <message>
+        <source>待复查</source>
+        <translation>Follow-up</translation>
+    </message>
+    <message>
+        <source>已结案</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>1-3-15 超时</source>
+        <translation>1-3-15 missed</translation>
+    </message>
+    <message>
+        <source>态势研判</source>
+        <translation>Situation</translation>
+    </message>
+    <message>
+        <source>推送案件</source>
+        <translation>Pushed case</translation>
+    </message>
+    <message>
+        <source>最紧急案件</source>
+        <translation>Most urgent case</translation>
+    </message>
+    <message>
+        <source>1-3-15 达标</source>
+        <translation>1-3-15 met</translation>
+    </message>
+    <message>
+        <source>状态：{s}</source>
+        <translation>Status: {s}</translation>
+    </message>
+    <message>
+        <source>处置警员：{names}</source>
+        <translation>Officers: {names}</translation>
+    </message>
+    <message>
+        <source>未派遣</source>
+        <translation>none dispatched</translation>
+    </message>
+    <message>
+        <source>当前无待处置案件</source>
+        <translation>No open cases</translation>
+    </message>
+    <message>
+        <source>{stage}已超时 {t}</source>
+        <translation>{stage} overdue by {t}</translation>
+    </message>
+    <message>
+        <source>{stage}剩余 {t}</source>
+        <translation>{stage}: {t} left</translation>
+    </message>
+    <message>
+        <source>请在案件队列中选择案件</source>
+        <translation>Select a case in the queue</translation>
+    </message>
+    <message>
+        <source>推荐警员</source>
+        <translation>Recommended officer</translation>
+    </message>
+    <message>
+        <source>中队</source>
+        <translation>Team</translation>
+    </message>
+    <message>
+        <source>距离</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <source>预计到达</source>
+        <translation>ETA</translation>
+    </message>
+    <message>
+        <source>辖区</source>
+        <translation>Zone</translation>
+    </message>
+    <message>
+        <source>本辖区</source>
+        <translation>local team</translation>
+    </message>
+    <message>
+        <source>{m} 分钟</source>
+        <translation>{m} min</translation>
+    </message>
+    <message>
+        <source>派遣（Ctrl+D）</source>
+        <translation>Dispatch (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>地图未加载</source>
+        <translation>Map not loaded</translation>
+    </message>
+    <message>
+        <source>案件详情与派遣</source>
+        <translation>Case and dispatch</translation>
+    </message>
+    <message>
+        <source>请选择要派遣的警员</source>
+        <translation>Select the officers to dispatch</translation>
+    </message>
+    <message>
+        <source>正在派遣…</source>
+        <translation>Dispatching…</translation>
+    </message>
+    <message>
+        <source>派遣失败：{e}</source>
+        <translation>Dispatch failed: {e}</translation>
+    </message>
+    <message>
+        <source>已派遣 {names} → {id}（{status}）</source>
+        <translation>Dispatched {names} → {id} ({status})</translation>
+    </message>
+    <message>
+        <source>加载失败：{message}</source>
+        <translation>Loading failed: {message}</translation>
+    </message>
+    <message>
+        <source>缓存数据 · {m} 分钟前</source>
+        <translation>Cached data · {m} min ago</translation>
+    </message>
+    <message>
+        <source>案件编号</source>
+        <translation>Case no.</translation>
+    </message>
+    <message>
+        <source>上报时间</source>
+        <translation>Reported at</translation>
+    </message>
+    <message>
+        <source>商户详情</source>
+        <translation>Merchant</translation>
+    </message>
+    <message>
+        <source>正在加载商户 {merchant}…</source>
+        <translation>Loading merchant {merchant}…</translation>
+    </message>
+    <message>
+        <source>商户名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>统一社会信用代码</source>
+        <translation>Unified social credit code</translation>
+    </message>
+    <message>
+        <source>经营地址</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>经营类别</source>
+        <translation>Business category</translation>
+    </message>
+    <message>
+        <source>风险等级</source>
+        <translation>Risk level</translation>
+    </message>
+    <message>
+        <source>各类案件数</source>
+        <translation>Cases per category</translation>
+    </message>
+    <message>
+        <source>件数</source>
+        <translation>Cases</translation>
+    </message>
+    <message>
+        <source>案件记录（新→旧）</source>
+        <translation>Cases (newest first)</translation>
+    </message>
+    <message>
+        <source>警员详情</source>
+        <translation>Officer</translation>
+    </message>
+    <message>
+        <source>车辆详情</source>
+        <translation>Vehicle</translation>
+    </message>
+    <message>
+        <source>车牌</source>
+        <translation>Plate</translation>
+    </message>
+    <message>
+        <source>车辆</source>
+        <translation>Vehicle</translation>
+    </message>
+    <message>
+        <source>正在加载警员 {unit} 的轨迹…</source>
+        <translation>Loading the track of officer {unit}…</translation>
+    </message>
+    <message>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>回放时段</source>
+        <translation>Replay window</translation>
+    </message>
+    <message>
+        <source>播放</source>
+        <translation>Play</translation>
+    </message>
+    <message>
+        <source>暂停</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>倍速</source>
+        <translation>Speed</translation>
+    </message>
+    <message>
+        <source>该时段无轨迹</source>
+        <translation>No track in this window</translation>
+    </message>
+    <message>
+        <source>时段内案件</source>
+        <translation>Cases in the window</translation>
+    </message>
+    <message>
+        <source>{t} · {lat:.5f}, {lon:.5f}</source>
+        <translation>{t} · {lat:.5f}, {lon:.5f}</translation>
+    </message>
+    <message>
+        <source>推送到大屏</source>
+        <translation>Push to wall</translation>
+    </message>
+    <message>
+        <source>所有大屏</source>
+        <translation>all walls</translation>
+    </message>
+    <message>
+        <source>详情 → {wall}</source>
+        <translation>Details → {wall}</translation>
+    </message>
+    <message>
+        <source>大屏地图定位到本案</source>
+        <translation>Show this case's place on the walls' maps</translation>
+    </message>
+    <message>
+        <source>恢复大屏自动显示</source>
+        <translation>Give the walls back their own view</translation>
+    </message>
+    <message>
+        <source>请先选择案件</source>
+        <translation>Select a case first</translation>
+    </message>
+    <message>
+        <source>推送失败：{e}</source>
+        <translation>Push failed: {e}</translation>
+    </message>
+    <message>
+        <source>已推送到 {wall}</source>
+        <translation>Pushed to {wall}</translation>
+    </message>
+    <message>
+        <source>推送{kind} · {id} · {by}</source>
+        <translation>Pushed {kind} · {id} · by {by}</translation>
+    </message>
+    <message>
+        <source>案件</source>
+        <translation>case</translation>
+    </message>
+    <message>
+        <source>商户</source>
+        <translation>merchant</translation>
+    </message>
+    <message>
+        <source>警员</source>
+        <translation>officer</translation>
+    </message>
+    <message>
+        <source>案件详情</source>
+        <translation>Case</translation>
+    </message>
+    <message>
+        <source>正在加载案件 {case}…</source>
+        <translation>Loading case {case}…</translation>
+    </message>
+    <message>
+        <source>案情</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>报案人</source>
+        <translation>Reporter</translation>
+    </message>
+    <message>
+        <source>未登记</source>
+        <translation>Not recorded</translation>
+    </message>
+    <message>
+        <source>涉事商户</source>
+        <translation>Merchant</translation>
+    </message>
+    <message>
+        <source>整改期限</source>
+        <translation>Rectification deadline</translation>
+    </message>
+    <message>
+        <source>{date} · 剩余 {span}</source>
+        <translation>{date} · {span} left</translation>
+    </message>
+    <message>
+        <source>{date} · 已逾期 {span}</source>
+        <translation>{date} · overdue by {span}</translation>
+    </message>
+    <message>
+        <source>{n} 天</source>
+        <translation>{n} d</translation>
+    </message>
+    <message>
+        <source>{n} 小时</source>
+        <translation>{n} h</translation>
+    </message>
+    <message>
+        <source>1-3-15 时限</source>
+        <translation>1-3-15 deadlines</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>经办人</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>{stage} 达标 · 提前 {s} 秒</source>
+        <translation>{stage} met · {s} s early</translation>
+    </message>
+    <message>
+        <source>{stage} 超时 {s} 秒</source>
+        <translation>{stage} missed by {s} s</translation>
+    </message>
+    <message>
+        <source>{stage} 计时中 · 剩余 {s} 秒</source>
+        <translation>{stage} running · {s} s left</translation>
+    </message>
+    <message>
+        <source>{stage} 已超时 {s} 秒（未完成）</source>
+        <translation>{stage} overdue by {s} s (open)</translation>
+    </message>
+    <message>
+        <source>婺城区综合行政执法 · 案件详情 {case}</source>
+        <translation>Wucheng Law Enforcement · Case {case}</translation>
+    </message>
+    <message>
+        <source>导出时间 {t}</source>
+        <translation>Exported {t}</translation>
+    </message>
+    <message>
+        <source>加载更多</source>
+        <translation>Load more</translation>
+    </message>
+    <message>
+        <source>已显示 {shown} / 共 {total} 条</source>
+        <translation>Showing {shown} of {total}</translation>
+    </message>
+    <message>
+        <source>办理经过</source>
+        <translation>Timeline</translation>
+    </message>
+    <message>
+        <source>现场照片</source>
+        <translation>Photos</translation>
+    </message>
+    <message>
+        <source>图片无法显示</source>
+        <translation>Photo cannot be shown</translation>
+    </message>
+    <message>
+        <source>照片链接：{url}</source>
+        <translation>Photo link: {url}</translation>
+    </message>
+    <message>
+        <source>关联案件</source>
+        <translation>Related cases</translation>
+    </message>
+    <message>
+        <source>关联案件暂不可用：{message}</source>
+        <translation>Related cases unavailable: {message}</translation>
+    </message>
+    <message>
+        <source>同一商户 {n}</source>
+        <translation>Same merchant {n}</translation>
+    </message>
+    <message>
+        <source>100 米内 {n}</source>
+        <translation>Within 100 m {n}</translation>
+    </message>
+    <message>
+        <source>同类 30 天 {n}</source>
+        <translation>Same category, 30 days {n}</translation>
+    </message>
+    <message>
+        <source>同一商户 {a} 件 · 100 米内 {b} 件 · 同类 30 天 {c} 件</source>
+        <translation>Same merchant {a} · within 100 m {b} · same category, 30 days {c}</translation>
+    </message>
+    <message>
+        <source>警员 {unit}</source>
+        <translation>Officer {unit}</translation>
+    </message>
+    <message>
+        <source>复查合格</source>
+        <translation>Follow-up passed</translation>
+    </message>
+    <message>
+        <source>复查不合格</source>
+        <translation>Follow-up failed</translation>
+    </message>
+    <message>
+        <source>网格上报</source>
+        <translation>Grid report</translation>
+    </message>
+    <message>
+        <source>巡查发现</source>
+        <translation>Patrol</translation>
+    </message>
+    <message>
+        <source>上报</source>
+        <translation>Reported</translation>
+    </message>
+    <message>
+        <source>派遣</source>
+        <translation>Dispatched</translation>
+    </message>
+    <message>
+        <source>到场</source>
+        <translation>Arrived</translation>
+    </message>
+    <message>
+        <source>复查</source>
+        <translation>Follow-up</translation>
+    </message>
+    <message>
+        <source>结案</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>案件记录（新→旧）· 共 {n} 件</source>
+        <translation>Cases (newest first) · {n} in all</translation>
+    </message>
+    <message>
+        <source>联合检查记录</source>
+        <translation>Joint inspections</translation>
+    </message>
+    <message>
+        <source>联合检查记录 · {n} 次</source>
+        <translation>Joint inspections · {n}</translation>
+    </message>
+    <message>
+        <source>检查时间</source>
+        <translation>Inspected at</translation>
+    </message>
+    <message>
+        <source>检查部门</source>
+        <translation>Departments</translation>
+    </message>
+    <message>
+        <source>检查事项</source>
+        <translation>Items checked</translation>
+    </message>
+    <message>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>参检中队：{teams}
+参检人员：{officers}</source>
+        <translation>Teams: {teams}
+Officers: {officers}</translation>
+    </message>
+    <message>
+        <source>合格</source>
+        <translation>Passed</translation>
+    </message>
+    <message>
+        <source>限期整改</source>
+        <translation>Rectify by deadline</translation>
+    </message>
+    <message>
+        <source>不合格</source>
+        <translation>Failed</translation>
+    </message>
+    <message>
+        <source>低风险</source>
+        <translation>Low risk</translation>
+    </message>
+    <message>
+        <source>中风险</source>
+        <translation>Medium risk</translation>
+    </message>
+    <message>
+        <source>高风险</source>
+        <translation>High risk</translation>
+    </message>
+</context>
+</TS>
