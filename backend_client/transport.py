@@ -29,6 +29,7 @@ import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from backend_client.errors import RequestFailed as RequestFailed  # re-exported
 from backend_client.link import STALE_AFTER_SECONDS, Link, LinkStatus, classify
 from backend_client.protocol import (
     Decision,
@@ -86,14 +87,6 @@ class FeedListener(Protocol):
     def on_snapshot(self, state: FeedState) -> None: ...
     def on_event(self, event: StoredEvent) -> None: ...
     def on_link(self, status: LinkStatus) -> None: ...
-
-
-class RequestFailed(Exception):
-    """A request answered with an error, timed out, or sent while offline."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code, self.message, self.field = code, message, field
 
 
 class AuthRejected(Exception):
@@ -289,19 +282,41 @@ class FeedClient:
 
     # ---- one connection ----------------------------------------------------------------
 
-    async def _session(self) -> None:
+    async def probe(self) -> str | None:
+        """One connection and no retry, for ``watchfloor check``: connect and, given a
+        token, say hello and read the answer. Returns the role the hub gives the token
+        (None without a token: reachable is then all there is to know).
+
+        Raises :class:`AuthRejected` (token refused, bad URL, TLS not trusted),
+        ``ProtocolError`` (the peer is no Watchfloor hub) and the errors :meth:`run`
+        retries on (``OSError``, ``InvalidHandshake``, ``TimeoutError``)."""
+        async with await self._open() as ws:
+            if not self.token:
+                return None
+            await ws.send(encode(Hello(token=self.token)).decode())
+            raw = await ws.recv()
+            decode_server(raw)  # a ProtocolError here: whatever answered is not a hub
+            self._receive(raw)
+            return self.role
+
+    async def _open(self) -> ClientConnection:
         try:
             # websockets wants an ssl context for wss:// only, and refuses None with one.
             tls: dict[str, Any] = {}
             if self.url.startswith("wss:"):
                 tls["ssl"] = self._tls_context()
-            ws = await connect(self.url, open_timeout=5, max_size=64 << 20, max_queue=256, **tls)
+            return await connect(
+                self.url, open_timeout=5, max_size=64 << 20, max_queue=256, **tls
+            )
         except InvalidURI as exc:
             raise AuthRejected(f"bad hub URL: {exc}", "bad_url") from None
         except ssl.SSLError as exc:
             # An untrusted or wrong certificate does not mend itself: say so once and
             # stop, rather than retry it silently for ever (exit 2 from tail).
             raise AuthRejected(_tls_failure(exc, self.url), "tls") from None
+
+    async def _session(self) -> None:
+        ws = await self._open()
         async with ws:
             self._ws = ws
             self.connects += 1

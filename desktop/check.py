@@ -12,27 +12,27 @@ when something would stop a wall:
 With several failures the exit code is that of the first one printed. ``--json`` prints
 the same as one JSON object for scripts.
 
-Layout files are checked by the wall's own parser (``desktop.layout.load_layout``, which
-raises ``LayoutError`` naming file, line and field); without it (an older tree) only the
-TOML syntax is checked. Screens a layout names that this PC does not have are reported
-as a warning: the wall then moves their panels or waits (DESIGN.md, "Wall layout file").
+Files are judged by the very loaders the programs use: the layout by the wall's
+(``desktop.layout.load_layout``), the configuration file's ``[wall]`` and ``[desk]`` by
+``desktop.clientconfig.load_client_config``; both raise errors naming file, line and field.
+The hub is reached with the client walls use (``backend_client.transport.FeedClient``).
+Screens a layout names that this PC does not have are reported as a warning: the wall then
+moves their panels or waits (DESIGN.md, "Wall layout file").
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
-import os
 import sys
 import tempfile
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from backend_client.config import ConfigError, read_toml
 from desktop import __version__
 from desktop.logsetup import config_dirs, data_dir, find_config, find_layout, log_dir
 
@@ -45,10 +45,6 @@ EXIT_OK = 0
 EXIT_FAIL = 1
 EXIT_CONFIG = 2
 EXIT_HUB = 3
-
-#: GL renderer names that mean "no GPU": Mesa's CPU rasterisers, Chromium's SwiftShader,
-#: Windows' fallback adapter.
-SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "swiftshader", "basic render")
 
 _LABELS: dict[Status, str] = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL", "info": "INFO"}
 
@@ -125,44 +121,41 @@ def _load_toml(path: Path, what: str) -> tuple[dict[str, object] | None, Finding
     if not path.is_file():
         return None, Finding.failed(what, f"{path}: no such file", EXIT_CONFIG)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle), None
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends with "(at line L, column C)": the place to fix.
-        return None, Finding.failed(what, f"{path}: invalid TOML: {exc}", EXIT_CONFIG)
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, Finding.failed(what, f"{path}: cannot read: {exc}", EXIT_CONFIG)
+        return read_toml(path).data, None  # the loader every config file goes through
+    except ConfigError as exc:
+        # A syntax error names its line: "FILE:LINE: field '(syntax)': ...".
+        return None, Finding.failed(what, str(exc), EXIT_CONFIG)
 
 
 def check_config(explicit: Path | None) -> Finding:
+    """The configuration file as ``wall`` and ``desk`` will read it (the same loader)."""
+    from desktop.clientconfig import check_client_config
+
     path = find_config(explicit)
     if path is None:
         return Finding("config", "info", "no configuration file (defaults apply)")
     data, problem = _load_toml(path, "config")
     if problem is not None:
         return problem
-    assert data is not None
-    return Finding("config", "ok", f"{path}: valid TOML, {len(data)} top-level keys")
+    try:
+        tables = check_client_config(path)
+    except ConfigError as exc:
+        return Finding.failed("config", str(exc), EXIT_CONFIG)
+    judged = f"[{'], ['.join(tables)}] valid" if tables else "no [wall] or [desk] table"
+    return Finding("config", "ok", f"{path}: {judged}, {len(data or {})} top-level keys")
 
 
 LayoutValidator = Callable[[dict[str, object], Path], list[str]]
 
 
 def _layout_validator() -> LayoutValidator | None:
-    """The wall's layout parser as a validator, or None where it does not exist."""
-    try:
-        module = importlib.import_module("desktop.layout")
-    except ImportError:
-        return None
-    load = getattr(module, "load_layout", None)
-    error = getattr(module, "LayoutError", None)
-    if not callable(load) or not (isinstance(error, type) and issubclass(error, Exception)):
-        return None
+    """The wall's layout loader as a validator (a hook: tests put their own in)."""
+    from desktop.layout import load_layout
 
     def validate(data: dict[str, object], path: Path) -> list[str]:
         try:
-            load(path)
-        except error as exc:
+            load_layout(path)
+        except ConfigError as exc:
             return [str(exc)]
         return []
 
@@ -175,7 +168,7 @@ def layout_screen_names(path: Path) -> list[str]:
         from desktop.layout import load_layout
 
         layout = load_layout(path)
-    except Exception:  # any parser problem was already reported by check_layout
+    except ConfigError:  # already reported by check_layout
         return []
     return [spec.screen for spec in layout.screens if isinstance(spec.screen, str)]
 
@@ -194,7 +187,10 @@ def check_layout(value: Path | None, validator: LayoutValidator | None = None) -
         return Finding("layout", "ok", f"{path}: valid TOML (panels not checked yet)")
     errors = validator(data, path)
     if errors:
-        return Finding.failed("layout", f"{path}: " + "; ".join(errors), EXIT_CONFIG)
+        # The loader's errors begin "FILE:LINE: field ...": name the file only once.
+        text = "; ".join(errors)
+        detail = text if text.startswith(f"{path}:") else f"{path}: {text}"
+        return Finding.failed("layout", detail, EXIT_CONFIG)
     return Finding("layout", "ok", f"{path}: valid")
 
 
@@ -202,7 +198,7 @@ def check_layout(value: Path | None, validator: LayoutValidator | None = None) -
 
 
 async def probe_hub(hub: str, token: str | None, timeout: float, ca: Path | None = None) -> Finding:
-    """Open the stream; with a token, say hello and expect a welcome.
+    """Open the stream with the walls' own client; with a token, expect a welcome.
 
     TLS problems are named as such: an untrusted certificate, an unreadable ``--ca``, and
     a plain ``ws://`` URL to a hub that serves ``wss://`` (a handshake that never looks
@@ -210,11 +206,10 @@ async def probe_hub(hub: str, token: str | None, timeout: float, ca: Path | None
     """
     import ssl
 
-    from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidMessage, WebSocketException
 
-    from backend_client.protocol import ProtocolError, decode_server, encode
-    from backend_client.protocol.messages import Error, Hello, Welcome
+    from backend_client.protocol import ProtocolError
+    from backend_client.transport import AuthRejected, FeedClient
     from desktop.cli import stream_url
 
     url = stream_url(hub)
@@ -225,24 +220,16 @@ async def probe_hub(hub: str, token: str | None, timeout: float, ca: Path | None
         except (OSError, ssl.SSLError) as exc:
             detail = f"--ca {ca} cannot be used as a CA bundle: {exc}"
             return Finding.failed("hub", detail, EXIT_CONFIG)
+    client = FeedClient(url, token or "", tls=tls)
     try:
         async with asyncio.timeout(timeout):
-            # The snapshot after a welcome can be large; it is never read here.
-            async with connect(url, open_timeout=timeout, max_size=None, ssl=tls) as socket:
-                if token is None:
-                    return Finding("hub", "ok", f"{url} reachable (give --token to test one)")
-                await socket.send(encode(Hello(token=token)).decode())
-                reply = decode_server(await socket.recv())
+            role = await client.probe()
     except TimeoutError:
         return Finding.failed("hub", f"{url} unreachable: no answer in {timeout:g} s", EXIT_HUB)
-    except ssl.SSLCertVerificationError as exc:
-        detail = (
-            f"{url}: TLS certificate not trusted ({exc.verify_message or exc.reason}); "
-            "give --ca FILE with the CA that signed it"
-        )
-        return Finding.failed("hub", detail, EXIT_HUB)
-    except ssl.SSLError as exc:
-        return Finding.failed("hub", f"{url}: TLS handshake failed: {exc.reason or exc}", EXIT_HUB)
+    except AuthRejected as exc:
+        if exc.code in ("tls", "bad_url"):  # the client's words already say what to do
+            return Finding.failed("hub", f"{url}: {exc}", EXIT_HUB)
+        return Finding.failed("hub", f"{url} refused the token: {exc.code}: {exc}", EXIT_CONFIG)
     except InvalidMessage as exc:
         hint = " (does the hub serve TLS? then use wss://)" if url.startswith("ws:") else ""
         return Finding.failed("hub", f"{url} unreachable: {exc}{hint}", EXIT_HUB)
@@ -250,158 +237,20 @@ async def probe_hub(hub: str, token: str | None, timeout: float, ca: Path | None
         return Finding.failed("hub", f"{url} unreachable: {exc}", EXIT_HUB)
     except ProtocolError as exc:
         return Finding.failed("hub", f"{url} is not a Watchfloor hub: {exc}", EXIT_HUB)
-    if isinstance(reply, Welcome):
-        return Finding("hub", "ok", f"{url} reachable, token accepted (role {reply.role})")
-    if isinstance(reply, Error):
-        detail = f"{url} refused the token: {reply.code}: {reply.message}"
-        return Finding.failed("hub", detail, EXIT_CONFIG)
-    return Finding.failed("hub", f"{url} answered {type(reply).__name__}, not welcome")
+    if token is None:
+        return Finding("hub", "ok", f"{url} reachable (give --token to test one)")
+    if role is not None:
+        return Finding("hub", "ok", f"{url} reachable, token accepted (role {role})")
+    return Finding.failed("hub", f"{url} answered, but not with a welcome")
 
 
-# --- Qt: screens, rendering, fonts, QtWebEngine -----------------------------------------
+# --- Qt: screens, rendering, fonts, QtWebEngine (desktop/checkqt.py) ---------------------
 
 
 def _screens(app: QApplication, wanted: Sequence[str] = ()) -> list[Finding]:
-    screens = app.screens()
-    if not screens:
-        return [Finding.failed("screens", "no screen: a wall has nowhere to show")]
-    primary = app.primaryScreen()
-    parts = []
-    for index, screen in enumerate(screens):
-        geo = screen.geometry()
-        extra = [f"{screen.logicalDotsPerInch():.0f} dpi", f"x{screen.devicePixelRatio():g}"]
-        extra.append(f"{screen.refreshRate():.0f} Hz")
-        if screen is primary:
-            extra.insert(0, "primary")
-        model = " ".join(p for p in (screen.manufacturer(), screen.model()) if p)
-        if model:
-            extra.append(model)
-        label = screen.name() or "(unnamed)"
-        where = f"{geo.width()}x{geo.height()}+{geo.x()}+{geo.y()}"
-        parts.append(f"[{index}] {label} {where} ({', '.join(extra)})")
-    findings = [Finding("screens", "ok", f"{len(screens)}: " + "; ".join(parts))]
-    names = [s.name() for s in screens]
-    if any(not name for name in names) or len(set(names)) != len(names):
-        findings.append(
-            Finding(
-                "screen names", "warn", "unnamed or duplicate: name screens by index in layouts"
-            )
-        )
-    missing = [name for name in wanted if name not in names]
-    if missing:
-        have = ", ".join(name or "(unnamed)" for name in names)
-        detail = f"layout names {', '.join(missing)}, not connected here (have {have})"
-        findings.append(Finding("layout screens", "warn", detail))
-    return findings
+    from desktop.checkqt import screen_findings
 
-
-def _gl_renderer() -> tuple[str | None, str]:
-    """(renderer, why-not) from a throw-away OpenGL context."""
-    from PySide6.QtGui import QOffscreenSurface, QOpenGLContext
-
-    context = QOpenGLContext()
-    if not context.create():
-        return None, "no OpenGL context on this platform"
-    surface = QOffscreenSurface()
-    surface.create()
-    try:
-        if not context.makeCurrent(surface):
-            return None, "OpenGL context cannot be made current"
-        functions = context.functions()
-        renderer = str(functions.glGetString(0x1F01))  # GL_RENDERER
-        version = str(functions.glGetString(0x1F02))  # GL_VERSION
-        context.doneCurrent()
-        return f"{renderer}, OpenGL {version}", ""
-    finally:
-        surface.destroy()
-
-
-def _rendering(app: QApplication) -> Finding:
-    platform = app.platformName()
-    renderer, why = _gl_renderer()
-    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-    gpu_off = "--disable-gpu" in flags.split()
-    if renderer is None:
-        return Finding("rendering", "warn", f"software (platform {platform}: {why})")
-    software = any(name in renderer.lower() for name in SOFTWARE_RENDERERS)
-    if software or gpu_off:
-        reason = "Chromium GPU disabled by flags, " if gpu_off else ""
-        return Finding("rendering", "warn", f"software: {reason}{renderer} (platform {platform})")
-    return Finding("rendering", "ok", f"GPU: {renderer} (platform {platform})")
-
-
-def _fonts() -> Finding:
-    from PySide6.QtGui import QFontDatabase
-
-    from desktop.fonts import register_bundled_fonts
-
-    chinese = QFontDatabase.WritingSystem.SimplifiedChinese
-    # Before registering our own files: what fontconfig (and so Chromium, on Linux) sees.
-    system = QFontDatabase.families(chinese)
-    bundled = register_bundled_fonts()
-    widgets = QFontDatabase.families(chinese)
-    if not widgets:
-        return Finding.failed("CJK font", "none: Chinese shows as boxes (bundle or install one)")
-    origin = f"bundled: {', '.join(bundled)}; " if bundled else ""
-    detail = f"{origin}available: {', '.join(widgets[:4])}"
-    if not system and sys.platform != "win32":
-        return Finding("CJK font", "warn", detail + " (not visible to the map's web view)")
-    return Finding("CJK font", "ok", detail)
-
-
-def _web_engine(timeout: float) -> Finding:
-    """Load and run a tiny page: proves QtWebEngineProcess, its resources and the sandbox
-    settings all work here, the usual reasons a bundle shows a blank map."""
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWebEngineCore import QWebEnginePage
-
-    page = QWebEnginePage()
-    loop = QEventLoop()
-    outcome: dict[str, object] = {}
-
-    def loaded(ok: bool) -> None:
-        outcome["loaded"] = ok
-        if not ok:
-            loop.quit()
-            return
-        page.runJavaScript("document.title + ':' + (6 * 7)", 0, evaluated)
-
-    def evaluated(value: object) -> None:
-        outcome["script"] = value
-        loop.quit()
-
-    page.loadFinished.connect(loaded)
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    page.setHtml("<html><head><title>check</title></head><body>婺城</body></html>")
-    loop.exec()
-    page.deleteLater()
-    if outcome.get("script") == "check:42":
-        return Finding("web engine", "ok", "QtWebEngine loaded and ran a page")
-    if "loaded" not in outcome:
-        return Finding.failed(
-            "web engine", f"no page loaded in {timeout:g} s (QtWebEngineProcess?)"
-        )
-    return Finding.failed("web engine", f"page load failed: {outcome}")
-
-
-def check_qt(timeout: float, web: bool, wanted_screens: Sequence[str] = ()) -> list[Finding]:
-    from widgets.qtenv import prepare_qt_environment
-
-    prepare_qt_environment(offscreen=None)
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWidgets import QApplication
-
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    findings = _screens(app, wanted_screens)
-    findings.append(_rendering(app))
-    findings.append(_fonts())
-    if web:
-        findings.append(_web_engine(timeout))
-        # Chromium aborts at exit if a page is still pending deletion.
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-        app.processEvents()
-    return findings
+    return screen_findings(app, wanted)
 
 
 # --- putting it together ---------------------------------------------------------------
@@ -426,6 +275,8 @@ def collect(args: argparse.Namespace) -> list[Finding]:
     if args.hub:
         # Before Qt: a plain asyncio loop, no Qt event loop integration needed.
         findings.append(asyncio.run(probe_hub(args.hub, args.token, args.timeout, args.ca)))
+    from desktop.checkqt import check_qt  # Qt only now: the checks above run without it
+
     findings += check_qt(args.timeout, web=not args.no_web, wanted_screens=wanted)
     return findings
 

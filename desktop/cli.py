@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from desktop import __version__
 
 if TYPE_CHECKING:
-    from desktop.layout import ClientConfig, WallLayout
+    from desktop.clientconfig import ClientConfig
+    from desktop.layout import WallLayout
 
 EXIT_BAD_ARGS = 2
 
@@ -244,12 +245,13 @@ class ConfigError(Exception):
 
 def _client_config(args: argparse.Namespace, section: str) -> ClientConfig:
     """``[section]`` of ``--config FILE`` or of the first ``watchfloor.toml`` found."""
-    from desktop.layout import LayoutError, load_client_config
+    from backend_client.config import ConfigError as FileError
+    from desktop.clientconfig import load_client_config
     from desktop.logsetup import find_config
 
     try:
         return load_client_config(find_config(args.config), section)
-    except LayoutError as exc:
+    except FileError as exc:
         raise ConfigError(str(exc)) from None
 
 
@@ -298,7 +300,7 @@ def _run_hub(args: argparse.Namespace) -> int:
     else:
         try:
             tokens = TokenRegistry.load(args.auth)
-        except AuthFileError as exc:
+        except AuthFileError as exc:  # names file, line and field (hub/auth.py)
             raise ConfigError(str(exc)) from None
     extras = []
     if args.simulate:

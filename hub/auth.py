@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from backend_client.config import ConfigError, read_toml
 
 ROLES = ("wall", "operator", "supervisor", "source", "admin")
+Role = Literal["wall", "operator", "supervisor", "source", "admin"]
 
 # What each role may do. Stream reads are "stream"; requests are named by their op.
 # Each role builds on the one below it, so a new read op is granted in one place.
@@ -30,8 +36,27 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-class AuthFileError(ValueError):
-    """A bad auth file; the message names the file and the field."""
+class AuthFileError(ConfigError, ValueError):
+    """A bad auth file; the message names the file, the line and the field."""
+
+
+# ---- the auth file, declared once --------------------------------------------------------
+
+
+class TokenEntry(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """``[[token]]``: one client's or source's token."""
+
+    value: Annotated[
+        str, Meta(min_length=8, description="the secret, 8 or more characters; unique")
+    ]
+    role: Annotated[Role, Meta(description="wall, operator, supervisor, source or admin")]
+    name: Annotated[str, Meta(min_length=1, description="who holds it (walls are addressed by it)")]
+
+
+class AuthFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The whole auth file (``--auth``)."""
+
+    token: Annotated[list[TokenEntry], Meta(description="one [[token]] table per token")]
 
 
 @dataclass(frozen=True)
@@ -63,28 +88,19 @@ class TokenRegistry:
 
     @classmethod
     def load(cls, path: Path) -> TokenRegistry:
+        """Read an auth file; raises :class:`AuthFileError` naming file, line and field."""
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise AuthFileError(f"{path}: cannot read: {exc.strerror}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise AuthFileError(f"{path}: {exc}") from None
-        entries = data.get("token")
-        if not isinstance(entries, list) or not entries:
-            raise AuthFileError(f"{path}: field 'token': expected one or more [[token]] tables")
-        tokens: dict[str, Principal] = {}
-        for index, entry in enumerate(entries):
-            where = f"{path}: token[{index}]"
-            value, role, name = entry.get("value"), entry.get("role"), entry.get("name")
-            if not isinstance(value, str) or len(value) < 8:
-                raise AuthFileError(f"{where}: field 'value': a string of 8 or more characters")
-            if role not in ROLES:
-                raise AuthFileError(f"{where}: field 'role': one of {', '.join(ROLES)}")
-            if not isinstance(name, str) or not name:
-                raise AuthFileError(f"{where}: field 'name': a non-empty string")
-            if value in tokens:
-                raise AuthFileError(f"{where}: field 'value': duplicate token")
-            tokens[value] = Principal(name=name, role=role)
+            file = read_toml(path)
+            declared = file.convert(file.data, AuthFile)
+            if not declared.token:
+                raise file.error(["token"], "expected one or more [[token]] tables")
+            tokens: dict[str, Principal] = {}
+            for index, entry in enumerate(declared.token):
+                if entry.value in tokens:
+                    raise file.error(["token", index, "value"], "duplicate token")
+                tokens[entry.value] = Principal(name=entry.name, role=entry.role)
+        except ConfigError as exc:
+            raise AuthFileError(exc.path, exc.line, exc.field, exc.problem) from None
         return cls(tokens)
 
     @classmethod

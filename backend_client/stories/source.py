@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from backend_client.transport import RequestFailed
+from backend_client.errors import RequestFailed
 
 if TYPE_CHECKING:
     from backend_client.cache import CachedRequests

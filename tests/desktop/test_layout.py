@@ -142,3 +142,31 @@ def test_map_layers_can_be_switched_off_per_panel(tmp_path: Path) -> None:
     with pytest.raises(LayoutError) as caught:
         load_layout(write(tmp_path, text.replace("merchants = false", 'merchants = "no"')))
     assert caught.value.field == "screens[0].panels[0].options.merchants"
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "field", "problem"),
+    [
+        # An unknown top-level table: once reported without a line.
+        (("[wall]", "[wal]"), 1, "wal", "unknown field (known: screens, wall)"),
+        (('kind = "map"\n', ""), 9, "screens[0].panels[0].kind", "either kind or playlist"),
+        (('screen = "WALL-1"\n', ""), 4, "screens[0].screen", "is required"),
+        (("rows = 2", "rows = 13"), 6, "screens[0].rows", "<= 12"),
+        (("cols = 2", "cols = 2\nrow_weights = [1, 0]"), 8, "screens[0].row_weights[1]", ">= 1"),
+        (("cols = 2", "cols = 2\nrow_weights = [1]"), 8, "screens[0].row_weights", "2 integers"),
+        (
+            ("seconds = 5", 'seconds = "5"'),
+            21,
+            "screens[0].panels[2].playlist[1].seconds",
+            "got str",
+        ),
+    ],
+)
+def test_every_kind_of_mistake_names_line_and_field(
+    tmp_path: Path, change: tuple[str, str], line: int, field: str, problem: str
+) -> None:
+    path = write(tmp_path, GOOD.replace(*change, 1))
+    with pytest.raises(LayoutError) as caught:
+        load_layout(path)
+    assert (caught.value.line, caught.value.field) == (line, field), str(caught.value)
+    assert problem in caught.value.problem
