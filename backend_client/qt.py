@@ -4,7 +4,7 @@ feed into coalesced Qt signals. QtCore only: no widgets here.
 Positions are never one signal per officer: fixes accumulate and go out at most once per
 frame as arrays (``positionsChanged``), whatever the feed rate. The first batch after a
 quiet frame goes out on the next loop pass rather than at the next tick of a fixed timer:
-the hub already batches every 50 ms, and a free-running 33 ms timer added 0-33 ms to
+the hub already batches every 25 ms, and a free-running 33 ms timer added 0-33 ms to
 every fix on its way to the map.
 """
 
