@@ -28,6 +28,9 @@ the platform did not take. Figures:
 - ``live_ack_p50_ms`` / ``p99`` (a 0x0200 sent to its 0x8001 read, whole run),
   ``live_ack_storm_p99_ms`` (those sent inside a storm window), ``batch_ack_p50_ms`` /
   ``p99`` (a 25-fix 0x0704 to its answer);
+- ``client_loop_lag_p99_ms`` / ``client_loop_lag_storm_p99_ms``: how late a 10 ms timer
+  fires in this process (whole run, inside storm windows): the share of the answer
+  times above that is this process's, not the hub's;
 - ``storm_seconds`` (the slowest round: all M reconnected and their 50 fixes answered);
 - ``osmand_per_s`` (200s per second, all phones), ``osmand_ack_p50_ms`` / ``p99``;
 - ``hub_kib_per_connection`` / ``client_kib_per_connection``: resident memory with the N
@@ -429,6 +432,18 @@ async def _drive(
     started = time.perf_counter()
     hub_cpu_before = cpu_seconds(pid) or 0.0
     until = loop.time() + duration
+    lags: list[tuple[float, float]] = []  # (when, ms late): this process's own loop
+
+    async def probe() -> None:
+        # A 10 ms sleep that wakes late measures how long this process's loop (10,000
+        # terminals in one Python thread) was busy: that delay is in every answer time
+        # measured here, though the hub had answered already.
+        while loop.time() < until:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            lags.append((time.perf_counter(), (loop.time() - before - 0.01) * 1000))
+
+    lag_probe = asyncio.create_task(probe())
     tasks = [
         asyncio.create_task(_steady(t, tally, REPORT_EVERY * i / steady_n, until))
         for i, t in enumerate(steady)
@@ -440,6 +455,7 @@ async def _drive(
         await asyncio.sleep(duration / (rounds + 1))
         storms.append(await _storm(stormers, port, tally, round_no))
     await asyncio.gather(*tasks)
+    await lag_probe
     elapsed = time.perf_counter() - started
     hub_cpu = (cpu_seconds(pid) or 0.0) - hub_cpu_before
     for terminal in steady + stormers:
@@ -449,6 +465,7 @@ async def _drive(
         return any(a <= at <= b for a, b in storms)
 
     live = [ms for _, ms in tally.location_ms]
+    storm_lags = [ms for at, ms in lags if inside(at)]
     live_storm = [ms for at, ms in tally.location_ms if inside(at)]
     storm_secs = [b - a for a, b in storms]
     # Committed over JT/T 808 inside each storm window (live and backlog), slowest round.
@@ -464,6 +481,8 @@ async def _drive(
         "live_ack_p99_ms": round(pct(live, 99), 2),
         "live_ack_storm_p99_ms": round(pct(live_storm, 99), 2),
         "live_ack_max_ms": round(max(live), 2) if live else 0.0,
+        "client_loop_lag_p99_ms": round(pct([ms for _, ms in lags], 99), 2),
+        "client_loop_lag_storm_p99_ms": round(pct(storm_lags, 99), 2),
         "batch_ack_p50_ms": round(pct(tally.batch_ms, 50), 2),
         "batch_ack_p99_ms": round(pct(tally.batch_ms, 99), 2),
         "storm_seconds": round(max(storm_secs), 3) if storm_secs else 0.0,
