@@ -79,6 +79,11 @@ IDLE_SECONDS = 300.0
 #: An answer the terminal does not read within this long closes its connection.
 WRITE_SECONDS = 30.0
 KMH_TO_MS = 1 / 3.6
+#: Connections the kernel holds before the hub accepts them (capped by somaxconn). When a
+#: district's network comes back, its terminals all reconnect within a second: with
+#: asyncio's default of 100 the rest of them had their SYNs dropped and retried after 1 s,
+#: then 3 s.
+ACCEPT_BACKLOG = 4096
 
 
 def terminal_key(number: str) -> str | None:
@@ -153,7 +158,7 @@ class Jt808Gateway:
         loop = asyncio.get_running_loop()
         self.codes = AuthCodes(await loop.run_in_executor(None, load_secret, self.hub.engine))
         self._server = await loop.create_server(
-            lambda: Connection(self), self.host, self.requested_port
+            lambda: Connection(self), self.host, self.requested_port, backlog=ACCEPT_BACKLOG
         )
         self.hub.health_parts["jt808"] = self.health
 
