@@ -305,9 +305,7 @@ class FeedClient:
             tls: dict[str, Any] = {}
             if self.url.startswith("wss:"):
                 tls["ssl"] = self._tls_context()
-            return await connect(
-                self.url, open_timeout=5, max_size=64 << 20, max_queue=256, **tls
-            )
+            return await connect(self.url, open_timeout=5, max_size=64 << 20, max_queue=256, **tls)
         except InvalidURI as exc:
             raise AuthRejected(f"bad hub URL: {exc}", "bad_url") from None
         except ssl.SSLError as exc:

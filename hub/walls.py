@@ -11,10 +11,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
 from sqlalchemy.orm import Session
 
 from backend_client.protocol import WallPush
+from backend_client.protocol.ops import WallPushAnswer, WallPushArgs
 from hub.auth import Principal
 from hub.store.models import Incident as IncidentRow
 from hub.store.models import Merchant, Officer
@@ -22,15 +22,6 @@ from hub.writer import Emitter
 
 PUSH_KINDS = ("incident", "merchant", "officer", "view", "clear")
 MAX_WALL_NAME = 64
-
-
-class WallPushArgs(msgspec.Struct):
-    kind: str
-    wall: str = ""
-    id: str = ""
-    lat: float | None = None
-    lon: float | None = None
-    zoom: float | None = None
 
 
 class PushRejected(Exception):
@@ -61,10 +52,10 @@ _ROWS: dict[str, type[Any]] = {"incident": IncidentRow, "merchant": Merchant, "o
 
 def push_work(
     args: WallPushArgs, who: Principal, audit: Callable[..., None]
-) -> Callable[[Session, Emitter], dict[str, Any]]:
+) -> Callable[[Session, Emitter], WallPushAnswer]:
     """The writer-thread unit of work: check the subject exists, audit, emit the event."""
 
-    def work(session: Session, emitter: Emitter) -> dict[str, Any]:
+    def work(session: Session, emitter: Emitter) -> WallPushAnswer:
         row_type = _ROWS.get(args.kind)
         if row_type is not None and session.get(row_type, args.id) is None:
             raise PushRejected("not_found", f"no {args.kind} {args.id}", "id")
@@ -82,6 +73,6 @@ def push_work(
                 by=who.name,
             )
         )
-        return {"seq": event.seq, "wall": args.wall, "kind": args.kind, "id": args.id}
+        return WallPushAnswer(event.seq, args.wall, args.kind, args.id)
 
     return work

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from backend_client.protocol.ops import CaseHistoryArgs
 from backend_client.stories.base import PAGE, RELATED, Story
 from backend_client.stories.case_data import (
     CaseEvent,
@@ -45,9 +46,9 @@ class CaseStory(Story):
         """The case; only its id until the first answer came."""
         return self.history.case if self.history is not None else CaseRecord(self.case_id)
 
-    def request(self) -> tuple[str, dict[str, Any]]:
+    def args(self) -> CaseHistoryArgs:
         # Always the same first page: the local cache keeps pages apart, by these args.
-        return "case.history", {"case_id": self.case_id, "offset": 0, "limit": self.page_size}
+        return CaseHistoryArgs(self.case_id, 0, self.page_size)
 
     def _parse(self, answer: dict[str, Any]) -> None:
         self.history = parse_history(answer, self.case_id)
@@ -70,10 +71,10 @@ class CaseStory(Story):
 
     async def _fetch_related(self) -> tuple[dict[str, Any] | None, str]:
         try:
-            answer, _cached, _age = await self._fetch("case.related", {"case_id": self.case_id})
+            reply = await self.api.case_related(self.case_id)
         except RequestFailed as exc:
             return None, exc.message
-        return answer, ""
+        return reply.result, ""
 
     def set_related(self, related: dict[str, Any] | None, error: str = "") -> None:
         """Take a ``case.related`` answer; None (with the reason) when there was none."""
@@ -84,7 +85,7 @@ class CaseStory(Story):
 
     async def load_more(self) -> bool:
         """The next page of the timeline, appended; False when there was none or it failed."""
-        page = await self._next_page("case.history", {"case_id": self.case_id}, "total_events")
+        page = await self._next_page(self.args(), "total_events")
         if page is None:
             return False
         self.events.extend(parse_events(page.get("events")))

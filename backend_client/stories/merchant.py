@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from backend_client.protocol.ops import MerchantArgs
 from backend_client.stories.base import PAGE, Story
 from backend_client.stories.parse import items, mapping, number, number_or, strings, text
 from backend_client.stories.source import Source
@@ -131,12 +132,8 @@ class MerchantStory(Story):
         self.counts: list[tuple[str, int]] = []
         self.inspections: list[Inspection] = []
 
-    def request(self) -> tuple[str, dict[str, Any]]:
-        return "merchant.profile", {
-            "merchant_id": self.merchant_id,
-            "offset": 0,
-            "limit": self.page_size,
-        }
+    def args(self) -> MerchantArgs:
+        return MerchantArgs(self.merchant_id, 0, self.page_size)
 
     def _parse(self, answer: dict[str, Any]) -> None:
         self.profile = parse_profile(answer.get("merchant"))
@@ -153,9 +150,7 @@ class MerchantStory(Story):
 
     async def load_more(self) -> bool:
         """The next page of cases, appended; False when there was none or it failed."""
-        page = await self._next_page(
-            "merchant.profile", {"merchant_id": self.merchant_id}, "total_cases"
-        )
+        page = await self._next_page(self.args(), "total_cases")
         if page is None:
             return False
         self.cases.extend(parse_cases(page.get("cases")))

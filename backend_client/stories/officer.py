@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from backend_client.protocol.ops import TrackArgs
 from backend_client.stories.base import Story
 from backend_client.stories.replay import Clock, TrackReplay
 from backend_client.stories.source import Source
@@ -70,8 +71,8 @@ class OfficerStory(Story):
             points, self.start, self.end, unit_id=self.unit_id, cases=self._cases, clock=self._clock
         )
 
-    def request(self) -> tuple[str, dict[str, Any]]:
-        return "unit.track", {"unit_id": self.unit_id, "start": self.start, "end": self.end}
+    def args(self) -> TrackArgs:
+        return TrackArgs(self.unit_id, self.start, self.end)
 
     def _parse(self, answer: dict[str, Any]) -> None:
         old = self.replay

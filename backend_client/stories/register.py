@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from backend_client.api import HubApi
 from backend_client.stories.base import ANSWER, FAILED
 from backend_client.stories.events import Emitter
 from backend_client.stories.parse import items
@@ -23,12 +24,13 @@ class MerchantRegister:
 
     ``changed`` carries :data:`~backend_client.stories.base.ANSWER` when the register
     arrived and :data:`~backend_client.stories.base.FAILED` when the hub could not
-    answer. The rows stay as the hub sent them: the map's merchant layer reads each one
-    (``widgets.map.MerchantInfo.from_wire``) and skips what it cannot draw.
+    answer (or answered with something that is not a register). The rows stay as the hub
+    sent them: the map's merchant layer reads each one (``widgets.map.MerchantInfo.from_wire``)
+    and skips what it cannot draw.
     """
 
     def __init__(self, request: Requester) -> None:
-        self._request = request
+        self._api = HubApi.over(request)
         self.changed: Emitter[str] = Emitter()
         self.rows: tuple[Mapping[str, Any], ...] = ()
         self.loaded = False
@@ -52,7 +54,7 @@ class MerchantRegister:
 
     async def load(self) -> None:
         try:
-            reply = await self._request(MERCHANT_OP, {})
+            reply = await self._api.merchant_list()
         except RequestFailed as exc:
             log.warning("%s failed (%s); retrying after the next reconnect", MERCHANT_OP, exc)
             self.error = exc.message
@@ -60,7 +62,7 @@ class MerchantRegister:
             return
         finally:
             self._task = None
-        self.rows = tuple(items(reply.get("merchants")))
+        self.rows = tuple(items(reply.result.get("merchants")))
         self.loaded, self.error = True, ""
         self.changed.emit(ANSWER)
 

@@ -6,13 +6,16 @@ audited, in modules by job:
 - :mod:`~hub.requests.actions`: dispatch, lifecycle steps, alert acks, wall pushes;
 - :mod:`~hub.requests.audit`: the audit rows every op writes, and ``audit.query``;
 - :mod:`~hub.requests.queries` and :mod:`~hub.requests.related`: the SQL of the reads;
-- :mod:`~hub.requests.args` and :mod:`~hub.requests.base`: arguments, errors, paging.
+- :mod:`~hub.requests.base`: errors, paging.
+
+Each op's arguments and answer are Structs shared with the client:
+:data:`backend_client.protocol.ops.OPS`.
 """
 
 from __future__ import annotations
 
 from backend_client.geo import distance_m
-from hub.requests.args import (
+from backend_client.protocol.ops import (
     AlertAckArgs,
     AuditArgs,
     CaseHistoryArgs,

@@ -10,15 +10,26 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import AlertClear
+from backend_client.protocol.ops import (
+    AlertAckAnswer,
+    AlertAckArgs,
+    CaseStepAnswer,
+    CaseStepArgs,
+    DispatchAnswer,
+    DispatchArgs,
+    WallListAnswer,
+    WallListArgs,
+    WallPushAnswer,
+    WallPushArgs,
+)
 from hub.auth import Principal
 from hub.cases import CaseNotFound, StepArgs, StepResult, parse_action
 from hub.domain.lifecycle import CaseAction
-from hub.requests.args import AlertAckArgs, CaseStepArgs, DispatchArgs
 from hub.requests.audit import write_audit
-from hub.requests.base import Ops, RequestError, parse_args
+from hub.requests.base import Ops, RequestError
 from hub.sos import ACK_CLEARS
 from hub.store.models import AlertRow
-from hub.walls import PushRejected, WallPushArgs, check_push, push_work
+from hub.walls import PushRejected, check_push, push_work
 from hub.writer import Emitter
 
 
@@ -26,8 +37,7 @@ class ActionOps(Ops):
     #: Names of the wall-role clients on the stream now (by their token's name).
     walls_online: Counter[str]
 
-    async def dispatch(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
-        args = parse_args(DispatchArgs, raw)
+    async def dispatch(self, who: Principal, args: DispatchArgs) -> DispatchAnswer:
         if not args.unit_ids:
             raise RequestError("invalid", "at least one unit", "unit_ids")
         unknown = [u for u in args.unit_ids if u not in self.hub.state.units]
@@ -41,12 +51,11 @@ class ActionOps(Ops):
             "dispatch",
             "incident_id",
         )
-        return {"incident_id": result.incident_id, "status": result.status, "seq": result.seq}
+        return DispatchAnswer(result.incident_id, result.status, result.seq)
 
-    async def case_step(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+    async def case_step(self, who: Principal, args: CaseStepArgs) -> CaseStepAnswer:
         """One lifecycle step from a desk: ``{case_id, action, units?, outcome?, note?,
         deadline?}``; the lifecycle checks the role and the status again."""
-        args = parse_args(CaseStepArgs, raw)
         try:
             action = parse_action(args.action)
         except KeyError:
@@ -58,12 +67,7 @@ class ActionOps(Ops):
             units=tuple(args.units), outcome=args.outcome, note=args.note, deadline=args.deadline
         )
         result = await self._step(who, args.case_id, action, step, f"case.{action}", "case_id")
-        return {
-            "case_id": result.incident_id,
-            "status": result.status,
-            "seq": result.seq,
-            "missed": list(result.missed),
-        }
+        return CaseStepAnswer(result.incident_id, result.status, result.seq, list(result.missed))
 
     async def _step(
         self,
@@ -84,10 +88,8 @@ class ActionOps(Ops):
         except CaseNotFound:
             raise RequestError("not_found", f"no incident {incident_id}", id_field) from None
 
-    async def alert_ack(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
-        args = parse_args(AlertAckArgs, raw)
-
-        def work(session: Session, emitter: Emitter) -> dict[str, Any]:
+    async def alert_ack(self, who: Principal, args: AlertAckArgs) -> AlertAckAnswer:
+        def work(session: Session, emitter: Emitter) -> AlertAckAnswer:
             alert = session.get(AlertRow, args.alert_id)
             if alert is None:
                 raise RequestError("not_found", f"no alert {args.alert_id}", "alert_id")
@@ -99,19 +101,19 @@ class ActionOps(Ops):
                 alert.cleared_at = time.time()
                 cleared = alert.id
                 emitter.emit(lambda seq, ts: AlertClear(seq=seq, ts=ts, alert_id=cleared))
-            return {"alert_id": alert.id}
+            return AlertAckAnswer(alert.id)
 
         return await self._write(work)
 
-    async def wall_push(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+    async def wall_push(self, who: Principal, args: WallPushArgs) -> WallPushAnswer:
         """Pin a drill-down or a map view to a wall's situation slot (see hub/walls.py)."""
-        args = parse_args(WallPushArgs, raw)
         try:
             check_push(args)
-            return await self._write(push_work(args, who, write_audit))
+            pushed = await self._write(push_work(args, who, write_audit))
         except PushRejected as exc:
             raise RequestError(exc.code, exc.message, exc.field) from None
+        return pushed
 
-    async def wall_list(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+    async def wall_list(self, _who: Principal, _args: WallListArgs) -> WallListAnswer:
         """The walls a push can reach now; a desk offers these names."""
-        return {"walls": sorted(name for name, n in self.walls_online.items() if n > 0)}
+        return WallListAnswer(sorted(name for name, n in self.walls_online.items() if n > 0))

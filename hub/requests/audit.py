@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from backend_client.protocol.ops import AuditAnswer, AuditArgs, AuditRecord
 from hub.auth import Principal
-from hub.requests.args import AuditArgs
-from hub.requests.base import MAX_AUDIT_ROWS, Ops, parse_args
+from hub.requests.base import MAX_AUDIT_ROWS, Ops
 from hub.store.models import AuditEntry
 
 
@@ -50,11 +50,10 @@ def write_audit_view(
 
 
 class AuditOps(Ops):
-    async def audit_query(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
-        args = parse_args(AuditArgs, raw)
+    async def audit_query(self, _who: Principal, args: AuditArgs) -> AuditAnswer:
         limit = max(1, min(args.limit, MAX_AUDIT_ROWS))
 
-        def read() -> dict[str, Any]:
+        def read() -> AuditAnswer:
             with Session(self.hub.engine) as session:
                 query = (
                     select(AuditEntry)
@@ -66,18 +65,11 @@ class AuditOps(Ops):
                 if args.actor:
                     query = query.where(AuditEntry.actor == args.actor)
                 entries = session.scalars(query).all()
-                return {
-                    "entries": [
-                        {
-                            "ts": e.ts,
-                            "actor": e.actor,
-                            "role": e.role,
-                            "action": e.action,
-                            "subject": e.subject,
-                            "detail": e.detail or {},
-                        }
+                return AuditAnswer(
+                    [
+                        AuditRecord(e.ts, e.actor, e.role, e.action, e.subject, e.detail or {})
                         for e in entries
                     ]
-                }
+                )
 
         return await asyncio.get_running_loop().run_in_executor(None, read)

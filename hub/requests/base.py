@@ -9,18 +9,26 @@ import msgspec
 from sqlalchemy.orm import Session
 
 from backend_client.protocol.codec import field_of
+from backend_client.protocol.ops import HISTORY_PAGE, PROFILE_PAGE, Answer
 from hub.auth import Principal
 from hub.service import Hub
 from hub.writer import Emitter
 
 MAX_TRACK_SECONDS = 24 * 3600
 MAX_AUDIT_ROWS = 1000
-HISTORY_PAGE, MAX_HISTORY_PAGE = 500, 2000
-PROFILE_PAGE, MAX_PROFILE_PAGE = 200, 1000
+# The pages' defaults are the protocol's (a client names them too); the ceilings are the
+# hub's own policy.
+MAX_HISTORY_PAGE = 2000
+MAX_PROFILE_PAGE = 1000
 MAX_PHOTOS = 9
 
+__all__ = ["HISTORY_PAGE", "PROFILE_PAGE", "Handler", "Ops", "RequestError", "parse_args"]
+
 ArgsT = TypeVar("ArgsT")
-Handler = Callable[[Principal, dict[str, Any]], Awaitable[dict[str, Any]]]
+AnswerT = TypeVar("AnswerT", bound=Answer)
+#: An op's handler: the caller and the decoded arguments (the op's Struct in
+#: backend_client.protocol.ops.OPS) in, the op's answer Struct out.
+Handler = Callable[[Principal, Any], Awaitable[Answer]]
 
 
 class RequestError(Exception):
@@ -58,5 +66,6 @@ class Ops:
 
     hub: Hub
 
-    async def _write(self, work: Callable[[Session, Emitter], dict[str, Any]]) -> dict[str, Any]:
-        return await self.hub.writer.submit(work)
+    async def _write(self, work: Callable[[Session, Emitter], AnswerT]) -> AnswerT:
+        answer: AnswerT = await self.hub.writer.submit(work)
+        return answer

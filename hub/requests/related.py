@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend_client.geo import EARTH_RADIUS_M, distance_m
+from backend_client.protocol.ops import CaseRelatedAnswer, CaseSummary
 from hub.requests.queries import (
     MAX_RELATED,
     NEARBY,
@@ -28,21 +29,21 @@ def _distance(origin: IncidentRow, lat: float | None, lon: float | None) -> floa
     return distance_m(origin.lat, origin.lon, lat, lon)
 
 
-def _summary(row: Any, distance: float | None) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "source": row.source,
-        "category": row.category,
-        "status": row.status,
-        "reported_at": row.reported_at,
-        "address": row.address,
-        "lat": row.lat,
-        "lon": row.lon,
-        "distance_m": None if distance is None else round(distance, 1),
-    }
+def _summary(row: Any, distance: float | None) -> CaseSummary:
+    return CaseSummary(
+        id=row.id,
+        source=row.source,
+        category=row.category,
+        status=row.status,
+        reported_at=row.reported_at,
+        address=row.address,
+        lat=row.lat,
+        lon=row.lon,
+        distance_m=None if distance is None else round(distance, 1),
+    )
 
 
-def _nearest(case: IncidentRow, rows: Any, within: float | None = None) -> list[dict[str, Any]]:
+def _nearest(case: IncidentRow, rows: Any, within: float | None = None) -> list[CaseSummary]:
     """Nearest first (newest first among equals), unlocated cases last; at most 50."""
     ranked = [(_distance(case, r.lat, r.lon), r) for r in rows]
     if within is not None:
@@ -51,15 +52,15 @@ def _nearest(case: IncidentRow, rows: Any, within: float | None = None) -> list[
     return [_summary(r, d) for d, r in ranked[:MAX_RELATED]]
 
 
-def related_cases(session: Session, case: IncidentRow) -> dict[str, Any]:
+def related_cases(session: Session, case: IncidentRow) -> CaseRelatedAnswer:
     """The three neighbourhoods of ``case`` the drill-down shows (protocol.md, case.related)."""
     db = session.connection()
-    same_merchant: list[dict[str, Any]] = []
+    same_merchant: list[CaseSummary] = []
     if case.merchant_id is not None:
         rows = db.execute(SAME_MERCHANT, {"merchant": case.merchant_id, "case": case.id})
         same_merchant = [_summary(r, _distance(case, r.lat, r.lon)) for r in rows]
 
-    nearby: list[dict[str, Any]] = []
+    nearby: list[CaseSummary] = []
     window = {
         "category": case.category,
         "since": case.reported_at - SAME_CATEGORY_SECONDS,
@@ -85,9 +86,4 @@ def related_cases(session: Session, case: IncidentRow) -> dict[str, Any]:
     else:
         rows = db.execute(SAME_CATEGORY_NEWEST, window)
         same_category = [_summary(r, None) for r in rows]
-    return {
-        "case_id": case.id,
-        "same_merchant": same_merchant,
-        "nearby": nearby,
-        "same_category": same_category,
-    }
+    return CaseRelatedAnswer(case.id, same_merchant, nearby, same_category)

@@ -1,5 +1,9 @@
 """Request ops on the stream socket (``req`` -> ``res`` or ``error``), role-checked and
-audited: the op table and the answer; the ops themselves are grouped by job."""
+audited: the op table and the answer; the ops themselves are grouped by job.
+
+Each op's arguments and answer are the Structs of :data:`backend_client.protocol.ops.OPS`
+(shared with the client): the router decodes the arguments with the op's Struct (a wrong
+type is ``invalid``, naming the field) and encodes the handler's answer Struct."""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import time
 from collections import Counter
 
 from backend_client.protocol import Error, Request, Response, encode
+from backend_client.protocol.ops import OPS, to_result
 from hub.auth import Principal
 from hub.domain.lifecycle import CaseRuleError
 from hub.requests.actions import ActionOps
 from hub.requests.audit import AuditOps
-from hub.requests.base import Handler, RequestError
+from hub.requests.base import Handler, RequestError, parse_args
 from hub.requests.views import ViewOps
 from hub.service import Hub
 
@@ -32,6 +37,8 @@ class RequestRouter(ViewOps, ActionOps, AuditOps):
             "wall.push": self.wall_push,
             "wall.list": self.wall_list,
         }
+        # Every op of the shared table has a handler, and nothing else does.
+        assert self.ops.keys() == OPS.keys(), sorted(self.ops.keys() ^ OPS.keys())
         self.walls_online = Counter()
 
     async def handle(self, who: Principal, request: Request) -> bytes:
@@ -49,10 +56,11 @@ class RequestRouter(ViewOps, ActionOps, AuditOps):
                 )
             )
         try:
-            result = await handler(who, request.args)
+            args = parse_args(OPS[request.op].args, request.args)
+            answer = await handler(who, args)
         except RequestError as exc:
             return encode(Error(code=exc.code, message=exc.message, id=request.id, field=exc.field))
         except CaseRuleError as exc:
             # The lifecycle's verdict: forbidden (role), conflict (status) or invalid.
             return encode(Error(code=exc.code, message=str(exc), id=request.id))
-        return encode(Response(id=request.id, result=result, ts=time.time()))
+        return encode(Response(id=request.id, result=to_result(answer), ts=time.time()))

@@ -4,20 +4,31 @@ merchant register, an officer's track. Every view except the register is audited
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from typing import cast
 
 import msgspec
 from sqlalchemy.orm import Session, defer
 
 from backend_client.privacy import reporter_for
-from hub.auth import Principal
-from hub.requests.args import (
+from backend_client.protocol.ops import (
+    CaseFile,
+    CaseHistoryAnswer,
     CaseHistoryArgs,
+    CaseRelatedAnswer,
     CaseRelatedArgs,
+    InspectionRecord,
+    MerchantAnswer,
     MerchantArgs,
+    MerchantInfo,
+    MerchantListAnswer,
     MerchantListArgs,
+    MerchantPlace,
+    ReporterInfo,
+    TimelineEvent,
+    TrackAnswer,
     TrackArgs,
 )
+from hub.auth import Principal
 from hub.requests.audit import write_audit_view
 from hub.requests.base import (
     MAX_HISTORY_PAGE,
@@ -28,7 +39,6 @@ from hub.requests.base import (
     RequestError,
     next_offset,
     page,
-    parse_args,
 )
 from hub.requests.queries import (
     CATEGORY_COUNTS,
@@ -47,11 +57,10 @@ from hub.writer import Emitter
 
 
 class ViewOps(Ops):
-    async def case_history(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
-        args = parse_args(CaseHistoryArgs, raw)
+    async def case_history(self, who: Principal, args: CaseHistoryArgs) -> CaseHistoryAnswer:
         offset, limit = page(args.offset, args.limit, MAX_HISTORY_PAGE)
 
-        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+        def work(session: Session, _emitter: Emitter) -> CaseHistoryAnswer:
             row = session.get(IncidentRow, args.case_id)
             if row is None:
                 raise RequestError("not_found", f"no case {args.case_id}", "case_id")
@@ -60,26 +69,24 @@ class ViewOps(Ops):
             window = {"case": row.id, "offset": offset, "limit": limit}
             events = db.execute(EVENT_PAGE, window).all()
             write_audit_view(session, who, "view.case", row.id, offset=offset)
-            incident = msgspec.to_builtins(incident_from_row(row))
             # Citizens' names and phones leave the hub only as the role may see them.
-            incident["reporter"] = reporter_for(who.role, row.reporter)
-            return {
-                "case": incident,
-                "photos": list(row.photos or [])[:MAX_PHOTOS],
-                "events": [
-                    {"kind": e.kind, "ts": e.ts, "actor": e.actor, "detail": e.detail or {}}
-                    for e in events
-                ],
-                "total_events": total,
-                "next_offset": next_offset(offset, len(events), total),
-            }
+            reporter = reporter_for(who.role, row.reporter)
+            case = CaseFile(
+                **msgspec.structs.asdict(incident_from_row(row)),
+                reporter=None if reporter is None else ReporterInfo(**reporter),
+            )
+            return CaseHistoryAnswer(
+                case=case,
+                photos=list(row.photos or [])[:MAX_PHOTOS],
+                events=[TimelineEvent(e.kind, e.ts, e.actor, e.detail or {}) for e in events],
+                total_events=total,
+                next_offset=next_offset(offset, len(events), total),
+            )
 
         return await self._write(work)
 
-    async def case_related(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
-        args = parse_args(CaseRelatedArgs, raw)
-
-        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+    async def case_related(self, who: Principal, args: CaseRelatedArgs) -> CaseRelatedAnswer:
+        def work(session: Session, _emitter: Emitter) -> CaseRelatedAnswer:
             row = session.get(IncidentRow, args.case_id, options=[defer(IncidentRow.photos)])
             if row is None:
                 raise RequestError("not_found", f"no case {args.case_id}", "case_id")
@@ -88,11 +95,10 @@ class ViewOps(Ops):
 
         return await self._write(work)
 
-    async def merchant_profile(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
-        args = parse_args(MerchantArgs, raw)
+    async def merchant_profile(self, who: Principal, args: MerchantArgs) -> MerchantAnswer:
         offset, limit = page(args.offset, args.limit, MAX_PROFILE_PAGE)
 
-        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+        def work(session: Session, _emitter: Emitter) -> MerchantAnswer:
             merchant = session.get(Merchant, args.merchant_id)
             if merchant is None:
                 raise RequestError("not_found", f"no merchant {args.merchant_id}", "merchant_id")
@@ -106,78 +112,64 @@ class ViewOps(Ops):
             cases = db.execute(MERCHANT_CASES, window).all()
             inspections = db.execute(INSPECTIONS, {"merchant": merchant.id}).all()
             write_audit_view(session, who, "view.merchant", merchant.id, offset=offset)
-            return {
-                "merchant": {
-                    "id": merchant.id,
-                    "name": merchant.name,
-                    "credit_code": merchant.credit_code,
-                    "address": merchant.address,
-                    "category": merchant.category,
-                    "risk": merchant.risk,
-                    "lat": merchant.lat,
-                    "lon": merchant.lon,
-                },
+            return MerchantAnswer(
+                merchant=MerchantInfo(
+                    id=merchant.id,
+                    name=merchant.name,
+                    credit_code=merchant.credit_code,
+                    address=merchant.address,
+                    category=merchant.category,
+                    risk=merchant.risk,
+                    lat=merchant.lat,
+                    lon=merchant.lon,
+                ),
                 # A Core row has the attributes incident_from_row reads.
-                "cases": [
-                    msgspec.to_builtins(incident_from_row(cast(IncidentRow, c))) for c in cases
-                ],
-                "total_cases": total,
-                "next_offset": next_offset(offset, len(cases), total),
-                "counts_by_category": counts,
-                "inspections": [
-                    {
-                        "id": i.id,
-                        "ts": i.ts,
-                        "departments": list(i.departments or []),
-                        "items": list(i.items or []),
-                        "result": i.result,
-                        "note": i.note,
-                        "teams": list(i.teams or []),
-                        "officers": list(i.officers or []),
-                    }
+                cases=[incident_from_row(cast(IncidentRow, c)) for c in cases],
+                total_cases=total,
+                next_offset=next_offset(offset, len(cases), total),
+                counts_by_category=counts,
+                inspections=[
+                    InspectionRecord(
+                        id=i.id,
+                        ts=i.ts,
+                        departments=list(i.departments or []),
+                        items=list(i.items or []),
+                        result=i.result,
+                        note=i.note,
+                        teams=list(i.teams or []),
+                        officers=list(i.officers or []),
+                    )
                     for i in inspections
                 ],
-            }
+            )
 
         return await self._write(work)
 
-    async def merchant_list(self, _who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
+    async def merchant_list(self, _who: Principal, _args: MerchantListArgs) -> MerchantListAnswer:
         """Every merchant for the wall map's layer: reference data, so not a view to audit."""
-        parse_args(MerchantListArgs, raw)
 
-        def read() -> dict[str, Any]:
+        def read() -> MerchantListAnswer:
             with Session(self.hub.engine) as session:
                 rows = session.execute(MERCHANT_LIST).all()
-            return {
-                "merchants": [
-                    {
-                        "id": r.id,
-                        "name": r.name,
-                        "category": r.category,
-                        "risk": r.risk,
-                        "lat": r.lat,
-                        "lon": r.lon,
-                    }
-                    for r in rows
-                ]
-            }
+            return MerchantListAnswer(
+                [MerchantPlace(r.id, r.name, r.category, r.risk, r.lat, r.lon) for r in rows]
+            )
 
         return await asyncio.get_running_loop().run_in_executor(None, read)
 
-    async def unit_track(self, who: Principal, raw: dict[str, Any]) -> dict[str, Any]:
-        args = parse_args(TrackArgs, raw)
+    async def unit_track(self, who: Principal, args: TrackArgs) -> TrackAnswer:
         if args.end < args.start:
             raise RequestError("invalid", "end is before start", "end")
         if args.end - args.start > MAX_TRACK_SECONDS:
             raise RequestError("invalid", f"window longer than {MAX_TRACK_SECONDS} s", "end")
 
-        def work(session: Session, _emitter: Emitter) -> dict[str, Any]:
+        def work(session: Session, _emitter: Emitter) -> TrackAnswer:
             window = {"unit": args.unit_id, "start": args.start, "end": args.end}
             rows = session.connection().execute(TRACK, window)
-            points = [tuple(r) for r in rows]
+            points = [(r.ts, r.lat, r.lon, r.speed, r.heading) for r in rows]
             write_audit_view(
                 session, who, "view.track", args.unit_id, start=args.start, end=args.end
             )
-            return {"unit_id": args.unit_id, "points": points}
+            return TrackAnswer(args.unit_id, points)
 
         return await self._write(work)

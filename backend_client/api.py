@@ -1,0 +1,241 @@
+"""The hub's request ops as typed calls: :class:`HubApi`.
+
+One async method per op of :data:`backend_client.protocol.ops.OPS`: it builds the op's
+arguments Struct, sends it through the answer cache (or any ``fetch``), and decodes the
+answer into the op's answer Struct. Reads come back as a :class:`Reply` (the answer, the
+result dict as the hub sent it, whether it came from the local cache and how old it is);
+writes come back as their answer. A malformed answer raises :class:`MalformedAnswer`, a
+:class:`RequestFailed`, so a story shows it as its error state rather than crashing.
+
+No I/O here (this is the shared core): the cache and the transport are handed in. The
+cache module is only named for the type checker, so a wall that never opens a
+drill-down never loads SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+
+import msgspec
+
+from backend_client.errors import RequestFailed
+from backend_client.protocol.codec import field_of
+from backend_client.protocol.ops import (
+    AUDIT_PAGE,
+    HISTORY_PAGE,
+    OPS,
+    PROFILE_PAGE,
+    AlertAckAnswer,
+    AlertAckArgs,
+    Answer,
+    Args,
+    AuditAnswer,
+    AuditArgs,
+    CaseHistoryAnswer,
+    CaseHistoryArgs,
+    CaseRelatedAnswer,
+    CaseRelatedArgs,
+    CaseStepAnswer,
+    CaseStepArgs,
+    DispatchAnswer,
+    DispatchArgs,
+    MerchantAnswer,
+    MerchantArgs,
+    MerchantListAnswer,
+    MerchantListArgs,
+    TrackAnswer,
+    TrackArgs,
+    WallListAnswer,
+    WallListArgs,
+    WallPushAnswer,
+    WallPushArgs,
+)
+
+if TYPE_CHECKING:
+    from backend_client.cache import CachedRequests
+
+__all__ = [
+    "Fetch",
+    "Fetched",
+    "HubApi",
+    "MalformedAnswer",
+    "Reply",
+    "Requester",
+    "Source",
+    "as_fetch",
+    "decode_answer",
+    "op_of",
+]
+
+AnswerT = TypeVar("AnswerT", bound=Answer)
+
+#: ``(answer, cached, age_s)``: the hub's result, whether it came from the local cache, and
+#: how old the cached copy is (``None`` for a fresh answer).
+Fetched = tuple[dict[str, Any], bool, float | None]
+Fetch = Callable[[str, dict[str, Any]], Awaitable[Fetched]]
+#: A plain request, as :meth:`backend_client.transport.FeedClient.request` makes it.
+Requester = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+Source: TypeAlias = "Fetch | CachedRequests"
+
+
+def as_fetch(source: Source) -> Fetch:
+    """A fetch callable from either a plain callable or the cached requests of a desk."""
+    if callable(source):
+        return source
+    requests = source
+
+    async def fetch(op: str, args: dict[str, Any]) -> Fetched:
+        answer = await requests.request(op, args)
+        return (
+            answer.result,
+            answer.cached,
+            (answer.age(requests.clock()) if answer.cached else None),
+        )
+
+    return fetch
+
+
+def fetch_of(request: Requester) -> Fetch:
+    """A fetch over a plain request: every answer fresh."""
+
+    async def fetch(op: str, args: dict[str, Any]) -> Fetched:
+        return await request(op, args), False, None
+
+    return fetch
+
+
+class MalformedAnswer(RequestFailed):
+    """The hub's answer does not have its op's shape (a wrong type, a missing field)."""
+
+    def __init__(self, op: str, detail: str) -> None:
+        super().__init__("malformed_answer", f"{op}: {detail}", field_of(detail))
+        self.op = op
+
+
+#: Each op's name by its arguments Struct (the table is keyed by name).
+_OP_BY_ARGS: dict[type[Args], str] = {op.args: name for name, op in OPS.items()}
+
+
+def op_of(args: Args) -> str:
+    """The op whose arguments ``args`` are."""
+    return _OP_BY_ARGS[type(args)]
+
+
+def decode_answer(op: str, result: Mapping[str, Any], kind: type[AnswerT]) -> AnswerT:
+    """``result`` (a ``res`` frame's) as ``op``'s answer Struct, or :class:`MalformedAnswer`."""
+    try:
+        return msgspec.convert(result, kind)
+    except msgspec.ValidationError as exc:
+        raise MalformedAnswer(op, str(exc)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply(Generic[AnswerT]):
+    """A read op's answer, decoded, with where it came from."""
+
+    answer: AnswerT
+    #: The result as the hub sent it (what a story keeps for the cache, the PDF, a re-render).
+    result: dict[str, Any]
+    #: It came from the local cache (the hub is away); ``age_s`` says how old it is.
+    cached: bool = False
+    age_s: float | None = None
+
+
+class HubApi:
+    """The hub's ops as typed calls over one :data:`Source` (the desk's or wall's
+    :class:`~backend_client.cache.CachedRequests`, or a ``fetch`` coroutine).
+
+    Write ops go through the same source: the cache keys no write op, so it hands them
+    straight to the transport and never answers one from the cache.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self._fetch = as_fetch(source)
+
+    @classmethod
+    def over(cls, request: Requester) -> HubApi:
+        """Over a plain request (a client's ``request``): nothing cached."""
+        return cls(fetch_of(request))
+
+    async def ask(self, args: Args) -> Reply[Answer]:
+        """Any op, by its arguments Struct; the answer is that op's answer Struct."""
+        op = op_of(args)
+        return await self._ask(op, args, OPS[op].answer)
+
+    async def _ask(self, op: str, args: Args, kind: type[AnswerT]) -> Reply[AnswerT]:
+        # Every field, defaults too: the cache keys answers by these arguments, and the
+        # stories always named offset and limit.
+        wire: dict[str, Any] = msgspec.to_builtins(args)
+        result, cached, age_s = await self._fetch(op, wire)
+        return Reply(decode_answer(op, result, kind), result, cached, age_s)
+
+    async def _tell(self, op: str, args: Args, kind: type[AnswerT]) -> AnswerT:
+        return (await self._ask(op, args, kind)).answer
+
+    # ---- reads ------------------------------------------------------------------------
+
+    async def case_history(
+        self, case_id: str, offset: int = 0, limit: int = HISTORY_PAGE
+    ) -> Reply[CaseHistoryAnswer]:
+        args = CaseHistoryArgs(case_id, offset, limit)
+        return await self._ask("case.history", args, CaseHistoryAnswer)
+
+    async def case_related(self, case_id: str) -> Reply[CaseRelatedAnswer]:
+        return await self._ask("case.related", CaseRelatedArgs(case_id), CaseRelatedAnswer)
+
+    async def merchant_profile(
+        self, merchant_id: str, offset: int = 0, limit: int = PROFILE_PAGE
+    ) -> Reply[MerchantAnswer]:
+        args = MerchantArgs(merchant_id, offset, limit)
+        return await self._ask("merchant.profile", args, MerchantAnswer)
+
+    async def merchant_list(self) -> Reply[MerchantListAnswer]:
+        return await self._ask("merchant.list", MerchantListArgs(), MerchantListAnswer)
+
+    async def unit_track(self, unit_id: str, start: float, end: float) -> Reply[TrackAnswer]:
+        return await self._ask("unit.track", TrackArgs(unit_id, start, end), TrackAnswer)
+
+    async def audit_query(
+        self, since: float | None = None, actor: str | None = None, limit: int = AUDIT_PAGE
+    ) -> Reply[AuditAnswer]:
+        return await self._ask("audit.query", AuditArgs(since, actor, limit), AuditAnswer)
+
+    async def wall_list(self) -> WallListAnswer:
+        return await self._tell("wall.list", WallListArgs(), WallListAnswer)
+
+    # ---- writes -----------------------------------------------------------------------
+
+    async def dispatch(self, incident_id: str, unit_ids: Sequence[str]) -> DispatchAnswer:
+        args = DispatchArgs(incident_id, list(unit_ids))
+        return await self._tell("dispatch", args, DispatchAnswer)
+
+    async def case_step(
+        self,
+        case_id: str,
+        action: str,
+        *,
+        units: Sequence[str] = (),
+        outcome: str = "",
+        note: str = "",
+        deadline: float | None = None,
+    ) -> CaseStepAnswer:
+        args = CaseStepArgs(case_id, action, list(units), outcome, note, deadline)
+        return await self._tell("case.step", args, CaseStepAnswer)
+
+    async def alert_ack(self, alert_id: str) -> AlertAckAnswer:
+        return await self._tell("alert.ack", AlertAckArgs(alert_id), AlertAckAnswer)
+
+    async def wall_push(
+        self,
+        kind: str,
+        *,
+        wall: str = "",
+        id: str = "",
+        lat: float | None = None,
+        lon: float | None = None,
+        zoom: float | None = None,
+    ) -> WallPushAnswer:
+        args = WallPushArgs(kind, wall, id, lat, lon, zoom)
+        return await self._tell("wall.push", args, WallPushAnswer)

@@ -1,0 +1,193 @@
+"""Every request op through the typed facade (backend_client.api.HubApi) against a real hub
+on loopback: the hub decodes the op's arguments Struct and encodes its answer Struct, the
+client decodes the same Struct; a wrong-typed argument is the field's ``invalid`` error."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from backend_client.api import HubApi
+from backend_client.cache import AnswerCache, CachedRequests
+from backend_client.protocol.ops import (
+    OPS,
+    AlertAckAnswer,
+    AuditAnswer,
+    CaseHistoryAnswer,
+    CaseRelatedAnswer,
+    CaseStepAnswer,
+    DispatchAnswer,
+    MerchantAnswer,
+    MerchantListAnswer,
+    TrackAnswer,
+    WallListAnswer,
+    WallPushAnswer,
+)
+from backend_client.transport import FeedClient, RequestFailed
+from hub.auth import PERMISSIONS
+from hub.requests import RequestRouter
+from hub.roster import MerchantRecord
+from hub.service import Hub
+from hub.sos import raise_sos_work, sos_alert
+from tests.support.hubs import LiveHub, report
+
+MERCHANT = MerchantRecord(
+    "M-001", "婺城小吃店", "91330702MA2E000001", "城中街道八一北街12号", "餐饮", 3, 29.085, 119.652
+)
+
+
+@asynccontextmanager
+async def connected(hub: LiveHub, role: str = "supervisor") -> AsyncIterator[FeedClient]:
+    client = FeedClient(hub.stream_url, hub.token[role], backoff_initial=0.05, backoff_max=0.2)
+    task = asyncio.create_task(client.run())
+    await client.wait_synced()
+    try:
+        yield client
+    finally:
+        await client.stop()
+        await task
+
+
+async def post(hub: LiveHub, external_id: str, **fields: object) -> str:
+    status, body = await asyncio.to_thread(
+        hub.post, "/api/v1/reports", report(external_id, **fields)
+    )
+    assert status == 201, body
+    return str(body["id"])
+
+
+def test_every_op_round_trips_through_the_facade(hub: LiveHub, tmp_path: Path) -> None:
+    hub.run(hub.hub.seed([], [], [MERCHANT]))
+    hub.move(1)
+    alert = sos_alert("U001", "警员001", time.time(), "app")
+    hub.run(hub.hub.writer.submit(raise_sos_work(alert)))
+    cache = AnswerCache(tmp_path / "answers.db")
+    asked: set[str] = set()
+
+    async def scenario() -> None:
+        async with connected(hub) as client:
+            api = HubApi(CachedRequests(client, cache))
+            sibling = await post(hub, "8890-sib", merchant_id="M-001", lat=29.0851)
+            case_id = await post(hub, "8890-main", merchant_id="M-001")
+
+            dispatched = await api.dispatch(case_id, ["U001"])
+            assert isinstance(dispatched, DispatchAnswer)
+            assert (dispatched.incident_id, dispatched.status) == (case_id, "dispatched")
+            stepped = await api.case_step(case_id, "moving", units=["U001"])
+            assert isinstance(stepped, CaseStepAnswer) and stepped.seq > dispatched.seq
+            assert stepped.case_id == case_id and stepped.missed == []
+            asked.update({"dispatch", "case.step"})
+
+            history = await api.case_history(case_id, limit=2)
+            assert isinstance(history.answer, CaseHistoryAnswer) and not history.cached
+            assert history.answer.case.id == case_id and history.answer.case.merchant_id
+            # A supervisor sees the reporter whole; the Struct carries it typed.
+            assert history.answer.case.reporter is not None
+            assert history.answer.case.reporter.name == "张女士"
+            assert [e.kind for e in history.answer.events] == ["reported", "accepted"]
+            assert history.answer.next_offset == 2 and history.answer.total_events >= 4
+            # The result as sent rides along, the same answer (for the cache and the PDF).
+            assert history.result["case"]["id"] == case_id
+            rest = await api.case_history(case_id, offset=2, limit=100)
+            assert rest.answer.next_offset is None
+
+            related = await api.case_related(case_id)
+            assert isinstance(related.answer, CaseRelatedAnswer)
+            assert [c.id for c in related.answer.same_merchant] == [sibling]
+            assert related.answer.same_merchant[0].distance_m == pytest.approx(11.1, abs=0.2)
+
+            profile = await api.merchant_profile("M-001", limit=1)
+            assert isinstance(profile.answer, MerchantAnswer)
+            assert profile.answer.merchant.name == "婺城小吃店"
+            assert profile.answer.total_cases == 2 and len(profile.answer.cases) == 1
+            assert profile.answer.counts_by_category == {"占道经营": 2}
+
+            register = await api.merchant_list()
+            assert isinstance(register.answer, MerchantListAnswer)
+            assert [m.id for m in register.answer.merchants] == ["M-001"]
+
+            now = time.time()
+            track = await api.unit_track("U001", now - 600, now + 60)
+            assert isinstance(track.answer, TrackAnswer) and track.answer.unit_id == "U001"
+            assert len(track.answer.points) == 1
+            _ts, lat, lon, _speed, _heading = track.answer.points[0]
+            assert lat == pytest.approx(29.081) and lon == pytest.approx(119.6005)
+
+            acked = await api.alert_ack(alert.id)
+            assert acked == AlertAckAnswer(alert.id)
+
+            pushed = await api.wall_push("incident", id=case_id)
+            assert isinstance(pushed, WallPushAnswer)
+            assert (pushed.kind, pushed.id, pushed.wall) == ("incident", case_id, "")
+            walls = await api.wall_list()
+            assert isinstance(walls, WallListAnswer) and walls.walls == []
+
+            audit = await api.audit_query(limit=1000)
+            assert isinstance(audit.answer, AuditAnswer)
+            actions = {e.action for e in audit.answer.entries}
+            assert {"dispatch", "view.case", "alert.ack", "wall.push"} <= actions
+            asked.update(
+                {
+                    "case.history",
+                    "case.related",
+                    "merchant.profile",
+                    "merchant.list",
+                    "unit.track",
+                    "alert.ack",
+                    "wall.push",
+                    "wall.list",
+                    "audit.query",
+                }
+            )
+
+            # The hub away: a read asked before comes from the cache, marked, with its age.
+            await asyncio.to_thread(hub.stop)
+            while client.status.link.value != "offline":
+                await asyncio.sleep(0.02)
+            again = await api.case_history(case_id, limit=2)
+            assert again.cached and again.age_s is not None and again.age_s >= 0.0
+            assert again.answer == history.answer
+            with pytest.raises(RequestFailed) as caught:
+                await api.dispatch(case_id, ["U002"])  # a write is never answered from cache
+            assert caught.value.code == "offline"
+
+    asyncio.run(scenario())
+    cache.close()
+    assert asked == set(OPS)
+
+
+WRONG: list[tuple[str, dict[str, object], str]] = [
+    ("case.history", {"case_id": 5}, "case_id"),
+    ("case.history", {"case_id": "WC-1", "offset": "2"}, "offset"),
+    ("unit.track", {"unit_id": "U001", "start": "x", "end": 1.0}, "start"),
+    ("dispatch", {"incident_id": "WC-1"}, "unit_ids"),
+    ("dispatch", {"incident_id": "WC-1", "unit_ids": [1]}, "unit_ids[0]"),
+    ("wall.push", {"kind": "view", "lat": "north"}, "lat"),
+    ("audit.query", {"limit": None}, "limit"),
+]
+
+
+def test_a_wrong_typed_argument_is_invalid_naming_the_field(hub: LiveHub) -> None:
+    async def scenario() -> None:
+        async with connected(hub) as client:
+            for op, args, field in WRONG:
+                with pytest.raises(RequestFailed) as caught:
+                    await client.request(op, dict(args))
+                assert (caught.value.code, caught.value.field) == ("invalid", field), op
+
+    asyncio.run(scenario())
+
+
+def test_the_router_serves_exactly_the_shared_op_table() -> None:
+    # The hub is not touched by building the table: any stand-in will do.
+    router = RequestRouter(cast(Hub, None))
+    assert router.ops.keys() == OPS.keys()
+    # Who may ask is granted in the hub's role table only; every op is granted to someone.
+    granted = set().union(*PERMISSIONS.values())
+    assert set(OPS) <= granted
