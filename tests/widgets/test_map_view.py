@@ -15,7 +15,8 @@ from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineUrlRequestInter
 from backend_client.geo import wgs84_to_gcj02_array
 from tests.support.pagejs import js, wait_until
 from widgets.map import MapConfig, MapView, UnitInfo
-from widgets.map.scheme import app_scheme_handler
+from widgets.map.page import MAP_SCRIPTS, build_map_html
+from widgets.map.scheme import BASE_URL, RESOURCES_DIR, app_scheme_handler
 
 pytestmark = pytest.mark.webengine
 
@@ -247,10 +248,25 @@ def test_the_page_requests_nothing_outside_the_app_scheme(view: MapView, interce
         "/leaflet/leaflet.js",
         "/leaflet/leaflet.css",
         "/qt/qwebchannel.js",
-        "/map/watchfloor-map.js",
+        *(f"/map/{name}" for name in MAP_SCRIPTS),
         "/map/watchfloor-map.css",
     ):
         assert asset in served
+
+
+def test_every_map_script_is_loaded_in_order_and_none_is_a_god_module() -> None:
+    on_disk = {path.name for path in (RESOURCES_DIR / "map").glob("*.js")}
+    assert on_disk == set(MAP_SCRIPTS), "a script in resources/map/ the page never loads"
+    # Plain script tags run in document order: each part takes from the earlier ones,
+    # and the page calls watchfloor.init only after the last.
+    html = build_map_html(MapConfig())
+    at = [html.index(f'src="{BASE_URL}map/{name}"') for name in MAP_SCRIPTS]
+    assert at == sorted(at)
+    assert html.index(f'src="{BASE_URL}qt/qwebchannel.js"') < at[0]
+    assert at[-1] < html.index("window.watchfloor.init(")
+    for name in MAP_SCRIPTS:
+        lines = (RESOURCES_DIR / "map" / name).read_text(encoding="utf-8").count("\n")
+        assert lines <= 400, f"resources/map/{name}: {lines} lines, split it by job"
 
 
 def test_scheme_serves_only_whitelisted_resources(view: MapView):

@@ -37,6 +37,23 @@ _BOUNDARY_FILES: Final[dict[Datum, str]] = {
 }
 _RIVERS_WGS84: Final = "jinhua-rivers-wgs84.geojson"
 
+#: The page's script: one plain file per job in ``resources/map/`` sharing ``window.watchfloor``
+#: (no ES modules, no build step), in load order: ``core.js`` holds what the others take at
+#: load time, ``main.js`` defines ``watchfloor.init`` that wires them (see core.js).
+MAP_SCRIPTS: Final = (
+    "core.js",
+    "sprites.js",
+    "units.js",
+    "baseline.js",
+    "trails.js",
+    "feed.js",
+    "view.js",
+    "incidents.js",
+    "merchants.js",
+    "alerts.js",
+    "main.js",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class MapConfig:
@@ -223,9 +240,10 @@ class LiveUnitsLayer(JSCSSMixin, MacroElement):
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
         self._name = "LiveUnitsLayer"
-        self.default_js = [
-            ("qwebchannel", BASE_URL + "qt/qwebchannel.js"),
-            ("watchfloor_map", BASE_URL + "map/watchfloor-map.js"),
+        # Script tags keep this order: QWebChannel, then the map script's parts.
+        self.default_js = [("qwebchannel", BASE_URL + "qt/qwebchannel.js")] + [
+            (f"watchfloor_map_{name.removesuffix('.js')}", BASE_URL + "map/" + name)
+            for name in MAP_SCRIPTS
         ]
         self.default_css = [("watchfloor_map_css", BASE_URL + "map/watchfloor-map.css")]
         # Escaping "</" keeps a name like "</script>" in the data from closing the tag.
@@ -380,6 +398,7 @@ def wucheng_origin(datum: Datum) -> tuple[float, float]:
 
 
 __all__ = [
+    "MAP_SCRIPTS",
     "BaseGeography",
     "District",
     "LiveUnitsLayer",
