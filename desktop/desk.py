@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
@@ -35,72 +35,37 @@ from PySide6.QtWidgets import (
 )
 
 from backend_client.cache import AnswerCache, CachedRequests
-from backend_client.geo import distance_m
 from backend_client.privacy import SEES_REPORTER
-from backend_client.protocol.messages import Incident, Unit
+from backend_client.protocol.messages import Incident
 from backend_client.qt import QtFeed
-from backend_client.state import FeedState
+from backend_client.stories import CaseStory, MerchantRegister
+from backend_client.stories.desk import (
+    DeskTriage,
+    DispatchOrder,
+    Order,
+    Recommendation,
+    WallPushOrder,
+    recommend,
+)
+from backend_client.stories.opening import open_story
+from backend_client.stories.source import Requester
 from backend_client.transport import RequestFailed
 from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
 from widgets.drillopen import make_drilldown
 from widgets.queue import IncidentQueueModel, IncidentQueueView
 from widgets.situation import incident_lines
-from widgets.text import tr
+from widgets.text import translate
 
 log = logging.getLogger(__name__)
 
-#: Town traffic on an e-bike or patrol car, and how much longer roads are than the
-#: straight line: enough for ranking and a rough ETA, not for routing.
-SPEED_M_S = 20_000 / 3600
-ROAD_FACTOR = 1.3
-#: Officers of the team that patrols the place rank as if this much closer.
-ZONE_BONUS = 0.8
-RECOMMEND_STATUSES = frozenset({"available"})
 SETTINGS_ORG, SETTINGS_APP = "watchfloor", "desk"
 
-
-@dataclass(frozen=True, slots=True)
-class Recommendation:
-    unit: Unit
-    distance_m: float
-    eta_s: float
-    in_zone: bool
+__all__ = ["DeskOptions", "DeskWindow", "Recommendation", "recommend", "run_desk", "send"]
 
 
-def recommend(state: FeedState, incident: Incident, limit: int = 5) -> list[Recommendation]:
-    """The nearest available officers, the local team first.
-
-    Team zones are not on the wire yet, so the zone team is inferred: the team most of the
-    five nearest units (any status) belong to is the one patrolling there.
-
-    Vehicles are never recommended: a dispatch sends people (who take a team car when the
-    case is far); a vehicle is on the map, in the replay and in ``unit.track``, not on
-    this list.
-    """
-    if incident.lat is None or incident.lon is None:
-        return []
-    lat, lon = incident.lat, incident.lon
-    placed = [
-        (distance_m(lat, lon, u.lat, u.lon), u)
-        for u in state.units.values()
-        if u.lat is not None and u.lon is not None
-    ]
-    placed.sort(key=lambda pair: pair[0])
-    nearby = Counter(u.team for _d, u in placed[:5])
-    zone_team = nearby.most_common(1)[0][0] if nearby else None
-    ranked: list[tuple[float, Recommendation]] = []
-    for d, unit in placed:
-        if (
-            unit.status not in RECOMMEND_STATUSES
-            or unit.id in incident.units
-            or unit.kind == "vehicle"
-        ):
-            continue
-        in_zone = unit.team == zone_team
-        rec = Recommendation(unit, d, d * ROAD_FACTOR / SPEED_M_S, in_zone)
-        ranked.append((d * (ZONE_BONUS if in_zone else 1.0), rec))
-    ranked.sort(key=lambda pair: pair[0])
-    return [rec for _score, rec in ranked[:limit]]
+async def send(request: Requester, order: Order) -> dict[str, Any]:
+    """The one place the desk's orders (``dispatch``, ``wall.push``) leave for the hub."""
+    return await request(order.op, order.args())
 
 
 class DetailPanel(QWidget):
@@ -108,21 +73,27 @@ class DetailPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.detail = QLabel(tr("请在案件队列中选择案件"))
+        self.detail = QLabel(translate("desk", "请在案件队列中选择案件"))
         self.detail.setObjectName("DeskDetail")
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.table = QTableWidget(0, 5)
         self.table.setObjectName("Recommendations")
         self.table.setHorizontalHeaderLabels(
-            [tr("推荐警员"), tr("中队"), tr("距离"), tr("预计到达"), tr("辖区")]
+            [
+                translate("desk", "推荐警员"),
+                translate("desk", "中队"),
+                translate("desk", "距离"),
+                translate("desk", "预计到达"),
+                translate("desk", "辖区"),
+            ]
         )
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.dispatch = QPushButton(tr("派遣（Ctrl+D）"))
+        self.dispatch = QPushButton(translate("desk", "派遣（Ctrl+D）"))
         self.dispatch.setShortcut("Ctrl+D")
         self.dispatch.setEnabled(False)
         # Push what this desk is reading (the case, merchant or officer drill-down, or the
@@ -130,7 +101,7 @@ class DetailPanel(QWidget):
         # connected to the hub now.
         self.push = QToolButton()
         self.push.setObjectName("PushToWall")
-        self.push.setText(tr("推送到大屏"))
+        self.push.setText(translate("desk", "推送到大屏"))
         self.push.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.push_menu = QMenu(self.push)
         self.push.setMenu(self.push_menu)
@@ -147,6 +118,9 @@ class DetailPanel(QWidget):
 
 
 class DeskWindow(QMainWindow):
+    """The desk: renders the :class:`DeskTriage` model and the case's story, and sends
+    the operator's orders (:func:`send`)."""
+
     def __init__(
         self,
         feed: QtFeed,
@@ -157,11 +131,13 @@ class DeskWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setObjectName("DeskWindow")
-        self.setWindowTitle(tr("婺城区综合行政执法指挥平台") + " · " + tr("值班台"))
+        self.setWindowTitle(
+            translate("desk", "婺城区综合行政执法指挥平台") + " · " + translate("desk", "值班台")
+        )
         self.feed = feed
         self.settings = settings or QSettings(SETTINGS_ORG, SETTINGS_APP)
-        self.selected: str | None = None
-        self.recommendations: list[Recommendation] = []
+        #: What needs the operator: the selected case and the officers recommended for it.
+        self.triage = DeskTriage(feed.state)
         self.pending: asyncio.Future[None] | None = None
 
         self.model = IncidentQueueModel(feed, show_handled=False, parent=self)
@@ -180,20 +156,21 @@ class DeskWindow(QMainWindow):
 
         self.setDockNestingEnabled(True)
         self.docks: dict[str, QDockWidget] = {}
-        self._dock("queue", tr("1-3-15 案件队列"), self.queue, Qt.DockWidgetArea.LeftDockWidgetArea)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self._dock("queue", translate("desk", "1-3-15 案件队列"), self.queue, left)
+        #: The merchant register the desk's map draws (loaded through the feed, once).
+        self.register = MerchantRegister(feed.client.request)
         if with_map:
             from widgets.livemap import LiveMapPanel
 
-            live_map = LiveMapPanel(feed)
+            live_map = LiveMapPanel(feed, register=self.register)
             # An officer (or merchant) clicked on the map opens its drill-down.
             live_map.map.entityClicked.connect(self.open_entity)
             self.map_panel: QWidget = live_map
         else:
-            self.map_panel = QLabel(tr("地图未加载"))
-        self._dock("map", tr("态势一张图"), self.map_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock(
-            "details", tr("案件详情与派遣"), self.details, Qt.DockWidgetArea.RightDockWidgetArea
-        )
+            self.map_panel = QLabel(translate("desk", "地图未加载"))
+        self._dock("map", translate("desk", "态势一张图"), self.map_panel, right)
+        self._dock("details", translate("desk", "案件详情与派遣"), self.details, right)
         self.splitDockWidget(self.docks["map"], self.docks["details"], Qt.Orientation.Vertical)
         # The selected case's whole story (timeline, 1-3-15 marks), read through the local
         # cache so it stays readable while the hub is away.
@@ -203,9 +180,7 @@ class DeskWindow(QMainWindow):
         self.entity: MerchantDrilldown | OfficerDrilldown | None = None
         self.history_holder = QWidget()
         self.history_layout = QVBoxLayout(self.history_holder)
-        self._dock(
-            "history", tr("案件时间线"), self.history_holder, Qt.DockWidgetArea.LeftDockWidgetArea
-        )
+        self._dock("history", translate("desk", "案件时间线"), self.history_holder, left)
         self.restore_arrangement()
 
         feed.incidentChanged.connect(lambda *_: self._refresh_detail())
@@ -215,6 +190,15 @@ class DeskWindow(QMainWindow):
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._refresh_text)
         self._tick.start()
+
+    @property
+    def selected(self) -> str | None:
+        """The case the operator is handling (the triage model's selection)."""
+        return self.triage.selected
+
+    @property
+    def recommendations(self) -> list[Recommendation]:
+        return self.triage.recommendations
 
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
         dock = QDockWidget(title, self)
@@ -248,13 +232,13 @@ class DeskWindow(QMainWindow):
         row = self.model.row_of(incident_id)
         if row >= 0:
             self.queue.selectRow(row)
-        self.selected = incident_id
+        self.triage.selected = incident_id
         self._refresh_detail()
 
     def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = {i.row() for i in selected.indexes()}
         if rows:
-            self.selected = self.model.incident_id(min(rows))
+            self.triage.selected = self.model.incident_id(min(rows))
             self._refresh_detail()
             self._open_history()
 
@@ -264,14 +248,18 @@ class DeskWindow(QMainWindow):
             return
         if self.history is not None and self.history.case_id == self.selected:
             return
-        layout = self.history_layout
+        self._show_case(self.selected)
+
+    def _show_case(self, case_id: str) -> None:
+        """The case's story, opened here and handed to its drill-down in the history dock."""
+        assert self.requests is not None
+        story = open_story("incident", case_id, self.requests, self.feed.state, self.feed.now())
+        assert isinstance(story, CaseStory)
         self._clear_history_dock()
         role = self.feed.client.role or ""
-        self.history = CaseDrilldown(
-            self.selected, self.requests, show_reporter=role in SEES_REPORTER
-        )
+        self.history = CaseDrilldown(case_id, story, show_reporter=role in SEES_REPORTER)
         self._wire(self.history)
-        layout.addWidget(self.history)
+        self.history_layout.addWidget(self.history)
         self.history.start()
 
     def _clear_history_dock(self) -> None:
@@ -297,15 +285,8 @@ class DeskWindow(QMainWindow):
             # A closed or older case is not in the queue; its story is still in the store.
             if self.requests is None:
                 return
-            self._clear_history_dock()
-            role = self.feed.client.role or ""
-            self.history = CaseDrilldown(
-                entity_id, self.requests, show_reporter=role in SEES_REPORTER
-            )
-            self._wire(self.history)
-            self.history_layout.addWidget(self.history)
+            self._show_case(entity_id)
             self.docks["history"].show()
-            self.history.start()
             return
         self.open_entity("unit" if kind == "officer" else kind, entity_id)
 
@@ -335,64 +316,58 @@ class DeskWindow(QMainWindow):
                 self.queue.selectRow(row)
 
     def _refresh_text(self) -> None:
-        incident = self.feed.state.incidents.get(self.selected or "")
+        incident = self.triage.incident
         if incident is not None:
             self.details.detail.setText(
                 f"{incident.id}\n" + "\n".join(incident_lines(incident, self.feed, self.feed.now()))
             )
 
     def _refresh_detail(self) -> None:
-        incident = self.feed.state.incidents.get(self.selected or "")
+        """Recompute the triage's recommendations and draw them, keeping the operator's
+        chosen officers chosen (the nearest one when nothing was chosen)."""
         table = self.details.table
-        if incident is None:
-            self.recommendations = []
+        kept = self.chosen_units()
+        recommendations = self.triage.refresh()
+        if self.triage.incident is None:
             table.setRowCount(0)
             self.details.dispatch.setEnabled(False)
             return
         self._refresh_text()
-        chosen = {i.row() for i in table.selectedIndexes()}
-        kept = [self.recommendations[r].unit.id for r in chosen if r < len(self.recommendations)]
-        self.recommendations = recommend(self.feed.state, incident)
-        table.setRowCount(len(self.recommendations))
-        for row, rec in enumerate(self.recommendations):
+        table.setRowCount(len(recommendations))
+        for row, rec in enumerate(recommendations):
             cells = [
                 rec.unit.name,
-                self._team_name(rec.unit.team),
+                self.triage.team_name(rec.unit.team),
                 f"{rec.distance_m / 1000:.1f} km"
                 if rec.distance_m >= 1000
                 else f"{rec.distance_m:.0f} m",
-                tr("{m} 分钟").format(m=max(1, round(rec.eta_s / 60))),
-                tr("本辖区") if rec.in_zone else "",
+                translate("desk", "{m} 分钟").format(m=max(1, round(rec.eta_s / 60))),
+                translate("desk", "本辖区") if rec.in_zone else "",
             ]
             for col, text in enumerate(cells):
                 table.setItem(row, col, QTableWidgetItem(text))
         table.clearSelection()
-        ids = [rec.unit.id for rec in self.recommendations]
-        for unit_id in kept or ids[:1]:
-            if unit_id in ids:
-                table.selectRow(ids.index(unit_id))
-        self.details.dispatch.setEnabled(bool(self.recommendations) and self.pending is None)
-
-    def _team_name(self, team_id: str) -> str:
-        team = self.feed.state.teams.get(team_id)
-        return team.name if team is not None else team_id
+        first = [recommendations[0].unit.id] if recommendations else []
+        for row in self.triage.rows_of(kept or first):
+            table.selectRow(row)
+        self.details.dispatch.setEnabled(bool(recommendations) and self.pending is None)
 
     # -- dispatch ------------------------------------------------------------------------
 
     def chosen_units(self) -> list[str]:
-        rows = sorted({i.row() for i in self.details.table.selectedIndexes()})
-        return [self.recommendations[r].unit.id for r in rows if r < len(self.recommendations)]
+        """The officers chosen in the recommendations table, in table order."""
+        return self.triage.unit_ids([i.row() for i in self.details.table.selectedIndexes()])
 
     def dispatch_selected(self) -> None:
         if self.selected is None or self.pending is not None:
             return
-        units = self.chosen_units()
-        if not units:
-            self.details.status.setText(tr("请选择要派遣的警员"))
+        order = self.triage.dispatch_order(self.chosen_units())
+        if order is None:
+            self.details.status.setText(translate("desk", "请选择要派遣的警员"))
             return
         self.details.dispatch.setEnabled(False)
-        self.details.status.setText(tr("正在派遣…"))
-        self.pending = asyncio.ensure_future(self._dispatch(self.selected, units))
+        self.details.status.setText(translate("desk", "正在派遣…"))
+        self.pending = asyncio.ensure_future(self._dispatch(order))
 
     # -- push to a wall ------------------------------------------------------------------
 
@@ -410,50 +385,42 @@ class DeskWindow(QMainWindow):
         """A drill-down's own push button: choose the wall from a menu at the pointer."""
         menu = QMenu(self)
         for wall in ["", *self.walls]:
-            action = menu.addAction(wall or tr("所有大屏"))
-            action.triggered.connect(
-                lambda _=False, w=wall: self.push_entity(kind, entity_id, w)
-            )
+            action = menu.addAction(wall or translate("desk", "所有大屏"))
+            action.triggered.connect(lambda _=False, w=wall: self.push_entity(kind, entity_id, w))
         menu.popup(QCursor.pos())
         self._schedule_wall_refresh()
 
     def push_entity(self, kind: str, entity_id: str, wall: str = "") -> asyncio.Future[None]:
         """Push one drill-down (``incident``, ``merchant`` or ``officer``) to ``wall``."""
-        self.push_task = asyncio.ensure_future(
-            self._push({"wall": wall, "kind": kind, "id": entity_id})
-        )
+        self.push_task = asyncio.ensure_future(self._push(WallPushOrder(wall, kind, entity_id)))
         return self.push_task
 
     def push_to_wall(self, wall: str, kind: str = "") -> asyncio.Future[None] | None:
         """Push to ``wall`` ("" = every wall): the drill-down being read, or with ``kind``
         "view" the selected case's place, or "clear" to give the slot back to the wall."""
-        args: dict[str, object] = {"wall": wall}
-        subject = self.push_subject()
+        order: WallPushOrder | None
         if kind == "clear":
-            args["kind"] = "clear"
+            order = WallPushOrder(wall, "clear")
         elif kind == "view":
-            incident = self.feed.state.incidents.get(self.selected or "")
-            if incident is None:
-                self.details.status.setText(tr("请先选择案件"))
-                return None
-            args.update(kind="view", id=incident.id, lat=incident.lat, lon=incident.lon)
-        elif subject is None:
-            self.details.status.setText(tr("请先选择案件"))
-            return None
+            order = self.triage.view_order(wall)
         else:
-            args.update(kind=subject[0], id=subject[1])
-        self.push_task = asyncio.ensure_future(self._push(args))
+            subject = self.push_subject()
+            order = None if subject is None else WallPushOrder(wall, *subject)
+        if order is None:
+            self.details.status.setText(translate("desk", "请先选择案件"))
+            return None
+        self.push_task = asyncio.ensure_future(self._push(order))
         return self.push_task
 
-    async def _push(self, args: dict[str, object]) -> None:
-        target = str(args["wall"]) or tr("所有大屏")
+    async def _push(self, order: WallPushOrder) -> None:
+        target = order.wall or translate("desk", "所有大屏")
         try:
-            await self.feed.client.request("wall.push", args)
+            await send(self.feed.client.request, order)
         except RequestFailed as exc:
             log.warning("push to wall %r failed: %s", target, exc)
-            self.details.status.setText(tr("推送失败：{e}").format(e=str(exc)))
+            self.details.status.setText(translate("desk", "推送失败：{e}").format(e=str(exc)))
         else:
-            self.details.status.setText(tr("已推送到 {wall}").format(wall=target))
+            self.details.status.setText(translate("desk", "已推送到 {wall}").format(wall=target))
 
     async def refresh_walls(self) -> list[str]:
         try:
@@ -469,15 +436,15 @@ class DeskWindow(QMainWindow):
         menu.clear()
         subject = self.push_subject()
         for wall in ["", *self.walls]:
-            name = wall or tr("所有大屏")
-            action = menu.addAction(tr("详情 → {wall}").format(wall=name))
+            name = wall or translate("desk", "所有大屏")
+            action = menu.addAction(translate("desk", "详情 → {wall}").format(wall=name))
             action.setEnabled(subject is not None)
             action.triggered.connect(lambda _=False, w=wall: self.push_to_wall(w))
         menu.addSeparator()
-        view = menu.addAction(tr("大屏地图定位到本案"))
+        view = menu.addAction(translate("desk", "大屏地图定位到本案"))
         view.setEnabled(self.selected is not None)
         view.triggered.connect(lambda _=False: self.push_to_wall("", "view"))
-        clear = menu.addAction(tr("恢复大屏自动显示"))
+        clear = menu.addAction(translate("desk", "恢复大屏自动显示"))
         clear.triggered.connect(lambda _=False: self.push_to_wall("", "clear"))
         # The next opening shows walls that connected since.
         self._schedule_wall_refresh()
@@ -486,19 +453,17 @@ class DeskWindow(QMainWindow):
         if self._walls_task is None or self._walls_task.done():
             self._walls_task = asyncio.ensure_future(self.refresh_walls())
 
-    async def _dispatch(self, incident_id: str, unit_ids: list[str]) -> None:
+    async def _dispatch(self, order: DispatchOrder) -> None:
         try:
-            result = await self.feed.client.request(
-                "dispatch", {"incident_id": incident_id, "unit_ids": unit_ids}
-            )
+            result = await send(self.feed.client.request, order)
         except RequestFailed as exc:
-            log.warning("dispatch of %s failed: %s", incident_id, exc)
-            self.details.status.setText(tr("派遣失败：{e}").format(e=str(exc)))
+            log.warning("dispatch of %s failed: %s", order.incident_id, exc)
+            self.details.status.setText(translate("desk", "派遣失败：{e}").format(e=str(exc)))
         else:
-            names = [self.feed.state.units[u].name for u in unit_ids if u in self.feed.state.units]
+            names = self.triage.unit_names(order.unit_ids)
             self.details.status.setText(
-                tr("已派遣 {names} → {id}（{status}）").format(
-                    names="、".join(names), id=incident_id, status=result.get("status", "")
+                translate("desk", "已派遣 {names} → {id}（{status}）").format(
+                    names="、".join(names), id=order.incident_id, status=result.get("status", "")
                 )
             )
         finally:

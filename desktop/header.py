@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel
 
 from backend_client.state import FeedState
+from backend_client.stories.counters import HeadCount, head_count
 from widgets.text import QT_TRANSLATE_NOOP, translate
 
 LINK_TEXT = {
@@ -28,18 +29,6 @@ LAYOUT_TITLES = (
 def layout_title(title: str) -> str:
     """A layout's or a screen's title in the UI language (see :data:`LAYOUT_TITLES`)."""
     return translate("header", title)
-
-
-def head_count(state: FeedState) -> tuple[int, int]:
-    """(officers on duty, open cases)."""
-    # 警力 is people: vehicles are on the map, not in the head count.
-    on_duty = sum(
-        1
-        for u in state.units.values()
-        if u.kind != "vehicle" and u.status not in ("off_duty", "offline")
-    )
-    open_cases = sum(1 for i in state.incidents.values() if i.status != "closed")
-    return on_duty, open_cases
 
 
 class WallHeader(QHBoxLayout):
@@ -68,9 +57,12 @@ class WallHeader(QHBoxLayout):
         self.link_state.style().polish(self.link_state)
 
     def show_counts(self, state: FeedState) -> None:
-        on_duty, open_cases = head_count(state)
+        """Recount from ``state`` (people only: see :mod:`backend_client.stories.counters`)."""
+        self.show_count(head_count(state))
+
+    def show_count(self, count: HeadCount) -> None:
         self.counters.setText(
             translate("header", "在岗警力 {units}　在办案件 {cases}").format(
-                units=on_duty, cases=open_cases
+                units=count.on_duty, cases=count.open_cases
             )
         )

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 
 from backend_client.protocol.messages import WallPush
 from backend_client.qt import QtFeed
+from backend_client.stories.register import MerchantRegister
 from desktop.layout import PanelSpec, PanelView, ScreenSpec
 from widgets.drillopen import addressed
 from widgets.panel import PanelFrame, PlaylistEntry, RotatingPanel
@@ -56,6 +57,7 @@ class PanelContext:
         *,
         defer: bool = False,
         requests: RequestsSource = None,
+        register: MerchantRegister | None = None,
     ) -> None:
         self.feed = feed
         self.team_colours = team_colours or {}
@@ -63,6 +65,15 @@ class PanelContext:
         #: While True, deferrable panels get a placeholder; finish() builds them.
         self.deferring = defer
         self.deferred: list[PanelFrame] = []
+        self._register = register
+
+    @property
+    def register(self) -> MerchantRegister:
+        """The hub's merchant register every map panel built here draws (handed in by the
+        wall shell, so all its screens share one): ``merchant.list`` is asked once."""
+        if self._register is None:
+            self._register = MerchantRegister(self.feed.client.request)
+        return self._register
 
     @property
     def requests(self) -> CachedRequests | None:
@@ -102,6 +113,7 @@ def _map(ctx: PanelContext, view: PanelView) -> QWidget:
             merchants=bool(opts["merchants"]),
             alerts=bool(opts["alerts"]),
         ),
+        register=ctx.register,
     )
     feed = ctx.feed
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from backend_client.qt import QtFeed
+from backend_client.stories.register import MerchantRegister
 from desktop.cursor import IdleCursor as IdleCursor
 from desktop.header import LINK_TEXT as LINK_TEXT
 from desktop.header import WallHeader, layout_title
@@ -53,6 +54,7 @@ class WallWindow(QWidget):
         title: str = "婺城区综合行政执法指挥平台",
         defer_panels: bool = False,
         requests: RequestsSource = None,
+        register: MerchantRegister | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("WallWindow")
@@ -72,7 +74,9 @@ class WallWindow(QWidget):
         self.link_state = header.link_state
 
         self.banner = StaleBanner()
-        self.panel_context = PanelContext(feed, team_colours, defer=defer_panels, requests=requests)
+        self.panel_context = PanelContext(
+            feed, team_colours, defer=defer_panels, requests=requests, register=register
+        )
         self.grid = PanelGrid(self.panel_context, self.spec)
         self._body = QHBoxLayout()
         self._body.setContentsMargins(0, 0, 0, 0)
@@ -190,6 +194,8 @@ class WallShell(QObject):
         self.windowed = windowed
         self.windows: list[WallWindow] = []
         self._bound: list[str | None] = []
+        #: One merchant register for every map of every screen of this wall.
+        self.register = MerchantRegister(feed.client.request)
         for spec in layout.screens:
             window = WallWindow(
                 feed,
@@ -200,6 +206,7 @@ class WallShell(QObject):
                 # Only a wall with a map has a first live frame to wait for.
                 defer_panels=defer_panels and "map" in layout.kinds,
                 requests=requests,
+                register=self.register,
             )
             if not windowed:
                 window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)

@@ -24,11 +24,15 @@ from backend_client.stories import (
     parse_history,
     parse_related,
 )
-from widgets.drilldown.formatting import in_time_order, reporter_text, sla_marks
+from widgets.drilldown.formatting import category_text, in_time_order, reporter_text, sla_marks
 from widgets.drilldown.texts import SOURCE_TEXT, TEXT
 from widgets.drilldown.timeline import timeline_cells
+from widgets.palette import colour
 from widgets.queue import STATUS_TEXT
-from widgets.text import tr
+from widgets.text import translate
+
+#: The export stamp's grey: the PDF is paper, not the dark wall.
+MUTED = colour("casepdf.muted")
 
 #: Installed with the app's fonts; Qt falls back to any CJK font when it is missing.
 PDF_FONT = "WenQuanYi Micro Hei"
@@ -64,7 +68,7 @@ def related_line(related: RelatedCases | None) -> str:
     """How many cases share the merchant, the place and the category (``case.related``)."""
     if related is None:
         return ""
-    return tr(TEXT["related_counts"]).format(
+    return translate("drilldown", TEXT["related_counts"]).format(
         a=len(related.same_merchant), b=len(related.nearby), c=len(related.same_category)
     )
 
@@ -86,38 +90,49 @@ def case_html(
     reported = time.strftime(stamp, time.localtime(case.reported_at)) if case.reported_at else ""
     # (label, HTML value): every value is escaped here, once.
     rows: list[tuple[str, str]] = [
-        (tr(TEXT["case"]), e(case.id)),
-        (tr(TEXT["reported_at"]), e(reported)),
-        (tr(TEXT["category"]), e(case.category)),
-        (tr(TEXT["source"]), e(tr(SOURCE_TEXT.get(case.source, case.source)))),
-        (tr(TEXT["status"]), e(tr(STATUS_TEXT.get(case.status, case.status)))),
-        (tr(TEXT["address"]), e(case.address)),
-        (tr(TEXT["text"]), e(case.text)),
-        (tr(TEXT["reporter"]), e(reporter_text(case, show_reporter))),
-        (tr(TEXT["sla"]), "<br>".join(e(m.text()) for m in sla_marks(case, now))),
+        (translate("drilldown", TEXT["case"]), e(case.id)),
+        (translate("drilldown", TEXT["reported_at"]), e(reported)),
+        (translate("drilldown", TEXT["category"]), e(category_text(case.category))),
+        (
+            translate("drilldown", TEXT["source"]),
+            e(translate("drilldown", SOURCE_TEXT.get(case.source, case.source))),
+        ),
+        (
+            translate("drilldown", TEXT["status"]),
+            e(translate("queue", STATUS_TEXT.get(case.status, case.status))),
+        ),
+        (translate("drilldown", TEXT["address"]), e(case.address)),
+        (translate("drilldown", TEXT["text"]), e(case.text)),
+        (translate("drilldown", TEXT["reporter"]), e(reporter_text(case, show_reporter))),
+        (
+            translate("drilldown", TEXT["sla"]),
+            "<br>".join(e(m.text()) for m in sla_marks(case, now)),
+        ),
     ]
     if found is not None:
-        rows.append((tr(TEXT["related"]), e(related_line(found))))
+        rows.append((translate("drilldown", TEXT["related"]), e(related_line(found))))
     summary = "".join(
         f"<tr><th align='left' width='18%'>{e(label)}</th><td>{value}</td></tr>"
         for label, value in rows
     )
     head = "".join(
-        f"<th align='left'>{e(tr(TEXT[c]))}</th>" for c in ("time", "kind", "actor", "detail")
+        f"<th align='left'>{e(translate('drilldown', TEXT[c]))}</th>"
+        for c in ("time", "kind", "actor", "detail")
     )
     timeline = "".join(
         "<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in timeline_cells(event)) + "</tr>"
         for event in in_time_order(history.events)
     )
     printed = time.strftime(stamp, time.localtime(now))
+    exported = translate("drilldown", TEXT["exported"]).format(t=printed)
     table = "<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
     return (
         "<html><body>"
-        f"<h2>{e(tr(TEXT['pdf_heading']).format(case=case.id))}</h2>"
+        f"<h2>{e(translate('drilldown', TEXT['pdf_heading']).format(case=case.id))}</h2>"
         f"{table}{summary}</table>"
-        f"<h3>{e(tr(TEXT['kind']))}</h3>"
+        f"<h3>{e(translate('drilldown', TEXT['kind']))}</h3>"
         f"{table}<tr>{head}</tr>{timeline}</table>"
-        f"<p style='color:#666'>{e(tr(TEXT['exported']).format(t=printed))}</p>"
+        f"<p style='color:{MUTED}'>{e(exported)}</p>"
         "</body></html>"
     )
 
@@ -151,7 +166,7 @@ def export_case_pdf(
         )
     )
     # The title lands in the PDF's metadata, so a filed PDF is found by its case id.
-    writer.setTitle(f"{tr(TEXT['title'])} {history.case.id}")
+    writer.setTitle(f"{translate('drilldown', TEXT['title'])} {history.case.id}")
     writer.setCreator("Watchfloor")
     document = QTextDocument()
     document.setDefaultFont(QFont(PDF_FONT, 10))

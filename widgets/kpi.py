@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from backend_client.qt import QtFeed
 from backend_client.state import FeedState
+from backend_client.stories.counters import people
 from widgets.palette import colour
 from widgets.queue import SOURCE_TEXT
 from widgets.sla import LIMITS
@@ -134,9 +135,7 @@ def compute_kpis(state: FeedState, now: float, period: str = "today") -> KpiFigu
             bucket = bisect.bisect_right(RESPONSE_EDGES, seconds) - 1
             response_counts[max(0, min(bucket, len(response_counts) - 1))] += 1
     # 警力: people. Vehicles are on the map, not in the head count.
-    officers: Counter[str] = Counter(
-        str(unit.status) for unit in state.units.values() if unit.kind != "vehicle"
-    )
+    officers: Counter[str] = Counter(str(unit.status) for unit in people(state.units.values()))
     return KpiFigures(
         hours=[time.localtime(h * 3600).tm_hour for h in hours],
         per_hour=per_hour,

@@ -16,10 +16,11 @@ from backend_client.qt import PositionBatch, QtFeed
 from backend_client.stories.base import ANSWER
 from backend_client.stories.register import MerchantRegister
 from widgets.map import AlertInfo, IncidentInfo, MapConfig, MapView, MerchantInfo, UnitInfo
+from widgets.palette import colour
 
 log = logging.getLogger(__name__)
 
-DEFAULT_COLOUR = "#4da3ff"
+DEFAULT_COLOUR = colour("map.team_default")
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ class LiveMapPanel(QWidget):
         #: panels of one wall may share one (handed in); by default each asks the feed.
         self.register = register or MerchantRegister(feed.client.request)
         self.register.changed.connect(self._on_register)
+        # A shared register outlives its panels: a closed one must not stay connected.
+        changed, on_register = self.register.changed, self._on_register
+        self.destroyed.connect(lambda *_: changed.disconnect(on_register))
         self._merchants_drawn = False
         # The snapshot arrives in the same loop pass as its decode and apply (~25 ms for
         # 20,000 officers); redrawing the whole roster there too made one stall over the

@@ -9,38 +9,52 @@ from backend_client.protocol.messages import Incident, WallPush
 from backend_client.qt import QtFeed
 from backend_client.stories import Source
 from widgets.drilldown import CaseDrilldown
+from widgets.drilldown.formatting import category_text
 from widgets.drillopen import Drilldown, addressed, make_drilldown
 from widgets.queue import SOURCE_TEXT, STAGE_TEXT, STATUS_TEXT
 from widgets.sla import standing
-from widgets.text import duration_text, tr
+from widgets.text import QT_TRANSLATE_NOOP, duration_text, translate
 
 
 def incident_lines(incident: Incident, feed: QtFeed, now: float) -> list[str]:
     where = standing(incident, now)
     units = [feed.state.units[u].name for u in incident.units if u in feed.state.units]
     if where.stage == "done":
-        clock = tr("1-3-15 达标") if where.state == "met" else tr("1-3-15 超时")
-    elif where.left < 0:
-        clock = tr("{stage}已超时 {t}").format(
-            stage=tr(STAGE_TEXT[where.stage]), t=duration_text(where.left)
+        met = where.state == "met"
+        clock = (
+            translate("situation", "1-3-15 达标") if met else translate("situation", "1-3-15 超时")
         )
     else:
-        clock = tr("{stage}剩余 {t}").format(
-            stage=tr(STAGE_TEXT[where.stage]), t=duration_text(where.left)
-        )
+        # The stage's name is the queue's word for it: one label table per stage.
+        stage = translate("queue", STAGE_TEXT[where.stage])
+        if where.left < 0:
+            clock = translate("situation", "{stage}已超时 {t}").format(
+                stage=stage, t=duration_text(where.left)
+            )
+        else:
+            clock = translate("situation", "{stage}剩余 {t}").format(
+                stage=stage, t=duration_text(where.left)
+            )
+    source = translate("queue", SOURCE_TEXT.get(incident.source, incident.source))
+    status = translate("queue", STATUS_TEXT.get(incident.status, incident.status))
+    who = "、".join(units) if units else translate("situation", "未派遣")
     lines = [
-        f"{incident.category} · {tr(SOURCE_TEXT.get(incident.source, incident.source))}",
+        f"{category_text(incident.category)} · {source}",
         incident.address or "",
         clock,
-        tr("状态：{s}").format(s=tr(STATUS_TEXT.get(incident.status, incident.status))),
-        tr("处置警员：{names}").format(names="、".join(units) if units else tr("未派遣")),
+        translate("situation", "状态：{s}").format(s=status),
+        translate("situation", "处置警员：{names}").format(names=who),
     ]
     if incident.text:
         lines.append(incident.text[:80])
     return [line for line in lines if line]
 
 
-PUSH_KIND_TEXT = {"incident": "案件", "merchant": "商户", "officer": "警员"}
+PUSH_KIND_TEXT = {
+    "incident": QT_TRANSLATE_NOOP("situation", "案件"),
+    "merchant": QT_TRANSLATE_NOOP("situation", "商户"),
+    "officer": QT_TRANSLATE_NOOP("situation", "警员"),
+}
 
 
 class SituationPanel(QWidget):
@@ -69,7 +83,7 @@ class SituationPanel(QWidget):
         self.last_push: WallPush | None = None
         self._pushed: tuple[str, list[str]] | None = None
         self._pushed_incident: str | None = None
-        self.heading = QLabel(tr(title))
+        self.heading = QLabel(translate("situation", title))
         self.heading.setObjectName("SituationHeading")
         self.body = QLabel()
         self.body.setObjectName("SituationBody")
@@ -129,8 +143,10 @@ class SituationPanel(QWidget):
         self.body.hide()
         self._box.addWidget(panel, 1)
         self.heading.setText(
-            tr("推送{kind} · {id} · {by}").format(
-                kind=tr(PUSH_KIND_TEXT.get(push.kind, push.kind)), id=push.id, by=push.by
+            translate("situation", "推送{kind} · {id} · {by}").format(
+                kind=translate("situation", PUSH_KIND_TEXT.get(push.kind, push.kind)),
+                id=push.id,
+                by=push.by,
             )
         )
         panel.start()
@@ -158,16 +174,16 @@ class SituationPanel(QWidget):
             self.body.setText("\n".join(lines))
             return
         incident = self._feed.state.incidents.get(self._pushed_incident or "")
-        label = tr("推送案件")
+        label = translate("situation", "推送案件")
         if incident is None:
-            label = tr("最紧急案件")
+            label = translate("situation", "最紧急案件")
             open_cases = [
                 i for i in self._feed.state.incidents.values() if standing(i, now).stage != "done"
             ]
             incident = min(open_cases, key=lambda i: standing(i, now).urgency, default=None)
         if incident is None:
-            self.heading.setText(tr("态势研判"))
-            self.body.setText(tr("当前无待处置案件"))
+            self.heading.setText(translate("situation", "态势研判"))
+            self.body.setText(translate("situation", "当前无待处置案件"))
             return
         self.heading.setText(f"{label} · {incident.id}")
         self.body.setText("\n".join(incident_lines(incident, self._feed, now)))

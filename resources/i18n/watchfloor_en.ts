@@ -107,6 +107,522 @@
     </message>
 </context>
 <context>
+    <name>desk</name>
+    <message>
+        <source>请在案件队列中选择案件</source>
+        <translation>Select a case in the queue</translation>
+    </message>
+    <message>
+        <source>推荐警员</source>
+        <translation>Recommended officer</translation>
+    </message>
+    <message>
+        <source>中队</source>
+        <translation>Team</translation>
+    </message>
+    <message>
+        <source>距离</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <source>预计到达</source>
+        <translation>ETA</translation>
+    </message>
+    <message>
+        <source>辖区</source>
+        <translation>Zone</translation>
+    </message>
+    <message>
+        <source>派遣（Ctrl+D）</source>
+        <translation>Dispatch (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>推送到大屏</source>
+        <translation>Push to wall</translation>
+    </message>
+    <message>
+        <source>婺城区综合行政执法指挥平台</source>
+        <translation>Wucheng Law Enforcement Command Center</translation>
+    </message>
+    <message>
+        <source>值班台</source>
+        <translation>Duty desk</translation>
+    </message>
+    <message>
+        <source>1-3-15 案件队列</source>
+        <translation>1-3-15 case queue</translation>
+    </message>
+    <message>
+        <source>地图未加载</source>
+        <translation>Map not loaded</translation>
+    </message>
+    <message>
+        <source>态势一张图</source>
+        <translation>Situation map</translation>
+    </message>
+    <message>
+        <source>案件详情与派遣</source>
+        <translation>Case and dispatch</translation>
+    </message>
+    <message>
+        <source>案件时间线</source>
+        <translation>Case timeline</translation>
+    </message>
+    <message>
+        <source>{m} 分钟</source>
+        <translation>{m} min</translation>
+    </message>
+    <message>
+        <source>本辖区</source>
+        <translation>local team</translation>
+    </message>
+    <message>
+        <source>请选择要派遣的警员</source>
+        <translation>Select the officers to dispatch</translation>
+    </message>
+    <message>
+        <source>正在派遣…</source>
+        <translation>Dispatching…</translation>
+    </message>
+    <message>
+        <source>所有大屏</source>
+        <translation>all walls</translation>
+    </message>
+    <message>
+        <source>请先选择案件</source>
+        <translation>Select a case first</translation>
+    </message>
+    <message>
+        <source>推送失败：{e}</source>
+        <translation>Push failed: {e}</translation>
+    </message>
+    <message>
+        <source>已推送到 {wall}</source>
+        <translation>Pushed to {wall}</translation>
+    </message>
+    <message>
+        <source>详情 → {wall}</source>
+        <translation>Details → {wall}</translation>
+    </message>
+    <message>
+        <source>大屏地图定位到本案</source>
+        <translation>Show this case's place on the walls' maps</translation>
+    </message>
+    <message>
+        <source>恢复大屏自动显示</source>
+        <translation>Give the walls back their own view</translation>
+    </message>
+    <message>
+        <source>派遣失败：{e}</source>
+        <translation>Dispatch failed: {e}</translation>
+    </message>
+    <message>
+        <source>已派遣 {names} → {id}（{status}）</source>
+        <translation>Dispatched {names} → {id} ({status})</translation>
+    </message>
+</context>
+<context>
+    <name>drilldown</name>
+    <message>
+        <source>案件详情</source>
+        <translation>Case</translation>
+    </message>
+    <message>
+        <source>正在加载案件 {case}…</source>
+        <translation>Loading case {case}…</translation>
+    </message>
+    <message>
+        <source>加载失败：{message}</source>
+        <translation>Loading failed: {message}</translation>
+    </message>
+    <message>
+        <source>缓存数据 · {m} 分钟前</source>
+        <translation>Cached data · {m} min ago</translation>
+    </message>
+    <message>
+        <source>案件编号</source>
+        <translation>Case no.</translation>
+    </message>
+    <message>
+        <source>案件类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>地点</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <source>案情</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>报案人</source>
+        <translation>Reporter</translation>
+    </message>
+    <message>
+        <source>未登记</source>
+        <translation>Not recorded</translation>
+    </message>
+    <message>
+        <source>涉事商户</source>
+        <translation>Merchant</translation>
+    </message>
+    <message>
+        <source>整改期限</source>
+        <translation>Rectification deadline</translation>
+    </message>
+    <message>
+        <source>{date} · 剩余 {span}</source>
+        <translation>{date} · {span} left</translation>
+    </message>
+    <message>
+        <source>{date} · 已逾期 {span}</source>
+        <translation>{date} · overdue by {span}</translation>
+    </message>
+    <message>
+        <source>{n} 天</source>
+        <translation>{n} d</translation>
+    </message>
+    <message>
+        <source>{n} 小时</source>
+        <translation>{n} h</translation>
+    </message>
+    <message>
+        <source>1-3-15 时限</source>
+        <translation>1-3-15 deadlines</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>环节</source>
+        <translation>Stage</translation>
+    </message>
+    <message>
+        <source>经办人</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>{stage} 达标 · 提前 {s} 秒</source>
+        <translation>{stage} met · {s} s early</translation>
+    </message>
+    <message>
+        <source>{stage} 超时 {s} 秒</source>
+        <translation>{stage} missed by {s} s</translation>
+    </message>
+    <message>
+        <source>{stage} 计时中 · 剩余 {s} 秒</source>
+        <translation>{stage} running · {s} s left</translation>
+    </message>
+    <message>
+        <source>{stage} 已超时 {s} 秒（未完成）</source>
+        <translation>{stage} overdue by {s} s (open)</translation>
+    </message>
+    <message>
+        <source>上报时间</source>
+        <translation>Reported at</translation>
+    </message>
+    <message>
+        <source>婺城区综合行政执法 · 案件详情 {case}</source>
+        <translation>Wucheng Law Enforcement · Case {case}</translation>
+    </message>
+    <message>
+        <source>导出时间 {t}</source>
+        <translation>Exported {t}</translation>
+    </message>
+    <message>
+        <source>推送到大屏</source>
+        <translation>Push to wall</translation>
+    </message>
+    <message>
+        <source>加载更多</source>
+        <translation>Load more</translation>
+    </message>
+    <message>
+        <source>已显示 {shown} / 共 {total} 条</source>
+        <translation>Showing {shown} of {total}</translation>
+    </message>
+    <message>
+        <source>办理经过</source>
+        <translation>Timeline</translation>
+    </message>
+    <message>
+        <source>现场照片</source>
+        <translation>Photos</translation>
+    </message>
+    <message>
+        <source>图片无法显示</source>
+        <translation>Photo cannot be shown</translation>
+    </message>
+    <message>
+        <source>照片链接：{url}</source>
+        <translation>Photo link: {url}</translation>
+    </message>
+    <message>
+        <source>关联案件</source>
+        <translation>Related cases</translation>
+    </message>
+    <message>
+        <source>关联案件暂不可用：{message}</source>
+        <translation>Related cases unavailable: {message}</translation>
+    </message>
+    <message>
+        <source>同一商户 {n}</source>
+        <translation>Same merchant {n}</translation>
+    </message>
+    <message>
+        <source>100 米内 {n}</source>
+        <translation>Within 100 m {n}</translation>
+    </message>
+    <message>
+        <source>同类 30 天 {n}</source>
+        <translation>Same category, 30 days {n}</translation>
+    </message>
+    <message>
+        <source>距离</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <source>同一商户 {a} 件 · 100 米内 {b} 件 · 同类 30 天 {c} 件</source>
+        <translation>Same merchant {a} · within 100 m {b} · same category, 30 days {c}</translation>
+    </message>
+    <message>
+        <source>警员 {unit}</source>
+        <translation>Officer {unit}</translation>
+    </message>
+    <message>
+        <source>复查合格</source>
+        <translation>Follow-up passed</translation>
+    </message>
+    <message>
+        <source>复查不合格</source>
+        <translation>Follow-up failed</translation>
+    </message>
+    <message>
+        <source>8890热线</source>
+        <translation>8890 hotline</translation>
+    </message>
+    <message>
+        <source>随手拍</source>
+        <translation>Photo report</translation>
+    </message>
+    <message>
+        <source>网格上报</source>
+        <translation>Grid report</translation>
+    </message>
+    <message>
+        <source>巡查发现</source>
+        <translation>Patrol</translation>
+    </message>
+    <message>
+        <source>上报</source>
+        <translation>Reported</translation>
+    </message>
+    <message>
+        <source>受理</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <source>派遣</source>
+        <translation>Dispatched</translation>
+    </message>
+    <message>
+        <source>出发</source>
+        <translation>Move</translation>
+    </message>
+    <message>
+        <source>到场</source>
+        <translation>Arrived</translation>
+    </message>
+    <message>
+        <source>处置</source>
+        <translation>Handle</translation>
+    </message>
+    <message>
+        <source>复查</source>
+        <translation>Follow-up</translation>
+    </message>
+    <message>
+        <source>结案</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>超时</source>
+        <translation>Missed</translation>
+    </message>
+    <message>
+        <source>商户详情</source>
+        <translation>Merchant</translation>
+    </message>
+    <message>
+        <source>正在加载商户 {merchant}…</source>
+        <translation>Loading merchant {merchant}…</translation>
+    </message>
+    <message>
+        <source>商户名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>统一社会信用代码</source>
+        <translation>Unified social credit code</translation>
+    </message>
+    <message>
+        <source>经营地址</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>经营类别</source>
+        <translation>Business category</translation>
+    </message>
+    <message>
+        <source>风险等级</source>
+        <translation>Risk level</translation>
+    </message>
+    <message>
+        <source>各类案件数</source>
+        <translation>Cases per category</translation>
+    </message>
+    <message>
+        <source>件数</source>
+        <translation>Cases</translation>
+    </message>
+    <message>
+        <source>案件记录（新→旧）</source>
+        <translation>Cases (newest first)</translation>
+    </message>
+    <message>
+        <source>案件记录（新→旧）· 共 {n} 件</source>
+        <translation>Cases (newest first) · {n} in all</translation>
+    </message>
+    <message>
+        <source>联合检查记录</source>
+        <translation>Joint inspections</translation>
+    </message>
+    <message>
+        <source>联合检查记录 · {n} 次</source>
+        <translation>Joint inspections · {n}</translation>
+    </message>
+    <message>
+        <source>检查时间</source>
+        <translation>Inspected at</translation>
+    </message>
+    <message>
+        <source>检查部门</source>
+        <translation>Departments</translation>
+    </message>
+    <message>
+        <source>检查事项</source>
+        <translation>Items checked</translation>
+    </message>
+    <message>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>参检中队：{teams}
+参检人员：{officers}</source>
+        <translation>Teams: {teams}
+Officers: {officers}</translation>
+    </message>
+    <message>
+        <source>合格</source>
+        <translation>Passed</translation>
+    </message>
+    <message>
+        <source>限期整改</source>
+        <translation>Rectify by deadline</translation>
+    </message>
+    <message>
+        <source>不合格</source>
+        <translation>Failed</translation>
+    </message>
+    <message>
+        <source>低风险</source>
+        <translation>Low risk</translation>
+    </message>
+    <message>
+        <source>中风险</source>
+        <translation>Medium risk</translation>
+    </message>
+    <message>
+        <source>高风险</source>
+        <translation>High risk</translation>
+    </message>
+    <message>
+        <source>警员详情</source>
+        <translation>Officer</translation>
+    </message>
+    <message>
+        <source>车辆详情</source>
+        <translation>Vehicle</translation>
+    </message>
+    <message>
+        <source>正在加载警员 {unit} 的轨迹…</source>
+        <translation>Loading the track of officer {unit}…</translation>
+    </message>
+    <message>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>车牌</source>
+        <translation>Plate</translation>
+    </message>
+    <message>
+        <source>车辆</source>
+        <translation>Vehicle</translation>
+    </message>
+    <message>
+        <source>中队</source>
+        <translation>Team</translation>
+    </message>
+    <message>
+        <source>回放时段</source>
+        <translation>Replay window</translation>
+    </message>
+    <message>
+        <source>播放</source>
+        <translation>Play</translation>
+    </message>
+    <message>
+        <source>暂停</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>倍速</source>
+        <translation>Speed</translation>
+    </message>
+    <message>
+        <source>该时段无轨迹</source>
+        <translation>No track in this window</translation>
+    </message>
+    <message>
+        <source>时段内案件</source>
+        <translation>Cases in the window</translation>
+    </message>
+    <message>
+        <source>{t} · {lat:.5f}, {lon:.5f}</source>
+        <translation>{t} · {lat:.5f}, {lon:.5f}</translation>
+    </message>
+</context>
+<context>
     <name>events</name>
     <message>
         <source>【{source}】{category} · {place}</source>
@@ -528,6 +1044,69 @@
     </message>
 </context>
 <context>
+    <name>situation</name>
+    <message>
+        <source>1-3-15 达标</source>
+        <translation>1-3-15 met</translation>
+    </message>
+    <message>
+        <source>1-3-15 超时</source>
+        <translation>1-3-15 missed</translation>
+    </message>
+    <message>
+        <source>{stage}已超时 {t}</source>
+        <translation>{stage} overdue by {t}</translation>
+    </message>
+    <message>
+        <source>{stage}剩余 {t}</source>
+        <translation>{stage}: {t} left</translation>
+    </message>
+    <message>
+        <source>未派遣</source>
+        <translation>none dispatched</translation>
+    </message>
+    <message>
+        <source>状态：{s}</source>
+        <translation>Status: {s}</translation>
+    </message>
+    <message>
+        <source>处置警员：{names}</source>
+        <translation>Officers: {names}</translation>
+    </message>
+    <message>
+        <source>案件</source>
+        <translation>case</translation>
+    </message>
+    <message>
+        <source>商户</source>
+        <translation>merchant</translation>
+    </message>
+    <message>
+        <source>警员</source>
+        <translation>officer</translation>
+    </message>
+    <message>
+        <source>推送{kind} · {id} · {by}</source>
+        <translation>Pushed {kind} · {id} · by {by}</translation>
+    </message>
+    <message>
+        <source>推送案件</source>
+        <translation>Pushed case</translation>
+    </message>
+    <message>
+        <source>最紧急案件</source>
+        <translation>Most urgent case</translation>
+    </message>
+    <message>
+        <source>态势研判</source>
+        <translation>Situation</translation>
+    </message>
+    <message>
+        <source>当前无待处置案件</source>
+        <translation>No open cases</translation>
+    </message>
+</context>
+<context>
     <name>ticker</name>
     <message>
         <source>【案件播报】等待新案件…</source>
@@ -545,46 +1124,6 @@
 <context>
     <name>watchfloor</name>
     <message>
-        <source>婺城区综合行政执法指挥平台</source>
-        <translation>Wucheng Law Enforcement Command Center</translation>
-    </message>
-    <message>
-        <source>1-3-15 案件队列</source>
-        <translation>1-3-15 case queue</translation>
-    </message>
-    <message>
-        <source>态势一张图</source>
-        <translation>Situation map</translation>
-    </message>
-    <message>
-        <source>案件时间线</source>
-        <translation>Case timeline</translation>
-    </message>
-    <message>
-        <source>值班台</source>
-        <translation>Duty desk</translation>
-    </message>
-    <message>
-        <source>环节</source>
-        <translation>Stage</translation>
-    </message>
-    <message>
-        <source>案件类别</source>
-        <translation>Category</translation>
-    </message>
-    <message>
-        <source>来源</source>
-        <translation>Source</translation>
-    </message>
-    <message>
-        <source>地点</source>
-        <translation>Place</translation>
-    </message>
-    <message>
-        <source>状态</source>
-        <translation>Status</translation>
-    </message>
-    <message>
         <source>受理</source>
         <translation>Accept</translation>
     </message>
@@ -599,10 +1138,6 @@
     <message>
         <source>完成</source>
         <translation>Done</translation>
-    </message>
-    <message>
-        <source>超时</source>
-        <translation>Missed</translation>
     </message>
     <message>
         <source>8890热线</source>
@@ -653,498 +1188,8 @@
         <translation>Closed</translation>
     </message>
     <message>
-        <source>1-3-15 超时</source>
-        <translation>1-3-15 missed</translation>
-    </message>
-    <message>
-        <source>态势研判</source>
-        <translation>Situation</translation>
-    </message>
-    <message>
-        <source>推送案件</source>
-        <translation>Pushed case</translation>
-    </message>
-    <message>
-        <source>最紧急案件</source>
-        <translation>Most urgent case</translation>
-    </message>
-    <message>
-        <source>1-3-15 达标</source>
-        <translation>1-3-15 met</translation>
-    </message>
-    <message>
-        <source>状态：{s}</source>
-        <translation>Status: {s}</translation>
-    </message>
-    <message>
-        <source>处置警员：{names}</source>
-        <translation>Officers: {names}</translation>
-    </message>
-    <message>
-        <source>未派遣</source>
-        <translation>none dispatched</translation>
-    </message>
-    <message>
-        <source>当前无待处置案件</source>
-        <translation>No open cases</translation>
-    </message>
-    <message>
-        <source>{stage}已超时 {t}</source>
-        <translation>{stage} overdue by {t}</translation>
-    </message>
-    <message>
-        <source>{stage}剩余 {t}</source>
-        <translation>{stage}: {t} left</translation>
-    </message>
-    <message>
-        <source>请在案件队列中选择案件</source>
-        <translation>Select a case in the queue</translation>
-    </message>
-    <message>
-        <source>推荐警员</source>
-        <translation>Recommended officer</translation>
-    </message>
-    <message>
-        <source>中队</source>
-        <translation>Team</translation>
-    </message>
-    <message>
-        <source>距离</source>
-        <translation>Distance</translation>
-    </message>
-    <message>
-        <source>预计到达</source>
-        <translation>ETA</translation>
-    </message>
-    <message>
-        <source>辖区</source>
-        <translation>Zone</translation>
-    </message>
-    <message>
-        <source>本辖区</source>
-        <translation>local team</translation>
-    </message>
-    <message>
-        <source>{m} 分钟</source>
-        <translation>{m} min</translation>
-    </message>
-    <message>
-        <source>派遣（Ctrl+D）</source>
-        <translation>Dispatch (Ctrl+D)</translation>
-    </message>
-    <message>
-        <source>地图未加载</source>
-        <translation>Map not loaded</translation>
-    </message>
-    <message>
-        <source>案件详情与派遣</source>
-        <translation>Case and dispatch</translation>
-    </message>
-    <message>
-        <source>请选择要派遣的警员</source>
-        <translation>Select the officers to dispatch</translation>
-    </message>
-    <message>
-        <source>正在派遣…</source>
-        <translation>Dispatching…</translation>
-    </message>
-    <message>
-        <source>派遣失败：{e}</source>
-        <translation>Dispatch failed: {e}</translation>
-    </message>
-    <message>
-        <source>已派遣 {names} → {id}（{status}）</source>
-        <translation>Dispatched {names} → {id} ({status})</translation>
-    </message>
-    <message>
-        <source>加载失败：{message}</source>
-        <translation>Loading failed: {message}</translation>
-    </message>
-    <message>
-        <source>缓存数据 · {m} 分钟前</source>
-        <translation>Cached data · {m} min ago</translation>
-    </message>
-    <message>
-        <source>案件编号</source>
-        <translation>Case no.</translation>
-    </message>
-    <message>
-        <source>上报时间</source>
-        <translation>Reported at</translation>
-    </message>
-    <message>
-        <source>商户详情</source>
-        <translation>Merchant</translation>
-    </message>
-    <message>
-        <source>正在加载商户 {merchant}…</source>
-        <translation>Loading merchant {merchant}…</translation>
-    </message>
-    <message>
-        <source>商户名称</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <source>统一社会信用代码</source>
-        <translation>Unified social credit code</translation>
-    </message>
-    <message>
-        <source>经营地址</source>
-        <translation>Address</translation>
-    </message>
-    <message>
-        <source>经营类别</source>
-        <translation>Business category</translation>
-    </message>
-    <message>
-        <source>风险等级</source>
-        <translation>Risk level</translation>
-    </message>
-    <message>
-        <source>各类案件数</source>
-        <translation>Cases per category</translation>
-    </message>
-    <message>
-        <source>件数</source>
-        <translation>Cases</translation>
-    </message>
-    <message>
-        <source>案件记录（新→旧）</source>
-        <translation>Cases (newest first)</translation>
-    </message>
-    <message>
-        <source>警员详情</source>
-        <translation>Officer</translation>
-    </message>
-    <message>
-        <source>车辆详情</source>
-        <translation>Vehicle</translation>
-    </message>
-    <message>
-        <source>车牌</source>
-        <translation>Plate</translation>
-    </message>
-    <message>
-        <source>车辆</source>
-        <translation>Vehicle</translation>
-    </message>
-    <message>
-        <source>正在加载警员 {unit} 的轨迹…</source>
-        <translation>Loading the track of officer {unit}…</translation>
-    </message>
-    <message>
-        <source>姓名</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <source>回放时段</source>
-        <translation>Replay window</translation>
-    </message>
-    <message>
-        <source>播放</source>
-        <translation>Play</translation>
-    </message>
-    <message>
-        <source>暂停</source>
-        <translation>Pause</translation>
-    </message>
-    <message>
-        <source>倍速</source>
-        <translation>Speed</translation>
-    </message>
-    <message>
-        <source>该时段无轨迹</source>
-        <translation>No track in this window</translation>
-    </message>
-    <message>
-        <source>时段内案件</source>
-        <translation>Cases in the window</translation>
-    </message>
-    <message>
-        <source>{t} · {lat:.5f}, {lon:.5f}</source>
-        <translation>{t} · {lat:.5f}, {lon:.5f}</translation>
-    </message>
-    <message>
-        <source>推送到大屏</source>
-        <translation>Push to wall</translation>
-    </message>
-    <message>
-        <source>所有大屏</source>
-        <translation>all walls</translation>
-    </message>
-    <message>
-        <source>详情 → {wall}</source>
-        <translation>Details → {wall}</translation>
-    </message>
-    <message>
-        <source>大屏地图定位到本案</source>
-        <translation>Show this case's place on the walls' maps</translation>
-    </message>
-    <message>
-        <source>恢复大屏自动显示</source>
-        <translation>Give the walls back their own view</translation>
-    </message>
-    <message>
-        <source>请先选择案件</source>
-        <translation>Select a case first</translation>
-    </message>
-    <message>
-        <source>推送失败：{e}</source>
-        <translation>Push failed: {e}</translation>
-    </message>
-    <message>
-        <source>已推送到 {wall}</source>
-        <translation>Pushed to {wall}</translation>
-    </message>
-    <message>
-        <source>推送{kind} · {id} · {by}</source>
-        <translation>Pushed {kind} · {id} · by {by}</translation>
-    </message>
-    <message>
-        <source>案件</source>
-        <translation>case</translation>
-    </message>
-    <message>
-        <source>商户</source>
-        <translation>merchant</translation>
-    </message>
-    <message>
-        <source>警员</source>
-        <translation>officer</translation>
-    </message>
-    <message>
         <source>案件详情</source>
         <translation>Case</translation>
-    </message>
-    <message>
-        <source>正在加载案件 {case}…</source>
-        <translation>Loading case {case}…</translation>
-    </message>
-    <message>
-        <source>案情</source>
-        <translation>Description</translation>
-    </message>
-    <message>
-        <source>报案人</source>
-        <translation>Reporter</translation>
-    </message>
-    <message>
-        <source>未登记</source>
-        <translation>Not recorded</translation>
-    </message>
-    <message>
-        <source>涉事商户</source>
-        <translation>Merchant</translation>
-    </message>
-    <message>
-        <source>整改期限</source>
-        <translation>Rectification deadline</translation>
-    </message>
-    <message>
-        <source>{date} · 剩余 {span}</source>
-        <translation>{date} · {span} left</translation>
-    </message>
-    <message>
-        <source>{date} · 已逾期 {span}</source>
-        <translation>{date} · overdue by {span}</translation>
-    </message>
-    <message>
-        <source>{n} 天</source>
-        <translation>{n} d</translation>
-    </message>
-    <message>
-        <source>{n} 小时</source>
-        <translation>{n} h</translation>
-    </message>
-    <message>
-        <source>1-3-15 时限</source>
-        <translation>1-3-15 deadlines</translation>
-    </message>
-    <message>
-        <source>时间</source>
-        <translation>Time</translation>
-    </message>
-    <message>
-        <source>经办人</source>
-        <translation>By</translation>
-    </message>
-    <message>
-        <source>说明</source>
-        <translation>Details</translation>
-    </message>
-    <message>
-        <source>{stage} 达标 · 提前 {s} 秒</source>
-        <translation>{stage} met · {s} s early</translation>
-    </message>
-    <message>
-        <source>{stage} 超时 {s} 秒</source>
-        <translation>{stage} missed by {s} s</translation>
-    </message>
-    <message>
-        <source>{stage} 计时中 · 剩余 {s} 秒</source>
-        <translation>{stage} running · {s} s left</translation>
-    </message>
-    <message>
-        <source>{stage} 已超时 {s} 秒（未完成）</source>
-        <translation>{stage} overdue by {s} s (open)</translation>
-    </message>
-    <message>
-        <source>婺城区综合行政执法 · 案件详情 {case}</source>
-        <translation>Wucheng Law Enforcement · Case {case}</translation>
-    </message>
-    <message>
-        <source>导出时间 {t}</source>
-        <translation>Exported {t}</translation>
-    </message>
-    <message>
-        <source>加载更多</source>
-        <translation>Load more</translation>
-    </message>
-    <message>
-        <source>已显示 {shown} / 共 {total} 条</source>
-        <translation>Showing {shown} of {total}</translation>
-    </message>
-    <message>
-        <source>办理经过</source>
-        <translation>Timeline</translation>
-    </message>
-    <message>
-        <source>现场照片</source>
-        <translation>Photos</translation>
-    </message>
-    <message>
-        <source>图片无法显示</source>
-        <translation>Photo cannot be shown</translation>
-    </message>
-    <message>
-        <source>照片链接：{url}</source>
-        <translation>Photo link: {url}</translation>
-    </message>
-    <message>
-        <source>关联案件</source>
-        <translation>Related cases</translation>
-    </message>
-    <message>
-        <source>关联案件暂不可用：{message}</source>
-        <translation>Related cases unavailable: {message}</translation>
-    </message>
-    <message>
-        <source>同一商户 {n}</source>
-        <translation>Same merchant {n}</translation>
-    </message>
-    <message>
-        <source>100 米内 {n}</source>
-        <translation>Within 100 m {n}</translation>
-    </message>
-    <message>
-        <source>同类 30 天 {n}</source>
-        <translation>Same category, 30 days {n}</translation>
-    </message>
-    <message>
-        <source>同一商户 {a} 件 · 100 米内 {b} 件 · 同类 30 天 {c} 件</source>
-        <translation>Same merchant {a} · within 100 m {b} · same category, 30 days {c}</translation>
-    </message>
-    <message>
-        <source>警员 {unit}</source>
-        <translation>Officer {unit}</translation>
-    </message>
-    <message>
-        <source>复查合格</source>
-        <translation>Follow-up passed</translation>
-    </message>
-    <message>
-        <source>复查不合格</source>
-        <translation>Follow-up failed</translation>
-    </message>
-    <message>
-        <source>网格上报</source>
-        <translation>Grid report</translation>
-    </message>
-    <message>
-        <source>巡查发现</source>
-        <translation>Patrol</translation>
-    </message>
-    <message>
-        <source>上报</source>
-        <translation>Reported</translation>
-    </message>
-    <message>
-        <source>派遣</source>
-        <translation>Dispatched</translation>
-    </message>
-    <message>
-        <source>到场</source>
-        <translation>Arrived</translation>
-    </message>
-    <message>
-        <source>复查</source>
-        <translation>Follow-up</translation>
-    </message>
-    <message>
-        <source>结案</source>
-        <translation>Closed</translation>
-    </message>
-    <message>
-        <source>案件记录（新→旧）· 共 {n} 件</source>
-        <translation>Cases (newest first) · {n} in all</translation>
-    </message>
-    <message>
-        <source>联合检查记录</source>
-        <translation>Joint inspections</translation>
-    </message>
-    <message>
-        <source>联合检查记录 · {n} 次</source>
-        <translation>Joint inspections · {n}</translation>
-    </message>
-    <message>
-        <source>检查时间</source>
-        <translation>Inspected at</translation>
-    </message>
-    <message>
-        <source>检查部门</source>
-        <translation>Departments</translation>
-    </message>
-    <message>
-        <source>检查事项</source>
-        <translation>Items checked</translation>
-    </message>
-    <message>
-        <source>结果</source>
-        <translation>Result</translation>
-    </message>
-    <message>
-        <source>备注</source>
-        <translation>Note</translation>
-    </message>
-    <message>
-        <source>参检中队：{teams}
-参检人员：{officers}</source>
-        <translation>Teams: {teams}
-Officers: {officers}</translation>
-    </message>
-    <message>
-        <source>合格</source>
-        <translation>Passed</translation>
-    </message>
-    <message>
-        <source>限期整改</source>
-        <translation>Rectify by deadline</translation>
-    </message>
-    <message>
-        <source>不合格</source>
-        <translation>Failed</translation>
-    </message>
-    <message>
-        <source>低风险</source>
-        <translation>Low risk</translation>
-    </message>
-    <message>
-        <source>中风险</source>
-        <translation>Medium risk</translation>
-    </message>
-    <message>
-        <source>高风险</source>
-        <translation>High risk</translation>
     </message>
 </context>
 </TS>

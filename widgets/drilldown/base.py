@@ -35,8 +35,8 @@ from backend_client.stories import (
     Story,
 )
 from widgets.drilldown.tables import row_id
-from widgets.drilldown.texts import PANEL_QSS, TEXT
-from widgets.text import tr
+from widgets.drilldown.texts import TEXT, panel_qss
+from widgets.text import translate
 
 
 class Pager:
@@ -44,7 +44,7 @@ class Pager:
 
     def __init__(self, box: QVBoxLayout, name: str, paging: Paging) -> None:
         row = QHBoxLayout()
-        self.button = QPushButton(tr(TEXT["more"]))
+        self.button = QPushButton(translate("drilldown", TEXT["more"]))
         self.button.setObjectName(name)
         self.label = QLabel()
         row.addWidget(self.label, 1)
@@ -66,7 +66,7 @@ class Pager:
         self.button.setVisible(more)
         self.button.setEnabled(more and not self.paging.busy)
         total = self.paging.total if self.paging.total is not None else shown
-        self.label.setText(tr(TEXT["shown"]).format(shown=shown, total=total))
+        self.label.setText(translate("drilldown", TEXT["shown"]).format(shown=shown, total=total))
         self.label.setVisible(more or total > shown)
 
 
@@ -94,17 +94,16 @@ class DrilldownPanel(QWidget):
 
     def __init__(self, story: Story, parent: QWidget | None, entity_id: str, title: str) -> None:
         super().__init__(parent)
-        self.setStyleSheet(PANEL_QSS)
+        self.setStyleSheet(panel_qss())
         self.story = story
         self._task: asyncio.Task[None] | None = None
         self._more_task: asyncio.Task[bool] | None = None
         self.entity_id = entity_id
         self.box = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.title = QLabel(f"{tr(title)} · {entity_id}")
+        self.title = QLabel(f"{translate('drilldown', title)} · {entity_id}")
         self.title.setObjectName("DrilldownTitle")
-        self.title.setStyleSheet("font-size:16px;font-weight:bold;")
-        self.push_button = QPushButton(tr(TEXT["push"]))
+        self.push_button = QPushButton(translate("drilldown", TEXT["push"]))
         self.push_button.setObjectName("PushToWall")
         self.push_button.clicked.connect(lambda: self.pushRequested.emit(self.KIND, self.entity_id))
         bar.addWidget(self.title, 1)
@@ -112,7 +111,6 @@ class DrilldownPanel(QWidget):
         self.box.addLayout(bar)
         self.banner = QLabel()
         self.banner.setObjectName("CachedBanner")
-        self.banner.setStyleSheet("background:#5a4300;color:#ffe08a;padding:4px;")
         self.banner.hide()
         self.box.addWidget(self.banner)
         self.status = QLabel()
@@ -190,14 +188,16 @@ class DrilldownPanel(QWidget):
             self.status.hide()
             if self.story.cached:
                 minutes = int((self.story.age_s or 0.0) // 60)
-                self.banner.setText(tr(TEXT["cached"]).format(m=minutes))
+                self.banner.setText(translate("drilldown", TEXT["cached"]).format(m=minutes))
                 self.banner.show()
             else:
                 self.banner.hide()
             self._render()
             self.loaded.emit()
         elif topic in (FAILED, PAGE_FAILED):
-            self.status.setText(tr(TEXT["failed"]).format(message=self.story.error))
+            self.status.setText(
+                translate("drilldown", TEXT["failed"]).format(message=self.story.error)
+            )
             self.status.show()
             if topic == FAILED:
                 self.failed.emit(self.story.error_code)

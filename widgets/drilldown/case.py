@@ -13,17 +13,22 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 from backend_client.stories import RELATED_KEYS, CaseStory, RelatedCases, Source
 from backend_client.stories.replay import Clock
 from widgets.drilldown.base import DrilldownPanel, Pager
-from widgets.drilldown.formatting import rectification, reporter_text, sla_marks
+from widgets.drilldown.formatting import (
+    category_text,
+    rectification,
+    reporter_text,
+    sla_marks,
+)
 from widgets.drilldown.photos import PhotoStrip
 from widgets.drilldown.related import COLUMNS as RELATED_COLUMNS
 from widgets.drilldown.related import RelatedTabs
-from widgets.drilldown.tables import form, heading, rows_of
-from widgets.drilldown.texts import LINK_COLOUR, MARK_COLOURS, SOURCE_TEXT, TEXT
+from widgets.drilldown.tables import form, heading, restyle, rows_of
+from widgets.drilldown.texts import LINK_COLOUR, SOURCE_TEXT, TEXT
 from widgets.drilldown.timeline import COLUMNS as TIMELINE_COLUMNS
 from widgets.drilldown.timeline import show_timeline, timeline_table
 from widgets.minimap import Marker, MiniMap
 from widgets.queue import STATUS_TEXT
-from widgets.text import tr
+from widgets.text import translate
 
 
 class CaseDrilldown(DrilldownPanel):
@@ -64,7 +69,7 @@ class CaseDrilldown(DrilldownPanel):
         self.case_id = case_id
         self.show_reporter = show_reporter
         self._clock = clock
-        self.status.setText(tr(TEXT["loading"]).format(case=case_id))
+        self.status.setText(translate("drilldown", TEXT["loading"]).format(case=case_id))
 
         left = self.left
         self.form, self.fields = form(
@@ -83,10 +88,10 @@ class CaseDrilldown(DrilldownPanel):
         self._marks_row = QVBoxLayout()
         marks_box = QWidget()
         marks_box.setLayout(self._marks_row)
-        marks_form.addRow(tr(TEXT["sla"]), marks_box)
+        marks_form.addRow(translate("drilldown", TEXT["sla"]), marks_box)
         left.addLayout(marks_form)
 
-        self.photos_heading = heading(tr(TEXT["photos"]), "CasePhotosHeading")
+        self.photos_heading = heading(translate("drilldown", TEXT["photos"]), "CasePhotosHeading")
         left.addWidget(self.photos_heading)
         self.photos_scroll = PhotoStrip()
         left.addWidget(self.photos_scroll)
@@ -98,14 +103,16 @@ class CaseDrilldown(DrilldownPanel):
         left.addWidget(self.minimap, 1)
 
         right = self.right
-        self.timeline_heading = heading(tr(TEXT["timeline"]), "CaseTimelineHeading")
+        self.timeline_heading = heading(
+            translate("drilldown", TEXT["timeline"]), "CaseTimelineHeading"
+        )
         right.addWidget(self.timeline_heading)
         self.timeline = timeline_table()
         right.addWidget(self.timeline, 3)
         self.pager = Pager(right, "CaseTimelineMore", story.paging)
         self.pager.button.clicked.connect(self._on_more)
 
-        self.related_heading = heading(tr(TEXT["related"]), "RelatedHeading")
+        self.related_heading = heading(translate("drilldown", TEXT["related"]), "RelatedHeading")
         right.addWidget(self.related_heading)
         self.related_tabs = RelatedTabs()
         self.related_tabs.caseActivated.connect(
@@ -144,9 +151,9 @@ class CaseDrilldown(DrilldownPanel):
         case = story.case
         values = {
             "case": case.id,
-            "category": case.category,
-            "source": tr(SOURCE_TEXT.get(case.source, case.source)),
-            "status": tr(STATUS_TEXT.get(case.status, case.status)),
+            "category": category_text(case.category),
+            "source": translate("drilldown", SOURCE_TEXT.get(case.source, case.source)),
+            "status": translate("queue", STATUS_TEXT.get(case.status, case.status)),
             "address": case.address,
             "text": case.text,
             "reporter": reporter_text(case, self.show_reporter),
@@ -167,8 +174,8 @@ class CaseDrilldown(DrilldownPanel):
         self.marks = []
         for mark in sla_marks(case, self._clock()):
             label = QLabel(mark.text())
-            label.setStyleSheet(f"color:{MARK_COLOURS[mark.state]};")
-            label.setProperty("state", mark.state)
+            label.setObjectName("SlaMark")
+            label.setProperty("state", mark.state)  # coloured by drilldown.qss
             self._marks_row.addWidget(label)
             self.marks.append(label)
 
@@ -189,15 +196,17 @@ class CaseDrilldown(DrilldownPanel):
         label = self.fields["rectify_by"]
         if line is not None:
             label.setText(line[0])
-            label.setStyleSheet(f"color:{MARK_COLOURS['missed']};" if line[1] else "")
+            restyle(label, "overdue", line[1])
         self.form.setRowVisible(label, line is not None)
 
     def _render_related(self) -> None:
         story = self.story
         if story.related is None:
-            title = tr(TEXT["related_failed"]).format(message=story.related_error)
+            title = translate("drilldown", TEXT["related_failed"]).format(
+                message=story.related_error
+            )
         else:
-            title = tr(TEXT["related"])
+            title = translate("drilldown", TEXT["related"])
         self.related_heading.setText(title)
         self.related_tabs.show_related(story.related)
         self._render_map()

@@ -11,20 +11,29 @@ from typing import Any, Literal
 from backend_client.privacy import mask_name, mask_phone
 from backend_client.stories.case_data import CaseEvent, CaseRecord, SlaTimes, parse_sla
 from widgets.drilldown.texts import STAGE_TEXT, TEXT
-from widgets.text import tr
+from widgets.text import translate
 
 MarkState = Literal["met", "missed", "pending"]
+
+
+def category_text(category: str) -> str:
+    """A case category in the UI language. Categories are the hub's vocabulary: their one
+    label list is the ticker's (``backend_client/events.py`` LABELS, context ``events``),
+    as in the queue; one not listed shows as sent."""
+    return translate("events", category)
 
 
 def reporter_text(case: CaseRecord, show_reporter: bool) -> str:
     """The reporter line, masked unless this role may see who reported."""
     reporter = case.reporter
     if reporter is None:
-        return tr(TEXT["no_reporter"])
+        return translate("drilldown", TEXT["no_reporter"])
     name, phone = reporter.name, reporter.phone
     if not show_reporter:
         name, phone = mask_name(name), mask_phone(phone)
-    return " ".join(part for part in (name, phone) if part) or tr(TEXT["no_reporter"])
+    return " ".join(part for part in (name, phone) if part) or translate(
+        "drilldown", TEXT["no_reporter"]
+    )
 
 
 def clock_time(ts: float) -> str:
@@ -49,9 +58,9 @@ class SlaMark:
     open: bool
 
     def text(self) -> str:
-        stage = tr(STAGE_TEXT[self.stage])
+        stage = translate("drilldown", STAGE_TEXT[self.stage])
         key = "overdue" if self.state == "missed" and self.open else self.state
-        return tr(TEXT[key]).format(stage=stage, s=self.seconds)
+        return translate("drilldown", TEXT[key]).format(stage=stage, s=self.seconds)
 
 
 def sla_marks(case: CaseRecord | Mapping[str, Any], now: float) -> list[SlaMark]:
@@ -80,15 +89,15 @@ def event_detail(event: CaseEvent) -> str:
     detail = event.detail
     parts: list[str] = []
     if event.kind == "sla_missed" and detail.stage is not None:
-        parts.append(tr(STAGE_TEXT.get(detail.stage, detail.stage)))
+        parts.append(translate("drilldown", STAGE_TEXT.get(detail.stage, detail.stage)))
     if detail.units:
         parts.append("、".join(detail.units))
     if detail.unit:
         # Moving, arrival and follow-up name the one officer who reported them.
-        parts.append(tr(TEXT["unit"]).format(unit=detail.unit))
+        parts.append(translate("drilldown", TEXT["unit"]).format(unit=detail.unit))
     if detail.inspection:
         # Closing after a follow-up means it passed; a new deadline from one, it failed.
-        parts.append(tr(TEXT[f"inspection_{detail.inspection}"]))
+        parts.append(translate("drilldown", TEXT[f"inspection_{detail.inspection}"]))
     parts.extend(part for part in (detail.outcome, detail.note) if part)
     if detail.deadline:
         # Rectification deadlines are days away: the date matters more than the second.
@@ -106,8 +115,8 @@ def span_text(seconds: float) -> str:
     """Whole days, or hours under a day: a rectification runs for days."""
     seconds = max(0.0, seconds)
     if seconds >= 86400:
-        return tr(TEXT["days"]).format(n=int(seconds // 86400))
-    return tr(TEXT["hours"]).format(n=max(1, int(seconds // 3600)))
+        return translate("drilldown", TEXT["days"]).format(n=int(seconds // 86400))
+    return translate("drilldown", TEXT["hours"]).format(n=max(1, int(seconds // 3600)))
 
 
 def rectification(
@@ -126,5 +135,9 @@ def rectification(
     if case.status != "rectifying":
         return date, False  # checked or closed: the date is history now
     if now > deadline:
-        return tr(TEXT["rectify_overdue"]).format(date=date, span=span_text(now - deadline)), True
-    return tr(TEXT["rectify_left"]).format(date=date, span=span_text(deadline - now)), False
+        return translate("drilldown", TEXT["rectify_overdue"]).format(
+            date=date, span=span_text(now - deadline)
+        ), True
+    return translate("drilldown", TEXT["rectify_left"]).format(
+        date=date, span=span_text(deadline - now)
+    ), False

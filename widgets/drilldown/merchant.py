@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QHeaderView, QWidget
 
 from backend_client.stories import Inspection, MerchantStory, Source
 from widgets.drilldown.base import DrilldownPanel, Pager
-from widgets.drilldown.formatting import date_time
-from widgets.drilldown.tables import fill, form, heading, rows_of, table, wrap_rows
+from widgets.drilldown.formatting import category_text, date_time
+from widgets.drilldown.tables import fill, form, heading, restyle, rows_of, table, wrap_rows
 from widgets.drilldown.texts import (
     MERCHANT_TEXT,
     RESULT_COLOURS,
@@ -18,7 +18,7 @@ from widgets.drilldown.texts import (
 )
 from widgets.minimap import Marker, MiniMap
 from widgets.queue import STATUS_TEXT
-from widgets.text import tr
+from widgets.text import translate
 
 
 def inspection_cells(inspection: Inspection) -> tuple[str, ...]:
@@ -27,7 +27,7 @@ def inspection_cells(inspection: Inspection) -> tuple[str, ...]:
         date_time(inspection.ts),
         "、".join(inspection.departments),
         "、".join(inspection.items),
-        tr(RESULT_TEXT.get(inspection.result, inspection.result)),
+        translate("drilldown", RESULT_TEXT.get(inspection.result, inspection.result)),
         inspection.note,
     )
 
@@ -60,12 +60,20 @@ class MerchantDrilldown(DrilldownPanel):
         super().__init__(story, parent, merchant_id, MERCHANT_TEXT["title"])
         self.setObjectName("MerchantDrilldown")
         self.merchant_id = merchant_id
-        self.status.setText(tr(MERCHANT_TEXT["loading"]).format(merchant=merchant_id))
+        self.status.setText(
+            translate("drilldown", MERCHANT_TEXT["loading"]).format(merchant=merchant_id)
+        )
         left = self.left
         _, self.fields = form(left, self.PROFILE_FIELDS, MERCHANT_TEXT)
-        left.addWidget(heading(tr(MERCHANT_TEXT["counts"]), "MerchantCountsHeading"))
+        left.addWidget(
+            heading(translate("drilldown", MERCHANT_TEXT["counts"]), "MerchantCountsHeading")
+        )
         self.counts = table(
-            [tr(TEXT["category"]), tr(MERCHANT_TEXT["count"])], "MerchantCategoryCounts"
+            [
+                translate("drilldown", TEXT["category"]),
+                translate("drilldown", MERCHANT_TEXT["count"]),
+            ],
+            "MerchantCategoryCounts",
         )
         left.addWidget(self.counts, 1)
         self.minimap = MiniMap()
@@ -74,11 +82,12 @@ class MerchantDrilldown(DrilldownPanel):
 
         right = self.right
         self.inspections_heading = heading(
-            tr(MERCHANT_TEXT["inspections"]), "MerchantInspectionsHeading"
+            translate("drilldown", MERCHANT_TEXT["inspections"]), "MerchantInspectionsHeading"
         )
         right.addWidget(self.inspections_heading)
         self.inspections = table(
-            [tr(MERCHANT_TEXT[c]) for c in self.INSPECTION_COLUMNS], "MerchantInspections"
+            [translate("drilldown", MERCHANT_TEXT[c]) for c in self.INSPECTION_COLUMNS],
+            "MerchantInspections",
         )
         wrap_rows(self.inspections)
         inspection_header = self.inspections.horizontalHeader()
@@ -86,14 +95,16 @@ class MerchantDrilldown(DrilldownPanel):
         for column in (1, 2, 4):
             inspection_header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         right.addWidget(self.inspections, 2)
-        self.cases_heading = heading(tr(MERCHANT_TEXT["cases"]), "MerchantCasesHeading")
+        self.cases_heading = heading(
+            translate("drilldown", MERCHANT_TEXT["cases"]), "MerchantCasesHeading"
+        )
         right.addWidget(self.cases_heading)
         self.case_table = table(
             [
-                tr(TEXT["reported_at"]),
-                tr(MERCHANT_TEXT["case"]),
-                tr(TEXT["category"]),
-                tr(TEXT["status"]),
+                translate("drilldown", TEXT["reported_at"]),
+                translate("drilldown", MERCHANT_TEXT["case"]),
+                translate("drilldown", TEXT["category"]),
+                translate("drilldown", TEXT["status"]),
             ],
             "MerchantCases",
         )
@@ -114,9 +125,9 @@ class MerchantDrilldown(DrilldownPanel):
             self.fields[key].setText(profile.field(key))
         # The store keeps 1..3; a supervisor reads words (and a high risk in red).
         if profile.risk is not None:
-            self.fields["risk"].setText(tr(RISK_TEXT[profile.risk]))
-            self.fields["risk"].setStyleSheet("color:#ff6b6b;" if profile.risk == 3 else "")
-        fill(self.counts, [(category, str(n)) for category, n in self.story.counts])
+            self.fields["risk"].setText(translate("drilldown", RISK_TEXT[profile.risk]))
+            restyle(self.fields["risk"], "risk", "high" if profile.risk == 3 else "")
+        fill(self.counts, [(category_text(c), str(n)) for c, n in self.story.counts])
         self._render_inspections()
         self._render_page()
 
@@ -129,14 +140,16 @@ class MerchantDrilldown(DrilldownPanel):
             (
                 date_time(case.reported_at),
                 case.id,
-                case.category,
-                tr(STATUS_TEXT.get(case.status, case.status)),
+                category_text(case.category),
+                translate("queue", STATUS_TEXT.get(case.status, case.status)),
             )
             for case in newest
         ]
         fill(self.case_table, rows, [c.id for c in newest])
         total = self.story.paging.total if self.story.paging.total is not None else len(newest)
-        self.cases_heading.setText(tr(MERCHANT_TEXT["cases_total"]).format(n=total))
+        self.cases_heading.setText(
+            translate("drilldown", MERCHANT_TEXT["cases_total"]).format(n=total)
+        )
         self.pager.show(len(newest))
         self._render_map()
 
@@ -148,7 +161,7 @@ class MerchantDrilldown(DrilldownPanel):
             colour = RESULT_COLOURS.get(inspection.result)
             if result_item is not None and colour is not None:
                 result_item.setForeground(QColor(colour))
-            who = tr(MERCHANT_TEXT["team_officers"]).format(
+            who = translate("drilldown", MERCHANT_TEXT["team_officers"]).format(
                 teams="、".join(inspection.teams) or "—",
                 officers="、".join(inspection.officers) or "—",
             )
@@ -157,7 +170,9 @@ class MerchantDrilldown(DrilldownPanel):
                 if cell is not None:
                     cell.setToolTip(who)
         self.inspections.resizeRowsToContents()
-        self.inspections_heading.setText(tr(MERCHANT_TEXT["inspections_n"]).format(n=len(newest)))
+        self.inspections_heading.setText(
+            translate("drilldown", MERCHANT_TEXT["inspections_n"]).format(n=len(newest))
+        )
 
     def _render_map(self) -> None:
         profile = self.story.profile

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlid
 from backend_client.stories import SPEEDS, OfficerStory, Source, TrackReplay
 from backend_client.stories.replay import Clock
 from widgets.drilldown.base import DrilldownPanel
-from widgets.drilldown.formatting import clock_time, date_time
+from widgets.drilldown.formatting import category_text, clock_time, date_time
 from widgets.drilldown.tables import fill, form, heading, rows_of, table
 from widgets.drilldown.texts import MERCHANT_TEXT, OFFICER_TEXT, TEXT
 from widgets.minimap import Marker, MiniMap
-from widgets.text import tr
+from widgets.text import translate
 
 
 class OfficerDrilldown(DrilldownPanel):
@@ -66,7 +66,7 @@ class OfficerDrilldown(DrilldownPanel):
         self.setObjectName("OfficerDrilldown")
         self.unit_id = unit_id
         self.start_ts, self.end_ts = story.start, story.end
-        self.status.setText(tr(OFFICER_TEXT["loading"]).format(unit=unit_id))
+        self.status.setText(translate("drilldown", OFFICER_TEXT["loading"]).format(unit=unit_id))
         left = self.left
         if self.is_vehicle:
             texts = {**OFFICER_TEXT, "name": OFFICER_TEXT["vehicle_name"]}
@@ -84,7 +84,7 @@ class OfficerDrilldown(DrilldownPanel):
         self.slider.setObjectName("ReplaySlider")
         self.slider.setRange(0, max(0, round(story.end - story.start)))
         self.slider.valueChanged.connect(self._on_slider)
-        self.play_button = QPushButton(tr(OFFICER_TEXT["play"]))
+        self.play_button = QPushButton(translate("drilldown", OFFICER_TEXT["play"]))
         self.play_button.setObjectName("ReplayPlay")
         self.play_button.clicked.connect(self.toggle)
         self.speed_box = QComboBox()
@@ -96,14 +96,20 @@ class OfficerDrilldown(DrilldownPanel):
         self.position_label.setObjectName("ReplayPosition")
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
-        controls.addWidget(QLabel(tr(OFFICER_TEXT["speed"])))
+        controls.addWidget(QLabel(translate("drilldown", OFFICER_TEXT["speed"])))
         controls.addWidget(self.speed_box)
         controls.addWidget(self.slider, 1)
         left.addLayout(controls)
         left.addWidget(self.position_label)
-        left.addWidget(heading(tr(OFFICER_TEXT["cases"]), "OfficerCasesHeading"))
+        left.addWidget(
+            heading(translate("drilldown", OFFICER_TEXT["cases"]), "OfficerCasesHeading")
+        )
         self.case_table = table(
-            [tr(TEXT["reported_at"]), tr(MERCHANT_TEXT["case"]), tr(TEXT["category"])],
+            [
+                translate("drilldown", TEXT["reported_at"]),
+                translate("drilldown", MERCHANT_TEXT["case"]),
+                translate("drilldown", TEXT["category"]),
+            ],
             "OfficerCases",
         )
         self.case_table.itemActivated.connect(
@@ -130,14 +136,14 @@ class OfficerDrilldown(DrilldownPanel):
         self._fill_cases()
         self._draw_track()
         if not self.replay.points:
-            self.position_label.setText(tr(OFFICER_TEXT["no_track"]))
+            self.position_label.setText(translate("drilldown", OFFICER_TEXT["no_track"]))
         self.seek(self.replay.points[0].ts if self.replay.points else self.start_ts)
 
     def _fill_cases(self) -> None:
         marks = self.replay.cases
         fill(
             self.case_table,
-            [(clock_time(m.ts), m.case_id, m.category) for m in marks],
+            [(clock_time(m.ts), m.case_id, category_text(m.category)) for m in marks],
             [m.case_id for m in marks],
         )
 
@@ -195,7 +201,7 @@ class OfficerDrilldown(DrilldownPanel):
 
     def _label_button(self) -> None:
         key = "pause" if self.replay.playing else "play"
-        self.play_button.setText(tr(OFFICER_TEXT[key]))
+        self.play_button.setText(translate("drilldown", OFFICER_TEXT[key]))
 
     def _show(self, ts: float, *, from_slider: bool = False) -> None:
         if not from_slider:
@@ -208,7 +214,9 @@ class OfficerDrilldown(DrilldownPanel):
             return
         lat, lon = where
         self.position_label.setText(
-            tr(OFFICER_TEXT["position"]).format(t=clock_time(ts), lat=lat, lon=lon)
+            translate("drilldown", OFFICER_TEXT["position"]).format(
+                t=clock_time(ts), lat=lat, lon=lon
+            )
         )
         self.positionChanged.emit(lat, lon, ts)
 

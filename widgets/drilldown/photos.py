@@ -11,7 +11,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QWidget
 
 from widgets.drilldown.texts import TEXT
-from widgets.text import tr
+from widgets.text import translate
 
 #: Photo thumbnails fit in this box; smaller photos are shown at their own size.
 THUMB = QSize(120, 90)
@@ -79,7 +79,7 @@ def photo_label(photo: str) -> QLabel:
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     if is_photo_url(photo):
         # Shown, never fetched: a drill-down does not reach out to the internet.
-        label.setText(tr(TEXT["photo_url"]).format(url=photo.strip()))
+        label.setText(translate("drilldown", TEXT["photo_url"]).format(url=photo.strip()))
         label.setWordWrap(True)
         label.setFixedSize(THUMB.width() * 2, THUMB.height())
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -87,7 +87,7 @@ def photo_label(photo: str) -> QLabel:
         return label
     pixmap = photo_pixmap(photo)
     if pixmap is None:
-        label.setText(tr(TEXT["photo_broken"]))
+        label.setText(translate("drilldown", TEXT["photo_broken"]))
         label.setProperty("photo", "broken")
         label.setFixedSize(THUMB)
     else:

@@ -6,12 +6,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTableWidget, QTabWidget, QWidget
 
 from backend_client.stories import RELATED_KEYS, RelatedCase, RelatedCases
-from widgets.drilldown.formatting import date_time
+from widgets.drilldown.formatting import category_text, date_time
 from widgets.drilldown.tables import fill, row_id, rows_of, table
 from widgets.drilldown.texts import TEXT
 from widgets.minimap import distance_text
 from widgets.queue import STATUS_TEXT
-from widgets.text import tr
+from widgets.text import translate
 
 COLUMNS = ("reported_at", "category", "status", "distance", "address")
 
@@ -20,8 +20,8 @@ def related_cells(item: RelatedCase) -> tuple[str, ...]:
     """(reported at, category, status, distance, address) of one related case."""
     return (
         date_time(item.reported_at),
-        item.category,
-        tr(STATUS_TEXT.get(item.status, item.status)),
+        category_text(item.category),
+        translate("queue", STATUS_TEXT.get(item.status, item.status)),
         distance_text(item.distance_m) if item.distance_m is not None else "—",
         item.address,
     )
@@ -38,10 +38,10 @@ class RelatedTabs(QTabWidget):
         self.setObjectName("RelatedCases")
         self.tables: dict[str, QTableWidget] = {}
         for key in RELATED_KEYS:
-            view = table([tr(TEXT[c]) for c in COLUMNS], f"Related-{key}")
+            view = table([translate("drilldown", TEXT[c]) for c in COLUMNS], f"Related-{key}")
             view.itemActivated.connect(lambda item, v=view: self._activated(row_id(v, item.row())))
             self.tables[key] = view
-            self.addTab(view, tr(TEXT[key]).format(n=0))
+            self.addTab(view, translate("drilldown", TEXT[key]).format(n=0))
 
     def _activated(self, case_id: str) -> None:
         if case_id:
@@ -57,7 +57,7 @@ class RelatedTabs(QTabWidget):
                 cell = view.item(row, 0)
                 if cell is not None:
                     cell.setToolTip(item.id)
-            self.setTabText(index, tr(TEXT[key]).format(n=len(items)))
+            self.setTabText(index, translate("drilldown", TEXT[key]).format(n=len(items)))
 
     def rows(self, key: str) -> list[tuple[str, ...]]:
         return rows_of(self.tables[key])

@@ -13,9 +13,10 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
-from widgets.text import tr
+from widgets.text import translate
 
 
 def table(columns: list[str], name: str) -> QTableWidget:
@@ -72,10 +73,20 @@ def row_id(view: QTableWidget, row: int) -> str:
     return str(value) if value else ""
 
 
+def restyle(widget: QWidget, name: str, value: object) -> None:
+    """Set the dynamic property ``name`` that ``drilldown.qss`` selects on, and re-polish:
+    a style sheet reads properties when a widget is polished, not when they change."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
 def heading(text: str, name: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName(name)
-    label.setStyleSheet("font-weight:bold;padding-top:4px;")
+    label.setProperty("role", "heading")  # drilldown.qss makes it bold
     return label
 
 
@@ -90,6 +101,6 @@ def form(
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         fields[key] = label
-        layout.addRow(tr(text[key]), label)
+        layout.addRow(translate("drilldown", text[key]), label)
     box.addLayout(layout)
     return layout, fields

@@ -11,13 +11,13 @@ from backend_client.stories import CaseEvent
 from widgets.drilldown.formatting import clock_time, event_detail, in_time_order
 from widgets.drilldown.tables import table, wrap_rows
 from widgets.drilldown.texts import KIND_TEXT, MARK_COLOURS, TEXT
-from widgets.text import tr
+from widgets.text import translate
 
 COLUMNS = ("time", "kind", "actor", "detail")
 
 
 def timeline_table() -> QTableWidget:
-    view = table([tr(TEXT[c]) for c in COLUMNS], "CaseTimeline")
+    view = table([translate("drilldown", TEXT[c]) for c in COLUMNS], "CaseTimeline")
     wrap_rows(view)
     return view
 
@@ -26,7 +26,7 @@ def timeline_cells(event: CaseEvent) -> tuple[str, str, str, str]:
     """One step as the table and the PDF show it: (time, step, who, details)."""
     return (
         clock_time(event.ts),
-        tr(KIND_TEXT.get(event.kind, event.kind)),
+        translate("drilldown", KIND_TEXT.get(event.kind, event.kind)),
         event.actor,
         event_detail(event),
     )
