@@ -278,3 +278,41 @@ def test_on_sqlite_a_live_fix_overtakes_a_storm_of_backlogs(tmp_path: Path) -> N
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Position)) == 40 * 25 + 1
     engine.dispose()
+
+
+def test_sqlite_stores_a_big_batch_in_few_inserts_and_each_row_once(tmp_path: Path) -> None:
+    """2,003 fixes (five of them repeats, one across two inserts) in one transaction: every
+    distinct fix is one row, in as few statements as powers of two allow (1,024 + 512 +
+    256 + 128 + 64 + 16 + 2 + 1), and the same batch again adds nothing."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'big.db'}")
+    upgrade_schema(engine)
+    fixes = [fix(f"D{i % 700:03d}", NOW - i // 700) for i in range(1_998)]
+    fixes += [fixes[0], fixes[1], fixes[1_500], fixes[1_997], fixes[1_024]]
+    statements: list[int] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO positions"):
+            statements.append(statement.count("(?, ?, ?, ?, ?, ?, ?)"))
+
+    from sqlalchemy import event
+
+    event.listen(engine, "before_cursor_execute", count)
+    for _ in range(2):
+        with Session(engine) as session:
+            hub.positions.insert_positions(session, fixes)
+            session.commit()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Position)) == 1_998
+    assert statements == [1024, 512, 256, 128, 64, 16, 2, 1] * 2
+    engine.dispose()
+
+
+def test_an_old_sqlite_limit_of_999_parameters_is_kept_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    class OldSqlite:
+        def getlimit(self, category: int) -> int:
+            return 999
+
+    monkeypatch.setattr(hub.positions, "_sqlite_rows", [])
+    assert hub.positions._sqlite_rows_limit(OldSqlite()) == 128  # 7 x 128 = 896 <= 999
+    monkeypatch.setattr(hub.positions, "_sqlite_rows", [])
+    assert hub.positions._sqlite_rows_limit(object()) == 128  # no getlimit: assume 999
