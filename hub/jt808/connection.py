@@ -28,6 +28,14 @@ log = logging.getLogger("hub.jt808.gateway")
 #: many (and the kernel's buffer). Not pausing for every wait saves two epoll_ctl calls a
 #: message (measured: 1.5 s of the loop's 80 s at 10,000 terminals).
 READ_AHEAD = 32
+#: A read of at most this many bytes is handled at once: a live 0x0200 (about 40-200
+#: bytes), a heartbeat, a login. A bigger one (a 0x0704 backlog, a terminal emptying its
+#: buffer, a flood) is deferred to the gateway's bulk lane, one read per loop pass, so
+#: that live reports are not queued behind a reconnect storm's backlogs: the loop's own
+#: FIFO would otherwise make a 0x0200 wait for every backlog read in the same poll.
+SMALL_READ = 512
+#: Deferred bytes beyond which the socket is not read until the lane catches up.
+DEFERRED_LIMIT = 64 * 1024
 
 
 class Owner(Protocol):
@@ -38,6 +46,7 @@ class Owner(Protocol):
     write_seconds: float
 
     def connection_opened(self, connection: Connection) -> None: ...
+    def defer(self, connection: Connection) -> None: ...
     def connection_ended(self, connection: Connection) -> None: ...
     def on_event(self, link: Link, event: Event, answers: PlatformAnswers) -> Outcome: ...
 
@@ -74,6 +83,8 @@ class Connection(asyncio.Protocol):
         self.answers = PlatformAnswers()
         self.transport: asyncio.Transport | None = None
         self._events: collections.deque[Event] = collections.deque()
+        self._deferred: collections.deque[bytes] = collections.deque()
+        self._deferred_bytes = 0
         self._waiting: asyncio.Future[Any] | None = None
         self._write_paused = False
         self._read_paused = False
@@ -100,13 +111,36 @@ class Connection(asyncio.Protocol):
         self._last_read = self.loop.time()
         if self._closed:
             return
+        if self._deferred or len(data) > SMALL_READ:
+            # In order: once anything waits in the bulk lane, the rest follows it there.
+            self._deferred.append(data)
+            self._deferred_bytes += len(data)
+            if self._deferred_bytes > DEFERRED_LIMIT:
+                self._pause_reading()
+            if len(self._deferred) == 1:
+                self.gateway.defer(self)
+            return
+        self._take(data)
+
+    def take_deferred(self) -> bool:
+        """Handle the oldest deferred read (the gateway's bulk lane calls this); True
+        while more of them wait."""
+        if not self._deferred:
+            return False
+        data = self._deferred.popleft()
+        self._deferred_bytes -= len(data)
+        if not self._closed:
+            self._take(data)
+        return bool(self._deferred) and not self._closed
+
+    def _take(self, data: bytes) -> None:
         self._events.extend(self.deframer.feed(data))
         if len(self._events) > READ_AHEAD:
             self._pause_reading()
         self._pump()
 
     def eof_received(self) -> bool:
-        if self._waiting is None and not self._events:
+        if self._waiting is None and not self._events and not self._deferred:
             self._end("closed.eof")
             return False
         # Half-closed after its last reports: answer them, then close.
@@ -119,6 +153,8 @@ class Connection(asyncio.Protocol):
             self.gateway.counts["closed.reset" if exc is not None else "closed.eof"] += 1
         self._cancel_timers()
         self._events.clear()
+        self._deferred.clear()
+        self._deferred_bytes = 0
         self.gateway.connection_ended(self)
 
     def pause_writing(self) -> None:
@@ -203,9 +239,13 @@ class Connection(asyncio.Protocol):
                 self._write(outcome)
         if self._closed or self._write_paused:
             return
-        if self._eof and self._waiting is None and not self._events:
+        if self._eof and self._waiting is None and not self._events and not self._deferred:
             self._end("closed.eof")
-        elif self._read_paused and len(self._events) <= READ_AHEAD // 2:
+        elif (
+            self._read_paused
+            and len(self._events) <= READ_AHEAD // 2
+            and self._deferred_bytes <= DEFERRED_LIMIT // 2
+        ):
             self._read_paused = False
             assert self.transport is not None
             self.transport.resume_reading()

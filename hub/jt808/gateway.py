@@ -33,6 +33,7 @@ either and is closed after ``write_seconds``, and the deframer bounds a frame.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import hmac
@@ -148,6 +149,10 @@ class Jt808Gateway:
         self.codes: AuthCodes | None = None
         self._server: asyncio.Server | None = None
         self._connections: set[Connection] = set()
+        # The bulk lane: connections with big reads waiting (see connection.SMALL_READ).
+        self._bulk: collections.deque[Connection] = collections.deque()
+        self._bulk_wake = asyncio.Event()
+        self._bulk_task: asyncio.Task[None] | None = None
         self._sos_in_flight: set[str] = set()
         # Roster size when indexed, and terminal key -> (roster device id, officer).
         self._keys: tuple[int, dict[str, tuple[str, str]]] = (-1, {})
@@ -160,6 +165,7 @@ class Jt808Gateway:
         self._server = await loop.create_server(
             lambda: Connection(self), self.host, self.requested_port, backlog=ACCEPT_BACKLOG
         )
+        self._bulk_task = asyncio.create_task(self._bulk_lane(), name="jt808-bulk")
         self.hub.health_parts["jt808"] = self.health
 
     @property
@@ -173,6 +179,11 @@ class Jt808Gateway:
             self._server.close()
         for connection in list(self._connections):
             connection.close()
+        if self._bulk_task is not None:
+            self._bulk_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._bulk_task
+            self._bulk_task = None
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 5.0)
@@ -193,6 +204,28 @@ class Jt808Gateway:
 
     def connection_ended(self, connection: Connection) -> None:
         self._connections.discard(connection)
+
+    def defer(self, connection: Connection) -> None:
+        self._bulk.append(connection)
+        self._bulk_wake.set()
+
+    async def _bulk_lane(self) -> None:
+        """Big reads, one per loop pass, connections taking turns: each pass first runs
+        the callbacks of the reads that came meanwhile (the live reports), then one of
+        these."""
+        while True:
+            if not self._bulk:
+                self._bulk_wake.clear()
+                await self._bulk_wake.wait()
+                continue
+            connection = self._bulk.popleft()
+            try:
+                if connection.take_deferred():
+                    self._bulk.append(connection)
+            except Exception:  # a bug costs that connection, never the lane
+                log.exception("jt808 %s: connection failed", connection.link.peer)
+                connection.close()
+            await asyncio.sleep(0)
 
     # ---- messages --------------------------------------------------------------------
 
