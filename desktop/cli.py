@@ -314,6 +314,7 @@ def _run_hub(args: argparse.Namespace) -> int:
         api_port=args.api_port,
         jt808_port=args.jt808_port,
         auth_file=args.auth,
+        manage_gc=True,
     )
     asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))
     return 0

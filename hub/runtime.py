@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from hub.auth import TokenRegistry
+from hub.gcpolicy import HubCollector
 from hub.ingest import IngestServer
 from hub.jt808.gateway import Jt808Gateway
 from hub.service import Hub, HubConfig
@@ -80,6 +81,8 @@ class HubRuntime:
         self.ingest: IngestServer | None = None
         self.jt808: Jt808Gateway | None = None
         self._stoppers: list[Callable[[], Awaitable[None]]] = []
+        self.collector: HubCollector | None = None
+        self._collector_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.hub = Hub(self.config, self.tokens)
@@ -99,11 +102,19 @@ class HubRuntime:
             self.config.jt808_port = self.jt808.port
         for extra in self.extras:
             self._stoppers.append(await extra(self.hub))
+        if self.config.manage_gc:
+            self.collector = HubCollector()
+            self._collector_task = asyncio.create_task(self.collector.run(), name="hub-gc")
         log.info("hub on %s, ingest on %s", self.stream_url, self.api_url)
         if self.jt808 is not None:
             log.info("JT/T 808 gateway on %s", self.jt808_address)
 
     async def stop(self) -> None:
+        if self._collector_task is not None:
+            self._collector_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._collector_task
+            self._collector_task = None
         for stopper in reversed(self._stoppers):
             with contextlib.suppress(Exception):
                 await stopper()

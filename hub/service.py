@@ -89,6 +89,9 @@ class HubConfig:
     # The JT/T 808 gateway's TCP port on ``host``: None is no gateway, 0 a free port.
     jt808_port: int | None = None
     auth_file: Path | None = None
+    # The process is the hub's own (``watchfloor hub``): it runs hub/gcpolicy.py. Not for
+    # a hub inside a wall or a test, whose process has its own policy.
+    manage_gc: bool = False
     heartbeat_seconds: float = HEARTBEAT_SECONDS
     # At most one unit.positions event per this many seconds (the stream's coalescing);
     # fixes are committed as they come, in batches of at most position_batch_fixes.
