@@ -4,7 +4,7 @@ feed into coalesced Qt signals. QtCore only: no widgets here.
 Positions are never one signal per officer: fixes accumulate and go out at most once per
 frame as arrays (``positionsChanged``), whatever the feed rate. The first batch after a
 quiet frame goes out on the next loop pass rather than at the next tick of a fixed timer:
-the hub already batches every 25 ms, and a free-running 33 ms timer added 0-33 ms to
+the hub already batches every 20 ms, and a free-running 33 ms timer added 0-33 ms to
 every fix on its way to the map.
 """
 
@@ -42,7 +42,10 @@ from backend_client.transport import FeedClient
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 33
+#: At most one positions batch per this long: a 60 Hz display's frame. At 33 ms, with the
+#: hub's events 20 ms apart, a batch waited here for up to a frame, and the wall's share
+#: of "hub report -> map pixel" doubled (measured by bench/map_e2e.py).
+FRAME_MS = 16
 
 
 class PositionBatch:

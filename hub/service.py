@@ -63,9 +63,10 @@ _NO_POSITION: dict[str, Any] = {
 HEARTBEAT_SECONDS = 5.0
 #: At most one unit.positions event per this long. Under a steady load a fix waits for
 #: the next event, up to this long: at 50 ms that wait alone was the p99 of the hub's
-#: share of "hub report -> map pixel" (52 ms of 75 at 5,000 officers, budget 60). 25 ms
-#: is 40 events a second, each encoded once for every wall.
-POSITION_BATCH_SECONDS = 0.025
+#: share of "hub report -> map pixel" (52 ms of 75 at 5,000 officers, budget 60). 20 ms
+#: is 50 events a second, each encoded once for every wall; a wall paints at most one
+#: frame per 16 ms (backend_client/qt.py FRAME_MS), so none waits for the next.
+POSITION_BATCH_SECONDS = 0.02
 CLIENT_QUEUE_FRAMES = 4096
 POSITION_RETENTION_SECONDS = 15 * 60.0
 PRUNE_SECONDS = 60.0

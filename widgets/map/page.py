@@ -75,8 +75,10 @@ class MapConfig:
     #: ``"canvas"``: the one-layer renderer; ``"markers"``: one Leaflet circleMarker per
     #: officer moved by setLatLng -- the baseline the benchmark compares against.
     unit_renderer: Literal["canvas", "markers"] = "canvas"
-    #: Minimum spacing of bridge calls carrying positions (one per display frame or so).
-    frame_interval_ms: int = 33
+    #: Minimum spacing of bridge calls carrying positions: one per 60 Hz display frame
+    #: (33 ms made a batch wait for the one before it; a weak wall PC may raise it, at
+    #: the cost of up to that much latency).
+    frame_interval_ms: int = 16
     #: Wall maps are not touched; a workstation wants +/- buttons.
     zoom_controls: bool = False
     #: Extra options merged into the page's ``watchfloor.init`` config (JS styling).
