@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from backend_client.protocol.codec import field_of
 from backend_client.protocol.messages import Fix, IncidentNew, SlaMarks, Ticker
+from backend_client.vocabulary import SOURCES
 from hub.auth import Principal
 from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
 from hub.domain.wording import report_line
@@ -43,7 +44,7 @@ __all__ = ["IngestServer", "ReportIn", "Reporter", "sla_for"]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 KNOTS_TO_MS = 0.514444
-SOURCE_NAMES = {"hotline": "8890热线", "snap": "随手拍", "grid": "网格上报", "patrol": "巡查发现"}
+SOURCE_NAMES = SOURCES  # backend_client/vocabulary.py: the words the walls translate
 
 
 PG_DISK_FULL = "53100"  # SQLSTATE disk_full

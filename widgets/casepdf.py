@@ -25,11 +25,11 @@ from backend_client.stories import (
     parse_related,
 )
 from widgets.drilldown.formatting import category_text, in_time_order, reporter_text, sla_marks
-from widgets.drilldown.texts import SOURCE_TEXT, TEXT
+from widgets.drilldown.texts import TEXT
 from widgets.drilldown.timeline import timeline_cells
 from widgets.palette import colour
-from widgets.queue import STATUS_TEXT
 from widgets.text import translate
+from widgets.vocabulary import source_label, status_label
 
 #: The export stamp's grey: the PDF is paper, not the dark wall.
 MUTED = colour("casepdf.muted")
@@ -95,11 +95,11 @@ def case_html(
         (translate("drilldown", TEXT["category"]), e(category_text(case.category))),
         (
             translate("drilldown", TEXT["source"]),
-            e(translate("drilldown", SOURCE_TEXT.get(case.source, case.source))),
+            e(source_label(case.source)),
         ),
         (
             translate("drilldown", TEXT["status"]),
-            e(translate("queue", STATUS_TEXT.get(case.status, case.status))),
+            e(status_label(case.status)),
         ),
         (translate("drilldown", TEXT["address"]), e(case.address)),
         (translate("drilldown", TEXT["text"]), e(case.text)),

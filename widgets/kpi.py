@@ -23,8 +23,9 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from backend_client.qt import QtFeed
 from backend_client.state import FeedState
 from backend_client.stories.counters import people
+from backend_client.vocabulary import CONTEXT as VOCABULARY
+from backend_client.vocabulary import SOURCES as SOURCE_WORDS
 from widgets.palette import colour
-from widgets.queue import SOURCE_TEXT
 from widgets.sla import LIMITS
 from widgets.text import QT_TRANSLATE_NOOP
 
@@ -251,7 +252,7 @@ class KpiPanel(QWidget):
                 x=x, y0=base, height=counts, width=0.8, brush=SOURCE_COLOURS[source], pen=None
             )
             plot.addItem(bars)
-            legend.addItem(bars, self._translate("queue", SOURCE_TEXT[source]))
+            legend.addItem(bars, self._translate(VOCABULARY, SOURCE_WORDS[source]))
             base = base + counts
         step = max(1, len(x) // 8)
         plot.getAxis("bottom").setTicks(

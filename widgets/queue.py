@@ -20,6 +20,7 @@ from backend_client.qt import QtFeed
 from widgets.palette import colour
 from widgets.sla import Standing, State, standing
 from widgets.text import QT_TRANSLATE_NOOP, duration_text, translate
+from widgets.vocabulary import source_label, stage_label, status_label
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -33,30 +34,6 @@ COLUMNS = (
 )
 COL_LEFT, COL_STAGE, COL_CATEGORY, COL_SOURCE, COL_PLACE, COL_STATUS = range(6)
 
-#: Borrowed by situation.py, drilldown.py and casepdf.py, which look them up in the old
-#: "watchfloor" context (widgets.text.LEGACY lists them there too).
-STAGE_TEXT = {
-    "accept": QT_TRANSLATE_NOOP("queue", "受理"),
-    "move": QT_TRANSLATE_NOOP("queue", "出发"),
-    "handle": QT_TRANSLATE_NOOP("queue", "处置"),
-    "done": QT_TRANSLATE_NOOP("queue", "完成"),
-}
-SOURCE_TEXT = {
-    "hotline": QT_TRANSLATE_NOOP("queue", "8890热线"),
-    "snap": QT_TRANSLATE_NOOP("queue", "随手拍"),
-    "grid": QT_TRANSLATE_NOOP("queue", "网格"),
-    "patrol": QT_TRANSLATE_NOOP("queue", "巡查"),
-}
-STATUS_TEXT = {
-    "reported": QT_TRANSLATE_NOOP("queue", "待受理"),
-    "accepted": QT_TRANSLATE_NOOP("queue", "已受理"),
-    "dispatched": QT_TRANSLATE_NOOP("queue", "已派遣"),
-    "arrived": QT_TRANSLATE_NOOP("queue", "已到场"),
-    "handled": QT_TRANSLATE_NOOP("queue", "已处置"),
-    "rectifying": QT_TRANSLATE_NOOP("queue", "整改中"),
-    "followup": QT_TRANSLATE_NOOP("queue", "待复查"),
-    "closed": QT_TRANSLATE_NOOP("queue", "已结案"),
-}
 #: Text and row tint per 1-3-15 state: amber counting, green met, red missed.
 STATE_COLOURS = {
     "pending": (colour("queue.pending_text"), colour("queue.pending_row")),
@@ -230,16 +207,16 @@ class IncidentQueueModel(QAbstractTableModel):
                 return translate("queue", "超") + " " + duration_text(where.left)
             return duration_text(where.left)
         if column == COL_STAGE:
-            return translate("queue", STAGE_TEXT[where.stage])
+            return stage_label(where.stage)
         if column == COL_CATEGORY:
             # Categories are the hub's vocabulary: their one label list is the ticker's
             # (backend_client/events.py LABELS, context "events"). One not listed shows as sent.
             return translate("events", incident.category)
         if column == COL_SOURCE:
-            return translate("queue", SOURCE_TEXT.get(incident.source, incident.source))
+            return source_label(incident.source)
         if column == COL_PLACE:
             return incident.address or incident.text[:24]
-        return translate("queue", STATUS_TEXT.get(incident.status, incident.status))
+        return status_label(incident.status)
 
 
 class IncidentQueueView(QTableView):

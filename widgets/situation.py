@@ -11,9 +11,9 @@ from backend_client.stories import Source
 from widgets.drilldown import CaseDrilldown
 from widgets.drilldown.formatting import category_text
 from widgets.drillopen import Drilldown, addressed, make_drilldown
-from widgets.queue import SOURCE_TEXT, STAGE_TEXT, STATUS_TEXT
 from widgets.sla import standing
 from widgets.text import QT_TRANSLATE_NOOP, duration_text, translate
+from widgets.vocabulary import source_label, stage_label, status_label
 
 
 def incident_lines(incident: Incident, feed: QtFeed, now: float) -> list[str]:
@@ -26,7 +26,7 @@ def incident_lines(incident: Incident, feed: QtFeed, now: float) -> list[str]:
         )
     else:
         # The stage's name is the queue's word for it: one label table per stage.
-        stage = translate("queue", STAGE_TEXT[where.stage])
+        stage = stage_label(where.stage)
         if where.left < 0:
             clock = translate("situation", "{stage}已超时 {t}").format(
                 stage=stage, t=duration_text(where.left)
@@ -35,8 +35,8 @@ def incident_lines(incident: Incident, feed: QtFeed, now: float) -> list[str]:
             clock = translate("situation", "{stage}剩余 {t}").format(
                 stage=stage, t=duration_text(where.left)
             )
-    source = translate("queue", SOURCE_TEXT.get(incident.source, incident.source))
-    status = translate("queue", STATUS_TEXT.get(incident.status, incident.status))
+    source = source_label(incident.source)
+    status = status_label(incident.status)
     who = "、".join(units) if units else translate("situation", "未派遣")
     lines = [
         f"{category_text(incident.category)} · {source}",

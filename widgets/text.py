@@ -16,7 +16,6 @@ One context per module (``ticker``, ``queue``, ...). ``scripts/i18n.py`` regener
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
 
 from PySide6.QtCore import QCoreApplication
 
@@ -36,31 +35,6 @@ def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
 def translate(context: str, source: str) -> str:
     """``source`` in the UI language (the Chinese itself when no translation is installed)."""
     return QCoreApplication.translate(context, source)
-
-
-#: The ``watchfloor`` context, where the old one-argument ``tr()`` looked texts up. No
-#: module uses it any more (each has a context of its own); these entries stay only for
-#: readers of a ``.qm`` that still ask that context for the queue's words and the case
-#: title (tests/desktop/test_i18n.py checks they are there). Add nothing here.
-LEGACY: Final[tuple[str, ...]] = (
-    QT_TRANSLATE_NOOP("watchfloor", "受理"),
-    QT_TRANSLATE_NOOP("watchfloor", "出发"),
-    QT_TRANSLATE_NOOP("watchfloor", "处置"),
-    QT_TRANSLATE_NOOP("watchfloor", "完成"),
-    QT_TRANSLATE_NOOP("watchfloor", "8890热线"),
-    QT_TRANSLATE_NOOP("watchfloor", "随手拍"),
-    QT_TRANSLATE_NOOP("watchfloor", "网格"),
-    QT_TRANSLATE_NOOP("watchfloor", "巡查"),
-    QT_TRANSLATE_NOOP("watchfloor", "待受理"),
-    QT_TRANSLATE_NOOP("watchfloor", "已受理"),
-    QT_TRANSLATE_NOOP("watchfloor", "已派遣"),
-    QT_TRANSLATE_NOOP("watchfloor", "已到场"),
-    QT_TRANSLATE_NOOP("watchfloor", "已处置"),
-    QT_TRANSLATE_NOOP("watchfloor", "整改中"),
-    QT_TRANSLATE_NOOP("watchfloor", "待复查"),
-    QT_TRANSLATE_NOOP("watchfloor", "已结案"),
-    QT_TRANSLATE_NOOP("watchfloor", "案件详情"),
-)
 
 
 def _event_words(source: str) -> str:

@@ -412,22 +412,6 @@
         <translation>Follow-up failed</translation>
     </message>
     <message>
-        <source>8890热线</source>
-        <translation>8890 hotline</translation>
-    </message>
-    <message>
-        <source>随手拍</source>
-        <translation>Photo report</translation>
-    </message>
-    <message>
-        <source>网格上报</source>
-        <translation>Grid report</translation>
-    </message>
-    <message>
-        <source>巡查发现</source>
-        <translation>Patrol</translation>
-    </message>
-    <message>
         <source>上报</source>
         <translation>Reported</translation>
     </message>
@@ -963,70 +947,6 @@ Officers: {officers}</translation>
         <translation>Status</translation>
     </message>
     <message>
-        <source>受理</source>
-        <translation>Accept</translation>
-    </message>
-    <message>
-        <source>出发</source>
-        <translation>Move</translation>
-    </message>
-    <message>
-        <source>处置</source>
-        <translation>Handle</translation>
-    </message>
-    <message>
-        <source>完成</source>
-        <translation>Done</translation>
-    </message>
-    <message>
-        <source>8890热线</source>
-        <translation>8890 hotline</translation>
-    </message>
-    <message>
-        <source>随手拍</source>
-        <translation>Photo report</translation>
-    </message>
-    <message>
-        <source>网格</source>
-        <translation>Grid</translation>
-    </message>
-    <message>
-        <source>巡查</source>
-        <translation>Patrol</translation>
-    </message>
-    <message>
-        <source>待受理</source>
-        <translation>Reported</translation>
-    </message>
-    <message>
-        <source>已受理</source>
-        <translation>Accepted</translation>
-    </message>
-    <message>
-        <source>已派遣</source>
-        <translation>Dispatched</translation>
-    </message>
-    <message>
-        <source>已到场</source>
-        <translation>On scene</translation>
-    </message>
-    <message>
-        <source>已处置</source>
-        <translation>Handled</translation>
-    </message>
-    <message>
-        <source>整改中</source>
-        <translation>Rectifying</translation>
-    </message>
-    <message>
-        <source>待复查</source>
-        <translation>Follow-up</translation>
-    </message>
-    <message>
-        <source>已结案</source>
-        <translation>Closed</translation>
-    </message>
-    <message>
         <source>达标</source>
         <translation>Met</translation>
     </message>
@@ -1122,7 +1042,23 @@ Officers: {officers}</translation>
     </message>
 </context>
 <context>
-    <name>watchfloor</name>
+    <name>vocabulary</name>
+    <message>
+        <source>8890热线</source>
+        <translation>8890 hotline</translation>
+    </message>
+    <message>
+        <source>随手拍</source>
+        <translation>Photo report</translation>
+    </message>
+    <message>
+        <source>网格上报</source>
+        <translation>Grid report</translation>
+    </message>
+    <message>
+        <source>巡查发现</source>
+        <translation>Patrol</translation>
+    </message>
     <message>
         <source>受理</source>
         <translation>Accept</translation>
@@ -1138,22 +1074,6 @@ Officers: {officers}</translation>
     <message>
         <source>完成</source>
         <translation>Done</translation>
-    </message>
-    <message>
-        <source>8890热线</source>
-        <translation>8890 hotline</translation>
-    </message>
-    <message>
-        <source>随手拍</source>
-        <translation>Photo report</translation>
-    </message>
-    <message>
-        <source>网格</source>
-        <translation>Grid</translation>
-    </message>
-    <message>
-        <source>巡查</source>
-        <translation>Patrol</translation>
     </message>
     <message>
         <source>待受理</source>
@@ -1187,9 +1107,8 @@ Officers: {officers}</translation>
         <source>已结案</source>
         <translation>Closed</translation>
     </message>
-    <message>
-        <source>案件详情</source>
-        <translation>Case</translation>
-    </message>
+</context>
+<context>
+    <name>watchfloor</name>
 </context>
 </TS>

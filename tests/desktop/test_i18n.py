@@ -21,10 +21,10 @@ import qasync
 from PySide6.QtCore import QTranslator
 from PySide6.QtWidgets import QApplication
 
-from backend_client import events
+from backend_client import events, vocabulary
 from backend_client.protocol.messages import Alert
 from backend_client.qt import QtFeed
-from desktop.i18n import EN, catalogue, install_language, qm_path
+from desktop.i18n import catalogue, install_language, qm_path
 from tests.support.hubs import LiveHub, report
 from widgets.text import event_text
 
@@ -52,7 +52,7 @@ def test_the_ts_holds_every_extracted_text_translated() -> None:
     assert script.render(merged, "en") == script.ts_file("en").read_text(encoding="utf-8"), (
         "resources/i18n/watchfloor_en.ts is stale: run .venv/bin/python scripts/i18n.py update"
     )
-    # Every module of the wall has its own context; the old tr() keeps "watchfloor".
+    # Every module of the wall has its own context.
     assert {"ticker", "alerts", "queue", "kpi", "clock", "banner", "header", "events"} <= set(
         extracted
     )
@@ -77,19 +77,13 @@ def test_tables_are_translated_in_their_context() -> None:
             kpi.NONE_DECIDED,
         ],
         "minimap": list(minimap.TEXT.values()),
-        "queue": [
-            *queue.COLUMNS,
-            *queue.STAGE_TEXT.values(),
-            *queue.SOURCE_TEXT.values(),
-            *queue.STATUS_TEXT.values(),
+        "queue": list(queue.COLUMNS),
+        "vocabulary": [
+            *vocabulary.SOURCES.values(),
+            *vocabulary.STAGES.values(),
+            *vocabulary.STATUSES.values(),
         ],
         "events": [*events.TEMPLATES.values(), *events.LABELS],
-        # Borrowed by modules that still look them up with the old tr().
-        "watchfloor": [
-            *queue.STAGE_TEXT.values(),
-            *queue.SOURCE_TEXT.values(),
-            *queue.STATUS_TEXT.values(),
-        ],
     }
     for context, sources in tables.items():
         known = catalogue(context)
@@ -102,22 +96,20 @@ def test_tables_are_translated_in_their_context() -> None:
         assert [t for t in titles if t and t not in LAYOUT_TITLES] == [], path.name
 
 
-def test_old_tr_calls_still_find_their_english() -> None:
-    # Modules not yet given a context call widgets.text.tr("…"): context "watchfloor".
-    sources: set[str] = set()
+def test_every_text_is_looked_up_with_its_context() -> None:
+    # A one-argument tr("…") has no context lupdate can file it under: none is left.
+    calls = []
     for folder in ("widgets", "desktop"):
         for path in (REPO / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if (
                     isinstance(node, ast.Call)
-                    and isinstance(node.func, ast.Name)
-                    and node.func.id == "tr"
-                    and node.args
-                    and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)
+                    and isinstance(node.func, (ast.Name, ast.Attribute))
+                    and (getattr(node.func, "id", None) or getattr(node.func, "attr", None))
+                    == "tr"
                 ):
-                    sources.add(node.args[0].value)
-    assert sorted(s for s in sources if s not in EN) == []
+                    calls.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert calls == []
 
 
 def test_event_templates_keep_their_fields_in_english() -> None:
@@ -137,8 +129,8 @@ def test_the_qm_loads_and_translates(qapp: QApplication) -> None:
     translator = QTranslator()
     assert translator.load(str(qm))
     assert translator.translate("ticker", "案件播报") == "Cases"
-    assert translator.translate("queue", "出发") == "Move"
-    assert translator.translate("watchfloor", "案件详情") == "Case"  # the old tr()'s context
+    assert translator.translate("vocabulary", "出发") == "Move"
+    assert translator.translate("drilldown", "案件详情") == "Case"
     assert translator.translate("events", "占道经营") == "Street vending"
 
 

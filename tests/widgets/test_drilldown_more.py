@@ -11,6 +11,7 @@ import pytest
 import qasync
 from PySide6.QtCore import QSettings
 
+from backend_client import vocabulary
 from backend_client.cache import AnswerCache, CachedRequests
 from backend_client.qt import QtFeed
 from backend_client.stories.replay import TrackReplay, parse_points
@@ -25,14 +26,11 @@ from widgets.drilldown import (
     OFFICER_TEXT,
     RESULT_TEXT,
     RISK_TEXT,
-    SOURCE_TEXT,
-    STAGE_TEXT,
     TEXT,
     Fetched,
     MerchantDrilldown,
     OfficerDrilldown,
 )
-from widgets.queue import STATUS_TEXT
 
 pytestmark = pytest.mark.usefixtures("gc_on_gui_thread")
 
@@ -186,19 +184,18 @@ def test_officer_panel_slider_play_and_speed(qtbot: Any) -> None:
 
 
 def test_new_texts_have_english_entries() -> None:
-    # The drill-downs' tables in their own context; the case status is the queue's word.
+    # The drill-downs' tables in their own context; sources, stages and statuses are
+    # the one vocabulary's words.
     tables = {
         "drilldown": (
             TEXT,
-            SOURCE_TEXT,
             KIND_TEXT,
-            STAGE_TEXT,
             MERCHANT_TEXT,
             OFFICER_TEXT,
             RESULT_TEXT,
             RISK_TEXT,
         ),
-        "queue": (STATUS_TEXT,),
+        vocabulary.CONTEXT: (vocabulary.SOURCES, vocabulary.STAGES, vocabulary.STATUSES),
     }
     for context, context_tables in tables.items():
         english = catalogue(context)

@@ -47,8 +47,6 @@ from widgets.drilldown.texts import (
     RESULT_COLOURS,
     RESULT_TEXT,
     RISK_TEXT,
-    SOURCE_TEXT,
-    STAGE_TEXT,
     TEXT,
     panel_qss,
 )
@@ -63,8 +61,6 @@ __all__ = [
     "RESULT_COLOURS",
     "RESULT_TEXT",
     "RISK_TEXT",
-    "SOURCE_TEXT",
-    "STAGE_TEXT",
     "TEXT",
     "THUMB",
     "CaseDrilldown",

@@ -23,12 +23,12 @@ from widgets.drilldown.photos import PhotoStrip
 from widgets.drilldown.related import COLUMNS as RELATED_COLUMNS
 from widgets.drilldown.related import RelatedTabs
 from widgets.drilldown.tables import form, heading, restyle, rows_of
-from widgets.drilldown.texts import LINK_COLOUR, SOURCE_TEXT, TEXT
+from widgets.drilldown.texts import LINK_COLOUR, TEXT
 from widgets.drilldown.timeline import COLUMNS as TIMELINE_COLUMNS
 from widgets.drilldown.timeline import show_timeline, timeline_table
 from widgets.minimap import Marker, MiniMap
-from widgets.queue import STATUS_TEXT
 from widgets.text import translate
+from widgets.vocabulary import source_label, status_label
 
 
 class CaseDrilldown(DrilldownPanel):
@@ -152,8 +152,8 @@ class CaseDrilldown(DrilldownPanel):
         values = {
             "case": case.id,
             "category": category_text(case.category),
-            "source": translate("drilldown", SOURCE_TEXT.get(case.source, case.source)),
-            "status": translate("queue", STATUS_TEXT.get(case.status, case.status)),
+            "source": source_label(case.source),
+            "status": status_label(case.status),
             "address": case.address,
             "text": case.text,
             "reporter": reporter_text(case, self.show_reporter),

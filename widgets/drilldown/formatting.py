@@ -10,8 +10,9 @@ from typing import Any, Literal
 
 from backend_client.privacy import mask_name, mask_phone
 from backend_client.stories.case_data import CaseEvent, CaseRecord, SlaTimes, parse_sla
-from widgets.drilldown.texts import STAGE_TEXT, TEXT
+from widgets.drilldown.texts import TEXT
 from widgets.text import translate
+from widgets.vocabulary import stage_label
 
 MarkState = Literal["met", "missed", "pending"]
 
@@ -58,7 +59,7 @@ class SlaMark:
     open: bool
 
     def text(self) -> str:
-        stage = translate("drilldown", STAGE_TEXT[self.stage])
+        stage = stage_label(self.stage)
         key = "overdue" if self.state == "missed" and self.open else self.state
         return translate("drilldown", TEXT[key]).format(stage=stage, s=self.seconds)
 
@@ -89,7 +90,7 @@ def event_detail(event: CaseEvent) -> str:
     detail = event.detail
     parts: list[str] = []
     if event.kind == "sla_missed" and detail.stage is not None:
-        parts.append(translate("drilldown", STAGE_TEXT.get(detail.stage, detail.stage)))
+        parts.append(stage_label(detail.stage))
     if detail.units:
         parts.append("、".join(detail.units))
     if detail.unit:

@@ -17,8 +17,8 @@ from widgets.drilldown.texts import (
     TEXT,
 )
 from widgets.minimap import Marker, MiniMap
-from widgets.queue import STATUS_TEXT
 from widgets.text import translate
+from widgets.vocabulary import status_label
 
 
 def inspection_cells(inspection: Inspection) -> tuple[str, ...]:
@@ -141,7 +141,7 @@ class MerchantDrilldown(DrilldownPanel):
                 date_time(case.reported_at),
                 case.id,
                 category_text(case.category),
-                translate("queue", STATUS_TEXT.get(case.status, case.status)),
+                status_label(case.status),
             )
             for case in newest
         ]

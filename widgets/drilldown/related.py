@@ -10,8 +10,8 @@ from widgets.drilldown.formatting import category_text, date_time
 from widgets.drilldown.tables import fill, row_id, rows_of, table
 from widgets.drilldown.texts import TEXT
 from widgets.minimap import distance_text
-from widgets.queue import STATUS_TEXT
 from widgets.text import translate
+from widgets.vocabulary import status_label
 
 COLUMNS = ("reported_at", "category", "status", "distance", "address")
 
@@ -21,7 +21,7 @@ def related_cells(item: RelatedCase) -> tuple[str, ...]:
     return (
         date_time(item.reported_at),
         category_text(item.category),
-        translate("queue", STATUS_TEXT.get(item.status, item.status)),
+        status_label(item.status),
         distance_text(item.distance_m) if item.distance_m is not None else "—",
         item.address,
     )

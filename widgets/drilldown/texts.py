@@ -68,12 +68,6 @@ TEXT: dict[str, str] = {
     "inspection_failed": QT_TRANSLATE_NOOP("drilldown", "复查不合格"),
 }
 
-SOURCE_TEXT: dict[str, str] = {
-    "hotline": QT_TRANSLATE_NOOP("drilldown", "8890热线"),
-    "snap": QT_TRANSLATE_NOOP("drilldown", "随手拍"),
-    "grid": QT_TRANSLATE_NOOP("drilldown", "网格上报"),
-    "patrol": QT_TRANSLATE_NOOP("drilldown", "巡查发现"),
-}
 KIND_TEXT: dict[str, str] = {
     "reported": QT_TRANSLATE_NOOP("drilldown", "上报"),
     "accepted": QT_TRANSLATE_NOOP("drilldown", "受理"),
@@ -85,11 +79,6 @@ KIND_TEXT: dict[str, str] = {
     "followup": QT_TRANSLATE_NOOP("drilldown", "复查"),
     "closed": QT_TRANSLATE_NOOP("drilldown", "结案"),
     "sla_missed": QT_TRANSLATE_NOOP("drilldown", "超时"),
-}
-STAGE_TEXT: dict[str, str] = {
-    "accept": QT_TRANSLATE_NOOP("drilldown", "受理"),
-    "move": QT_TRANSLATE_NOOP("drilldown", "出发"),
-    "handle": QT_TRANSLATE_NOOP("drilldown", "处置"),
 }
 MARK_COLOURS: dict[str, str] = {
     state: colour(f"drilldown.{state}") for state in ("met", "missed", "pending")

@@ -1,0 +1,41 @@
+"""The words for the feed's enums, one table per enum, in Chinese (the source language).
+
+The hub words its Chinese lines with them (``hub/ingest.py``); the wall translates them
+in the ``vocabulary`` context (``widgets/vocabulary.py``). Before, the queue, the
+drill-downs and the hub each had their own table, and they had drifted apart (网格 /
+网格上报, 巡查 / 巡查发现). Qt-free: the hub imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from backend_client.events import QT_TRANSLATE_NOOP
+
+CONTEXT: Final = "vocabulary"
+
+#: Where a case came from (``Incident.source``).
+SOURCES: Final[dict[str, str]] = {
+    "hotline": QT_TRANSLATE_NOOP("vocabulary", "8890热线"),
+    "snap": QT_TRANSLATE_NOOP("vocabulary", "随手拍"),
+    "grid": QT_TRANSLATE_NOOP("vocabulary", "网格上报"),
+    "patrol": QT_TRANSLATE_NOOP("vocabulary", "巡查发现"),
+}
+#: The 1-3-15 stages (``backend_client.sla``), and "done" once all three are.
+STAGES: Final[dict[str, str]] = {
+    "accept": QT_TRANSLATE_NOOP("vocabulary", "受理"),
+    "move": QT_TRANSLATE_NOOP("vocabulary", "出发"),
+    "handle": QT_TRANSLATE_NOOP("vocabulary", "处置"),
+    "done": QT_TRANSLATE_NOOP("vocabulary", "完成"),
+}
+#: A case's status (``Incident.status``).
+STATUSES: Final[dict[str, str]] = {
+    "reported": QT_TRANSLATE_NOOP("vocabulary", "待受理"),
+    "accepted": QT_TRANSLATE_NOOP("vocabulary", "已受理"),
+    "dispatched": QT_TRANSLATE_NOOP("vocabulary", "已派遣"),
+    "arrived": QT_TRANSLATE_NOOP("vocabulary", "已到场"),
+    "handled": QT_TRANSLATE_NOOP("vocabulary", "已处置"),
+    "rectifying": QT_TRANSLATE_NOOP("vocabulary", "整改中"),
+    "followup": QT_TRANSLATE_NOOP("vocabulary", "待复查"),
+    "closed": QT_TRANSLATE_NOOP("vocabulary", "已结案"),
+}
