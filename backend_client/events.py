@@ -51,43 +51,24 @@ TEMPLATES: Final[dict[str, str]] = {
     ),
 }
 
-#: Args whose value is a vocabulary label (a source, a case category, a 1-3-15 stage or
-#: its limit), sent as the Chinese label and translated like the template. Every other
-#: arg (names of people and places, ids, numbers) is shown as sent.
-LABEL_ARGS: Final[frozenset[str]] = frozenset({"source", "category", "stage", "limit"})
+#: Args whose value is a word of the vocabulary (``backend_client/vocabulary.py``: a
+#: source, a case category), sent as the Chinese word and translated as the wall shows
+#: that word everywhere (``words`` in :func:`compose`).
+VOCABULARY_ARGS: Final[frozenset[str]] = frozenset({"source", "category"})
+#: Args whose value is a word of these sentences: a 1-3-15 stage as the verb of "not
+#: {stage} within {limit}" and its limit. Listed in :data:`SENTENCE_WORDS`, translated
+#: with the templates (in English a verb form, where the queue's column says "Move").
+SENTENCE_ARGS: Final[frozenset[str]] = frozenset({"stage", "limit"})
+LABEL_ARGS: Final[frozenset[str]] = VOCABULARY_ARGS | SENTENCE_ARGS
 
-#: Every label the hub puts in a label arg, listed so that lupdate extracts them. A label
-#: missing here (a category typed by a hotline operator) still shows, untranslated.
-LABELS: Final[tuple[str, ...]] = (
-    # report sources
-    QT_TRANSLATE_NOOP("events", "8890热线"),
-    QT_TRANSLATE_NOOP("events", "随手拍"),
-    QT_TRANSLATE_NOOP("events", "网格上报"),
-    QT_TRANSLATE_NOOP("events", "巡查发现"),
-    # 1-3-15 stages and their limits, as the ticker words them
+#: Every word the hub puts in a sentence arg, listed so that lupdate extracts them.
+SENTENCE_WORDS: Final[tuple[str, ...]] = (
     QT_TRANSLATE_NOOP("events", "受理"),
     QT_TRANSLATE_NOOP("events", "出动"),
     QT_TRANSLATE_NOOP("events", "处置"),
     QT_TRANSLATE_NOOP("events", "1分钟"),
     QT_TRANSLATE_NOOP("events", "3分钟"),
     QT_TRANSLATE_NOOP("events", "15分钟"),
-    # case categories of the enforcement-matter catalogue (hub/simulator/catalogue.py)
-    QT_TRANSLATE_NOOP("events", "占道经营"),
-    QT_TRANSLATE_NOOP("events", "出店经营"),
-    QT_TRANSLATE_NOOP("events", "油烟扰民"),
-    QT_TRANSLATE_NOOP("events", "露天烧烤"),
-    QT_TRANSLATE_NOOP("events", "噪声扰民"),
-    QT_TRANSLATE_NOOP("events", "违规广告"),
-    QT_TRANSLATE_NOOP("events", "建筑垃圾"),
-    QT_TRANSLATE_NOOP("events", "违章停车"),
-    QT_TRANSLATE_NOOP("events", "乱堆物料"),
-    QT_TRANSLATE_NOOP("events", "违法建设"),
-    QT_TRANSLATE_NOOP("events", "渣土撒漏"),
-    QT_TRANSLATE_NOOP("events", "污水直排"),
-    QT_TRANSLATE_NOOP("events", "无照经营"),
-    QT_TRANSLATE_NOOP("events", "食品安全"),
-    QT_TRANSLATE_NOOP("events", "公共场所卫生"),
-    QT_TRANSLATE_NOOP("events", "消防通道占用"),
 )
 
 
@@ -96,10 +77,15 @@ def _same(text: str) -> str:
 
 
 def compose(
-    code: str, args: Mapping[str, object], translate: Callable[[str], str] = _same
+    code: str,
+    args: Mapping[str, object],
+    translate: Callable[[str], str] = _same,
+    words: Callable[[str], str] | None = None,
 ) -> str | None:
     """The line in the UI language: ``translate(TEMPLATES[code]).format_map(args)``, where
-    every arg named in :data:`LABEL_ARGS` whose value is a string is translated too.
+    every string arg named in :data:`SENTENCE_ARGS` is translated with ``translate`` too,
+    and every one in :data:`VOCABULARY_ARGS` with ``words`` (the vocabulary's context;
+    ``translate`` when not given).
 
     None for an unknown code, missing args or a translation whose fields do not fit the
     args: the caller then shows the event's ``text`` instead.
@@ -107,8 +93,11 @@ def compose(
     template = TEMPLATES.get(code)
     if template is None:
         return None
+    vocabulary = translate if words is None else words
     worded = {
-        name: translate(value) if name in LABEL_ARGS and isinstance(value, str) else value
+        name: (vocabulary if name in VOCABULARY_ARGS else translate)(value)
+        if name in LABEL_ARGS and isinstance(value, str)
+        else value
         for name, value in args.items()
     }
     try:

@@ -39,3 +39,23 @@ STATUSES: Final[dict[str, str]] = {
     "followup": QT_TRANSLATE_NOOP("vocabulary", "待复查"),
     "closed": QT_TRANSLATE_NOOP("vocabulary", "已结案"),
 }
+#: Case categories of the enforcement-matter catalogue (``hub/simulator/catalogue.py``); a
+#: category typed by a hotline operator and not listed here shows untranslated.
+CATEGORIES: Final[tuple[str, ...]] = (
+    QT_TRANSLATE_NOOP("vocabulary", "占道经营"),
+    QT_TRANSLATE_NOOP("vocabulary", "出店经营"),
+    QT_TRANSLATE_NOOP("vocabulary", "油烟扰民"),
+    QT_TRANSLATE_NOOP("vocabulary", "露天烧烤"),
+    QT_TRANSLATE_NOOP("vocabulary", "噪声扰民"),
+    QT_TRANSLATE_NOOP("vocabulary", "违规广告"),
+    QT_TRANSLATE_NOOP("vocabulary", "建筑垃圾"),
+    QT_TRANSLATE_NOOP("vocabulary", "违章停车"),
+    QT_TRANSLATE_NOOP("vocabulary", "乱堆物料"),
+    QT_TRANSLATE_NOOP("vocabulary", "违法建设"),
+    QT_TRANSLATE_NOOP("vocabulary", "渣土撒漏"),
+    QT_TRANSLATE_NOOP("vocabulary", "污水直排"),
+    QT_TRANSLATE_NOOP("vocabulary", "无照经营"),
+    QT_TRANSLATE_NOOP("vocabulary", "食品安全"),
+    QT_TRANSLATE_NOOP("vocabulary", "公共场所卫生"),
+    QT_TRANSLATE_NOOP("vocabulary", "消防通道占用"),
+)

@@ -20,7 +20,7 @@ from backend_client.qt import QtFeed
 from widgets.palette import colour
 from widgets.sla import Standing, State, standing
 from widgets.text import QT_TRANSLATE_NOOP, duration_text, translate
-from widgets.vocabulary import source_label, stage_label, status_label
+from widgets.vocabulary import source_label, stage_label, status_label, word
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -209,9 +209,7 @@ class IncidentQueueModel(QAbstractTableModel):
         if column == COL_STAGE:
             return stage_label(where.stage)
         if column == COL_CATEGORY:
-            # Categories are the hub's vocabulary: their one label list is the ticker's
-            # (backend_client/events.py LABELS, context "events"). One not listed shows as sent.
-            return translate("events", incident.category)
+            return word(incident.category)
         if column == COL_SOURCE:
             return source_label(incident.source)
         if column == COL_PLACE:

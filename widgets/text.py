@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication
 
 from backend_client.events import CONTEXT as EVENTS_CONTEXT
 from backend_client.events import compose
+from backend_client.vocabulary import CONTEXT as VOCABULARY_CONTEXT
 
 
 # Qt's name: lupdate recognises the call by it.
@@ -41,10 +42,14 @@ def _event_words(source: str) -> str:
     return QCoreApplication.translate(EVENTS_CONTEXT, source)
 
 
+def _vocabulary_words(source: str) -> str:
+    return QCoreApplication.translate(VOCABULARY_CONTEXT, source)
+
+
 def event_text(code: str, args: Mapping[str, object], text: str) -> str:
     """A ticker or alert line in the UI language, worded from its ``code`` and ``args``;
     the hub's Chinese ``text`` when the code is unknown here (or absent: an older hub)."""
-    line = compose(code, args, _event_words)
+    line = compose(code, args, _event_words, _vocabulary_words)
     return text if line is None else line
 
 

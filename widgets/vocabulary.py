@@ -17,3 +17,9 @@ def stage_label(code: str) -> str:
 
 def status_label(code: str) -> str:
     return translate(CONTEXT, STATUSES[code]) if code in STATUSES else code
+
+
+def word(chinese: str) -> str:
+    """A vocabulary word sent as its Chinese (a case category, a source in an event's
+    args) in the UI language; one not listed shows as sent."""
+    return translate(CONTEXT, chinese)

@@ -653,22 +653,6 @@ Officers: {officers}</translation>
         <translation>Merchant {merchant}: {count} complaints in {days:g} days</translation>
     </message>
     <message>
-        <source>8890热线</source>
-        <translation>8890 hotline</translation>
-    </message>
-    <message>
-        <source>随手拍</source>
-        <translation>Photo report</translation>
-    </message>
-    <message>
-        <source>网格上报</source>
-        <translation>Grid report</translation>
-    </message>
-    <message>
-        <source>巡查发现</source>
-        <translation>Patrol</translation>
-    </message>
-    <message>
         <source>受理</source>
         <translation>accepted</translation>
     </message>
@@ -691,70 +675,6 @@ Officers: {officers}</translation>
     <message>
         <source>15分钟</source>
         <translation>15 min</translation>
-    </message>
-    <message>
-        <source>占道经营</source>
-        <translation>Street vending</translation>
-    </message>
-    <message>
-        <source>出店经营</source>
-        <translation>Trading outside the shop</translation>
-    </message>
-    <message>
-        <source>油烟扰民</source>
-        <translation>Cooking fumes</translation>
-    </message>
-    <message>
-        <source>露天烧烤</source>
-        <translation>Open-air barbecue</translation>
-    </message>
-    <message>
-        <source>噪声扰民</source>
-        <translation>Noise</translation>
-    </message>
-    <message>
-        <source>违规广告</source>
-        <translation>Illegal advertising</translation>
-    </message>
-    <message>
-        <source>建筑垃圾</source>
-        <translation>Construction waste</translation>
-    </message>
-    <message>
-        <source>违章停车</source>
-        <translation>Illegal parking</translation>
-    </message>
-    <message>
-        <source>乱堆物料</source>
-        <translation>Materials piled in public</translation>
-    </message>
-    <message>
-        <source>违法建设</source>
-        <translation>Illegal construction</translation>
-    </message>
-    <message>
-        <source>渣土撒漏</source>
-        <translation>Spilled muck</translation>
-    </message>
-    <message>
-        <source>污水直排</source>
-        <translation>Sewage discharge</translation>
-    </message>
-    <message>
-        <source>无照经营</source>
-        <translation>Unlicensed business</translation>
-    </message>
-    <message>
-        <source>食品安全</source>
-        <translation>Food safety</translation>
-    </message>
-    <message>
-        <source>公共场所卫生</source>
-        <translation>Public hygiene</translation>
-    </message>
-    <message>
-        <source>消防通道占用</source>
-        <translation>Blocked fire lane</translation>
     </message>
 </context>
 <context>
@@ -1106,6 +1026,70 @@ Officers: {officers}</translation>
     <message>
         <source>已结案</source>
         <translation>Closed</translation>
+    </message>
+    <message>
+        <source>占道经营</source>
+        <translation>Street vending</translation>
+    </message>
+    <message>
+        <source>出店经营</source>
+        <translation>Trading outside the shop</translation>
+    </message>
+    <message>
+        <source>油烟扰民</source>
+        <translation>Cooking fumes</translation>
+    </message>
+    <message>
+        <source>露天烧烤</source>
+        <translation>Open-air barbecue</translation>
+    </message>
+    <message>
+        <source>噪声扰民</source>
+        <translation>Noise</translation>
+    </message>
+    <message>
+        <source>违规广告</source>
+        <translation>Illegal advertising</translation>
+    </message>
+    <message>
+        <source>建筑垃圾</source>
+        <translation>Construction waste</translation>
+    </message>
+    <message>
+        <source>违章停车</source>
+        <translation>Illegal parking</translation>
+    </message>
+    <message>
+        <source>乱堆物料</source>
+        <translation>Materials piled in public</translation>
+    </message>
+    <message>
+        <source>违法建设</source>
+        <translation>Illegal construction</translation>
+    </message>
+    <message>
+        <source>渣土撒漏</source>
+        <translation>Spilled muck</translation>
+    </message>
+    <message>
+        <source>污水直排</source>
+        <translation>Sewage discharge</translation>
+    </message>
+    <message>
+        <source>无照经营</source>
+        <translation>Unlicensed business</translation>
+    </message>
+    <message>
+        <source>食品安全</source>
+        <translation>Food safety</translation>
+    </message>
+    <message>
+        <source>公共场所卫生</source>
+        <translation>Public hygiene</translation>
+    </message>
+    <message>
+        <source>消防通道占用</source>
+        <translation>Blocked fire lane</translation>
     </message>
 </context>
 <context>

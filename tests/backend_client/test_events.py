@@ -10,7 +10,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from backend_client.events import CONTEXT, LABEL_ARGS, LABELS, TEMPLATES, compose
+from backend_client import vocabulary
+from backend_client.events import CONTEXT, LABEL_ARGS, SENTENCE_WORDS, TEMPLATES, compose
 from backend_client.protocol import decode_server, encode
 from backend_client.protocol.messages import Alert, AlertNew, Ticker
 
@@ -108,11 +109,42 @@ def test_templates_and_labels_are_literals_lupdate_can_extract() -> None:
     source = EVENTS_SOURCE.read_text(encoding="utf-8")
     marked = re.findall(r'QT_TRANSLATE_NOOP\(\s*"events",\s*"([^"]*)"\s*\)', source)
     assert CONTEXT == "events"
-    assert sorted(marked) == sorted([*TEMPLATES.values(), *LABELS])
-    assert len(set(LABELS)) == len(LABELS)
+    assert sorted(marked) == sorted([*TEMPLATES.values(), *SENTENCE_WORDS])
+    assert len(set(SENTENCE_WORDS)) == len(SENTENCE_WORDS)
+    # Sources and categories are the vocabulary's words, in its context.
+    words = re.findall(
+        r'QT_TRANSLATE_NOOP\(\s*"vocabulary",\s*"([^"]*)"\s*\)',
+        (EVENTS_SOURCE.parent / "vocabulary.py").read_text(encoding="utf-8"),
+    )
+    assert set(vocabulary.CATEGORIES) | set(vocabulary.SOURCES.values()) <= set(words)
 
 
 @pytest.mark.parametrize("code", sorted(TEMPLATES))
 def test_each_template_formats_with_its_own_fields(code: str) -> None:
     fields = {f for _, f, _, _ in string.Formatter().parse(TEMPLATES[code]) if f}
     assert compose(code, dict.fromkeys(fields, 1.0)) is not None
+
+
+def test_vocabulary_args_are_worded_by_the_vocabulary_and_sentence_words_by_the_template() -> None:
+    # A wall hands compose two lookups: the events context for the sentence (and its verb
+    # forms), the vocabulary context for sources and categories, shown the same everywhere.
+    sentence = {
+        "超时未{stage}": "not {stage}",
+        "案件 {case_id} 超时未{stage}": "Case {case_id} not {stage}",
+        "出动": "en route",
+    }
+    words = {"出动": "Move", "占道经营": "Street vending"}
+    line = compose(
+        "alert.sla_missed",
+        {"case_id": "c-1", "stage": "出动"},
+        lambda s: sentence.get(s, s),
+        lambda s: words.get(s, s),
+    )
+    assert line == "Case c-1 not en route"
+    report = compose(
+        "ticker.report",
+        {"source": "网格上报", "category": "占道经营", "place": "八一北街"},
+        lambda s: {"【{source}】{category} · {place}": "[{source}] {category} · {place}"}.get(s, s),
+        lambda s: {**words, "网格上报": "Grid report"}.get(s, s),
+    )
+    assert report == "[Grid report] Street vending · 八一北街"

@@ -82,8 +82,9 @@ def test_tables_are_translated_in_their_context() -> None:
             *vocabulary.SOURCES.values(),
             *vocabulary.STAGES.values(),
             *vocabulary.STATUSES.values(),
+            *vocabulary.CATEGORIES,
         ],
-        "events": [*events.TEMPLATES.values(), *events.LABELS],
+        "events": [*events.TEMPLATES.values(), *events.SENTENCE_WORDS],
     }
     for context, sources in tables.items():
         known = catalogue(context)
@@ -131,7 +132,7 @@ def test_the_qm_loads_and_translates(qapp: QApplication) -> None:
     assert translator.translate("ticker", "案件播报") == "Cases"
     assert translator.translate("vocabulary", "出发") == "Move"
     assert translator.translate("drilldown", "案件详情") == "Case"
-    assert translator.translate("events", "占道经营") == "Street vending"
+    assert translator.translate("vocabulary", "占道经营") == "Street vending"
 
 
 @pytest.fixture

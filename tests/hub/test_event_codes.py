@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from backend_client.events import LABELS, TEMPLATES, compose
+from backend_client import vocabulary
+from backend_client.events import SENTENCE_WORDS, TEMPLATES, compose
 from backend_client.sla import STAGES
 from hub.domain.wording import (
     STAGE_LIMIT_TEXT,
@@ -74,6 +75,6 @@ def test_the_composed_line_is_the_text_the_hub_always_sent() -> None:
 
 
 def test_every_label_the_hub_sends_is_listed_for_translation() -> None:
-    assert set(SOURCE_NAMES.values()) <= set(LABELS)
-    assert {c.name for c in CATEGORIES} <= set(LABELS)
-    assert set(STAGE_WORDS.values()) | set(STAGE_LIMIT_TEXT.values()) <= set(LABELS)
+    assert set(SOURCE_NAMES.values()) <= set(vocabulary.SOURCES.values())
+    assert {c.name for c in CATEGORIES} <= set(vocabulary.CATEGORIES)
+    assert set(STAGE_WORDS.values()) | set(STAGE_LIMIT_TEXT.values()) <= set(SENTENCE_WORDS)

@@ -9,19 +9,24 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from backend_client.privacy import mask_name, mask_phone
+from backend_client.sla import StageState, stage_standings
 from backend_client.stories.case_data import CaseEvent, CaseRecord, SlaTimes, parse_sla
 from widgets.drilldown.texts import TEXT
 from widgets.text import translate
-from widgets.vocabulary import stage_label
+from widgets.vocabulary import stage_label, word
 
 MarkState = Literal["met", "missed", "pending"]
+_MARK_STATE: dict[StageState, MarkState] = {
+    StageState.MET: "met",
+    StageState.MISSED: "missed",
+    StageState.PENDING: "pending",
+}
 
 
 def category_text(category: str) -> str:
-    """A case category in the UI language. Categories are the hub's vocabulary: their one
-    label list is the ticker's (``backend_client/events.py`` LABELS, context ``events``),
-    as in the queue; one not listed shows as sent."""
-    return translate("events", category)
+    """A case category in the UI language (``backend_client/vocabulary.py``), as in the
+    queue; one not listed shows as sent."""
+    return word(category)
 
 
 def reporter_text(case: CaseRecord, show_reporter: bool) -> str:
@@ -71,17 +76,20 @@ def sla_marks(case: CaseRecord | Mapping[str, Any], now: float) -> list[SlaMark]
     sla: SlaTimes | None = case.sla if isinstance(case, CaseRecord) else parse_sla(case.get("sla"))
     if sla is None:
         return []
-    # TODO(issue 15): use backend_client.sla (a second copy of the 1-3-15 judgement).
     marks: list[SlaMark] = []
-    for stage, by, at in sla.stages():
-        if at is not None:
-            late = at - by
-            state: MarkState = "missed" if late > 0 or stage in sla.missed else "met"
-            marks.append(SlaMark(stage, state, round(abs(late)), open=False))
-        elif now > by or stage in sla.missed:
-            marks.append(SlaMark(stage, "missed", round(max(0.0, now - by)), open=True))
-        else:
-            marks.append(SlaMark(stage, "pending", round(by - now), open=True))
+    for standing in stage_standings(sla, now):
+        # Met: the margin; missed: how late (done, or by now); pending: the time left.
+        seconds = standing.seconds_late if standing.state == StageState.MISSED else None
+        if seconds is None:
+            seconds = standing.seconds_left or 0.0
+        marks.append(
+            SlaMark(
+                str(standing.stage),
+                _MARK_STATE[standing.state],
+                round(seconds),
+                open=standing.done_at is None,
+            )
+        )
     return marks
 
 
