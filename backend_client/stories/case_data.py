@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from backend_client.protocol.messages import SlaMarks
 from backend_client.stories.parse import count, items, mapping, number, number_or, strings, text
 
 #: The three lists of ``case.related``, in the order the views show them.
@@ -22,25 +23,9 @@ class Reporter:
     phone: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SlaTimes:
-    """``case.sla``: the three deadlines, when each stage was done, the recorded misses."""
-
-    accept_by: float
-    move_by: float
-    handle_by: float
-    accepted_at: float | None = None
-    moving_at: float | None = None
-    handled_at: float | None = None
-    missed: frozenset[str] = frozenset()
-
-    def stages(self) -> tuple[tuple[str, float, float | None], ...]:
-        """(stage, deadline, done at) for accept, move, handle."""
-        return (
-            ("accept", self.accept_by, self.accepted_at),
-            ("move", self.move_by, self.moving_at),
-            ("handle", self.handle_by, self.handled_at),
-        )
+#: ``case.sla``: the recorded 1-3-15 marks, as the stream carries them (judged by
+#: ``backend_client.sla``, the one copy of the rule).
+SlaTimes = SlaMarks
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +125,14 @@ def parse_sla(raw: object) -> SlaTimes | None:
     accept_by, move_by, handle_by = deadlines
     if accept_by is None or move_by is None or handle_by is None:
         return None
-    return SlaTimes(
-        accept_by,
-        move_by,
-        handle_by,
-        number(raw.get("accepted_at")),
-        number(raw.get("moving_at")),
-        number(raw.get("handled_at")),
-        frozenset(strings(raw.get("missed"))),
+    return SlaMarks(
+        accept_by=accept_by,
+        move_by=move_by,
+        handle_by=handle_by,
+        accepted_at=number(raw.get("accepted_at")),
+        moving_at=number(raw.get("moving_at")),
+        handled_at=number(raw.get("handled_at")),
+        missed=list(strings(raw.get("missed"))),
     )
 
 
