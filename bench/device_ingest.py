@@ -40,7 +40,7 @@ the platform did not take. Figures:
   connections open minus before, per connection (hub process, this process);
 - ``hub_live_store_p50_ms`` / ``p99`` and ``hub_batch_store_p50_ms`` / ``p99``: inside
   the hub, a single report's (a 0x0200's, an OsmAnd fix's) and a backlog's
-  ``submit_fixes`` (``store_fixes``) from its call until committed: the pipeline's share
+  ``submit_fixes`` from its call until committed: the pipeline's share
   of the answer latency, without the client's and the gateway's scheduling delays;
 - ``hub_loop_lag_p99_ms`` / ``hub_loop_lag_storm_p99_ms``: the same probe on the hub's
   loop: how long a callback (a read, a commit's answer) waited for the loop;

@@ -278,18 +278,15 @@ class Hub:
         officer's live position reaches the stream within a batch interval."""
         await self.positions.store((fix,))
 
-    async def store_fixes(self, fixes: Sequence[Fix], unfixed: Sequence[Fix] = ()) -> None:
-        """The same for several fixes, committed together (a gateway's batch upload).
-        ``unfixed``: positions a device flagged as no fix, stored flagged in the same
-        transaction, never streamed nor taken as the live position."""
-        await self.positions.store(fixes, unfixed)
-
     def submit_fixes(
         self, fixes: Sequence[Fix], unfixed: Sequence[Fix] = ()
     ) -> asyncio.Future[None]:
-        """:meth:`store_fixes` without a coroutine: the future is done once they are
-        committed, or holds :class:`~hub.positions.FixesNotStored` (a gateway answering
-        from a callback, with no task per message)."""
+        """Store several fixes, committed together (a gateway's report or batch upload):
+        the future is done once they are committed, or holds
+        :class:`~hub.positions.FixesNotStored`. ``unfixed``: positions a device flagged as
+        no fix, stored flagged in the same transaction, never streamed nor taken as the
+        live position. A future, not a coroutine: the gateway answers from a callback,
+        with no task per message."""
         return self.positions.submit(fixes, unfixed)
 
     def offer_fix(self, fix: Fix) -> None:

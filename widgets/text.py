@@ -20,17 +20,9 @@ from collections.abc import Mapping
 from PySide6.QtCore import QCoreApplication
 
 from backend_client.events import CONTEXT as EVENTS_CONTEXT
+from backend_client.events import QT_TRANSLATE_NOOP as QT_TRANSLATE_NOOP  # re-exported: typed str
 from backend_client.events import compose
 from backend_client.vocabulary import CONTEXT as VOCABULARY_CONTEXT
-
-
-# Qt's name: lupdate recognises the call by it.
-def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
-    """Mark ``source`` for extraction in ``context``; it is translated later, at display.
-
-    PySide6's own version is typed ``object -> object``; this one keeps tables ``str``.
-    """
-    return source
 
 
 def translate(context: str, source: str) -> str:

@@ -29,7 +29,6 @@ from backend_client.stories.case_data import (
     RelatedCase,
     RelatedCases,
     Reporter,
-    SlaTimes,
     parse_history,
     parse_related,
 )
@@ -76,7 +75,6 @@ __all__ = [
     "Reporter",
     "RequestFailed",
     "Requester",
-    "SlaTimes",
     "Source",
     "Story",
     "TrackPoint",

@@ -23,11 +23,6 @@ class Reporter:
     phone: str = ""
 
 
-#: ``case.sla``: the recorded 1-3-15 marks, as the stream carries them (judged by
-#: ``backend_client.sla``, the one copy of the rule).
-SlaTimes = SlaMarks
-
-
 @dataclass(frozen=True, slots=True)
 class CaseRecord:
     """The case itself, as the header, the marks and the PDF read it."""
@@ -44,7 +39,7 @@ class CaseRecord:
     merchant_id: str | None = None
     #: None when the answer names nobody (the view says "not recorded").
     reporter: Reporter | None = None
-    sla: SlaTimes | None = None
+    sla: SlaMarks | None = None  # judged by backend_client.sla
     photos: tuple[str, ...] = ()
 
 
@@ -117,7 +112,7 @@ class CaseHistory:
     total_events: int | None = None
 
 
-def parse_sla(raw: object) -> SlaTimes | None:
+def parse_sla(raw: object) -> SlaMarks | None:
     """``case.sla``; None when it is missing or lacks a deadline (nothing to judge)."""
     if not isinstance(raw, Mapping):
         return None

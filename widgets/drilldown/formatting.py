@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from backend_client.privacy import mask_name, mask_phone
+from backend_client.protocol.messages import SlaMarks
 from backend_client.sla import StageState, stage_standings
-from backend_client.stories.case_data import CaseEvent, CaseRecord, SlaTimes, parse_sla
+from backend_client.stories.case_data import CaseEvent, CaseRecord, parse_sla
 from widgets.drilldown.texts import TEXT
 from widgets.text import translate
 from widgets.vocabulary import stage_label, word
@@ -73,7 +74,7 @@ def sla_marks(case: CaseRecord | Mapping[str, Any], now: float) -> list[SlaMark]
     """The accept/move/handle marks from the case's ``sla``; empty when it has none.
 
     Takes the parsed case, or a wire case dict (parsed here)."""
-    sla: SlaTimes | None = case.sla if isinstance(case, CaseRecord) else parse_sla(case.get("sla"))
+    sla: SlaMarks | None = case.sla if isinstance(case, CaseRecord) else parse_sla(case.get("sla"))
     if sla is None:
         return []
     marks: list[SlaMark] = []
