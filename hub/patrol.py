@@ -158,6 +158,9 @@ def store_changes(session: Session, emitter: Emitter, changes: AlertChanges) -> 
                 text=alert.text,
                 ts=alert.since,
                 cleared_at=None,
+                # Kept so that after a restart the snapshot still words it per wall.
+                code=alert.code or None,
+                args=dict(alert.args) if alert.code else None,
             )
         )
         emitter.emit(_alert_new(wire))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import Alert, Incident, SlaMarks, Team, Unit
 from backend_client.state import CLOSED_RETENTION_S, FeedState
+from hub.domain.supervision import SEVERITY, AlertKind
 from hub.sos import SOS_KIND, SOS_SEVERITY
 from hub.store.models import AlertRow, Officer, Position
 from hub.store.models import Incident as IncidentRow
@@ -76,7 +77,19 @@ def load_state(session: Session, seq: int, now: float | None = None) -> FeedStat
             subject=alert.subject,
             ts=alert.ts,
             text=alert.text,
-            # Not stored per row; an SOS is urgent whenever it is loaded.
-            severity=SOS_SEVERITY if alert.kind == SOS_KIND else 2,
+            # Not stored per row: the kind decides it, as when it was raised.
+            severity=_severity(alert.kind),
+            # NULL on rows stored before revision 0007: no code, walls show the text.
+            code=alert.code or "",
+            args=dict(alert.args or {}),
         )
     return state
+
+
+def _severity(kind: str) -> int:
+    if kind == SOS_KIND:
+        return SOS_SEVERITY
+    try:
+        return SEVERITY[AlertKind(kind)]
+    except ValueError:  # a kind this hub does not raise (an older or newer hub's)
+        return 2

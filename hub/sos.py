@@ -53,6 +53,9 @@ def raise_sos_work(alert: Alert) -> Callable[[Session, Emitter], bool]:
                 text=alert.text,
                 ts=alert.ts,
                 cleared_at=None,
+                # Kept so that after a restart the snapshot still words it per wall.
+                code=alert.code or None,
+                args=dict(alert.args) if alert.code else None,
             )
         )
         emitter.emit(lambda seq, ts: AlertNew(seq=seq, ts=ts, alert=alert))

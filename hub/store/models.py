@@ -154,6 +154,8 @@ class Inspection(Base):
 
 
 class AlertRow(Base):
+    """A raised alert; an uncleared one is back on every wall after a hub restart."""
+
     __tablename__ = "alerts"
 
     id: Mapped[str] = mapped_column(String(96), primary_key=True)
@@ -163,6 +165,13 @@ class AlertRow(Base):
     ts: Mapped[float] = mapped_column(Float)
     cleared_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     acked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The alert's event code and args (backend_client/events.py), kept so that an alert
+    #: reloaded after a restart is still worded in each wall's language. NULL for rows
+    #: stored before revision 0007: walls show their ``text``.
+    code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # none_as_null: an alert without a code stores SQL NULL, like the rows before 0007,
+    # not the JSON value null.
+    args: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class AuditEntry(Base):

@@ -6,12 +6,26 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from hub.store.db import BASELINE_REVISION, _alembic_config, make_engine, upgrade_schema
+from hub.store.db import (
+    BASELINE_REVISION,
+    MIGRATIONS,
+    _alembic_config,
+    make_engine,
+    upgrade_schema,
+)
 from hub.store.models import Base
 from tests.support.hubs import LiveHub, report
+
+
+def head_revision() -> str:
+    """The newest revision: an old store's upgrade must end there, whatever comes next."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
 
 
 def _differences(url: str) -> list[object]:
@@ -94,7 +108,7 @@ def test_a_store_holding_a_fix_twice_keeps_the_first_and_gets_one_fix_per_time(
                     {"officer": "U002", "ts": 110.0, "lat": 29.4, "speed": None},
                 ],
             )
-        assert upgrade_schema(engine) == "0006"
+        assert upgrade_schema(engine) == head_revision()
         with engine.connect() as connection:
             rows = connection.execute(
                 text("SELECT officer_id, ts, lat FROM positions ORDER BY officer_id, ts")
@@ -141,7 +155,7 @@ def test_fixes_stored_before_0005_are_fixes_and_the_hub_settings_table_appears(
             connection.execute(
                 text("INSERT INTO positions (officer_id, ts, lat, lon) VALUES ('U001', 1, 29, 119)")
             )
-        assert upgrade_schema(engine) == "0006"
+        assert upgrade_schema(engine) == head_revision()
         with engine.begin() as connection:
             assert connection.execute(text("SELECT fixed FROM positions")).scalar_one() == 1
             connection.execute(
@@ -166,3 +180,46 @@ def test_fixes_stored_before_0005_are_fixes_and_the_hub_settings_table_appears(
     finally:
         engine.dispose()
     assert _differences(db_url) == []
+
+
+def test_alerts_stored_before_0007_have_no_code_and_are_shown_by_their_text(
+    db_url: str,
+) -> None:
+    # Revision 0007: alerts keep their event code and args; a row stored before has
+    # neither (NULL) and a restarted hub loads it with its Chinese text alone.
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "0006")
+            connection.execute(
+                text(
+                    "INSERT INTO alerts (id, kind, subject, text, ts) "
+                    "VALUES ('sos:U001@100', 'sos', 'U001', :text, 100)"
+                ),
+                {"text": "警员001 紧急求助（SOS，手机）"},
+            )
+        assert upgrade_schema(engine) == head_revision()
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT text, code, args FROM alerts")).one()
+        assert tuple(row) == ("警员001 紧急求助（SOS，手机）", None, None)
+        # And back: 0006 without the columns, the alert still there.
+        with engine.begin() as connection:
+            command.downgrade(_alembic_config(connection), "0006")
+        with engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("alerts")}
+            assert not {"code", "args"} & columns
+            assert connection.execute(text("SELECT count(*) FROM alerts")).scalar_one() == 1
+    finally:
+        engine.dispose()
+    engine = make_engine(db_url)
+    try:
+        upgrade_schema(engine)
+    finally:
+        engine.dispose()
+    assert _differences(db_url) == []
+    live = LiveHub(db_url).start(seed=False)
+    try:
+        alert = live.hub.state.alerts["sos:U001@100"]
+        assert (alert.text, alert.code, alert.args) == ("警员001 紧急求助（SOS，手机）", "", {})
+    finally:
+        live.stop()

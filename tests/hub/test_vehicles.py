@@ -23,7 +23,7 @@ from hub.roster import OfficerRecord
 from hub.store.db import _alembic_config, make_engine, upgrade_schema
 from tests.hub.jt808.client import TerminalClient
 from tests.hub.jt808.terminal import Fix as TerminalFix
-from tests.hub.test_migrations import _differences
+from tests.hub.test_migrations import _differences, head_revision
 from tests.hub.test_positions_track import _until
 from tests.support.hubs import OFFICERS, TEAMS, LiveHub
 
@@ -58,7 +58,7 @@ def test_a_0005_store_upgrades_and_keeps_its_officers_as_officers(db_url: str) -
             connection.execute(
                 text("INSERT INTO positions (officer_id, ts, lat, lon) VALUES ('U001', 1, 29, 119)")
             )
-        assert upgrade_schema(engine) == "0006"
+        assert upgrade_schema(engine) == head_revision()
         with engine.begin() as connection:
             rows = connection.execute(
                 text("SELECT id, name, device, kind, plate FROM officers ORDER BY id")
@@ -97,7 +97,7 @@ def test_a_0005_store_upgrades_and_keeps_its_officers_as_officers(db_url: str) -
         engine.dispose()
     engine = make_engine(db_url)
     try:
-        assert upgrade_schema(engine) == "0006"
+        assert upgrade_schema(engine) == head_revision()
     finally:
         engine.dispose()
     assert _differences(db_url) == []
