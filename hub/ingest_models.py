@@ -1,10 +1,12 @@
-"""The report schema shared by ``/api/v1/reports`` and the Open311 endpoint."""
+"""The ingest bodies as msgspec types: the report both ``/api/v1/reports`` and the Open311
+endpoint store, and the JSON answers of every ingest endpoint."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -28,3 +30,58 @@ class ReportIn(msgspec.Struct):
     photos: Annotated[list[str], msgspec.Meta(max_length=9)] = msgspec.field(default_factory=list)
     priority: Annotated[int, msgspec.Meta(ge=1, le=5)] = 3
     merchant_id: str | None = None
+
+
+# The answers. Handlers build their JSON from these Structs and hub/openapi.py derives the
+# answer schemas from them, so the document says what the hub sends, not what it meant to.
+# A Struct's docstring becomes its schema's description (the document's readers see it).
+
+ErrorCode = Annotated[
+    Literal["invalid", "unauthorized", "forbidden", "storage_full", "store_unavailable"],
+    msgspec.Meta(description="what went wrong; storage_full and store_unavailable: retry"),
+]
+
+
+# kw_only lets "field", which has a default, stay between the two required fields: the
+# keys keep the order the answers always had.
+class Problem(msgspec.Struct, kw_only=True):
+    """A refusal or failure of /api/v1/reports, /osmand, or a token check."""
+
+    error: ErrorCode
+    # UNSET, not None: a 400 that blames no field says null, but the store and role
+    # answers have never had a "field" key; UNSET keeps both as they were on the wire.
+    field: Annotated[str | None, msgspec.Meta(description="the offending field")] | UnsetType = (
+        UNSET
+    )
+    message: str
+
+
+class Accepted(msgspec.Struct):
+    """A report stored (201) or already stored under the same source + external_id (200)."""
+
+    id: Annotated[str, msgspec.Meta(description="the case id")]
+    seq: Annotated[int, msgspec.Meta(description="stream seq of its incident.new")]
+
+
+class GeoReportProblem(msgspec.Struct):
+    """One entry of a GeoReport v2 error list."""
+
+    code: Annotated[int, msgspec.Meta(description="the HTTP status")]
+    description: str
+    # As in Problem: a 400 names its field (or null); the store failures have no "field"
+    # key but an "error" word, which the 400s do not have.
+    field: str | UnsetType | None = UNSET
+    error: ErrorCode | UnsetType = UNSET
+
+
+class GeoReportReceipt(msgspec.Struct):
+    """One entry of a GeoReport v2 create answer."""
+
+    service_request_id: Annotated[str, msgspec.Meta(description="the case id")]
+    service_notice: str = ""
+    account_id: str | None = None
+
+
+# GeoReport v2 answers are lists, one entry per request (always one here).
+GeoReportError = list[GeoReportProblem]
+GeoReportCreated = list[GeoReportReceipt]

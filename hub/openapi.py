@@ -1,7 +1,8 @@
 """The OpenAPI 3 document of the ingest endpoints (``GET /openapi.json``).
 
-Report schemas come from the msgspec types that validate the bodies, so the document
-cannot drift from what the hub accepts.
+Report and answer schemas come from the msgspec types that validate the bodies and build
+the answers (:mod:`hub.ingest_models`), so the document cannot drift from what the hub
+accepts or sends.
 """
 
 from __future__ import annotations
@@ -10,12 +11,20 @@ from typing import Any
 
 import msgspec
 
-from hub.ingest_models import ReportIn
+from hub.ingest_models import Accepted, GeoReportCreated, GeoReportError, Problem, ReportIn
 
 REF = "#/components/schemas/{name}"
 # PostgreSQL cannot store NUL, so the hub refuses it in every text field (400).
 NO_NUL = "^[^\\u0000]*$"
-ERRORS = ("invalid", "unauthorized", "forbidden", "storage_full", "store_unavailable")
+# The answer bodies by the component name the paths refer to, as the handlers build them.
+# The GeoReport ones are lists, whose entries (GeoReportProblem, GeoReportReceipt) become
+# components of their own.
+ANSWERS: dict[str, Any] = {
+    "Problem": Problem,
+    "Accepted": Accepted,
+    "GeoReportError": GeoReportError,
+    "GeoReportCreated": GeoReportCreated,
+}
 
 
 def _no_nul(schema: dict[str, Any]) -> None:
@@ -40,7 +49,13 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _georeport(json: bool) -> dict[str, Any]:
-    """A GeoReport request as a form (every value text) or as JSON (null is absent)."""
+    """A GeoReport request as a form (every value text) or as JSON (null is absent).
+
+    Written by hand, not derived from a Struct: no Struct decodes these bodies.
+    hub.open311.to_report reads a form, where every value is text (lat is "29.0851"), or
+    JSON, where null means absent; a Struct types a field one way for both, and a
+    text-typed one would lose the number ranges stated here.
+    """
     return {
         "type": "object",
         "required": ["service_code", "lat", "long"],
@@ -82,53 +97,27 @@ def _param(kind: str) -> dict[str, Any]:
     return {"type": kind}
 
 
+def answer_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report's schema reference, and every component schema: the report's and the
+    answers' (:data:`ANSWERS`), all derived by msgspec."""
+    names = list(ANSWERS)
+    (report_ref, *answer_refs), schemas = msgspec.json.schema_components(
+        [ReportIn, *ANSWERS.values()], ref_template=REF
+    )
+    for name, ref in zip(names, answer_refs, strict=True):
+        # A Struct is already a component under its own name; a list is not, and is put
+        # under the name the paths use.
+        if ref != {"$ref": REF.format(name=name)}:
+            schemas[name] = ref
+    return report_ref, schemas
+
+
 def openapi_document(version: str) -> dict[str, Any]:
-    (_report_ref,), schemas = msgspec.json.schema_components([ReportIn], ref_template=REF)
+    _report_ref, schemas = answer_schemas()
     for name in ("ReportIn", "Reporter"):
         _no_nul(schemas[name])
-    schemas["Problem"] = {
-        "type": "object",
-        "required": ["error", "message"],
-        "properties": {
-            "error": {"type": "string", "enum": list(ERRORS)},
-            "field": {"type": ["string", "null"], "description": "the offending field"},
-            "message": {"type": "string"},
-        },
-    }
-    schemas["Accepted"] = {
-        "type": "object",
-        "required": ["id", "seq"],
-        "properties": {
-            "id": {"type": "string", "description": "the case id"},
-            "seq": {"type": "integer", "description": "stream seq of its incident.new"},
-        },
-    }
     schemas["GeoReportForm"] = _georeport(json=False)
     schemas["GeoReportJson"] = _georeport(json=True)
-    schemas["GeoReportError"] = {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "required": ["code", "description"],
-            "properties": {
-                "code": {"type": "integer"},
-                "description": {"type": "string"},
-                "field": {"type": ["string", "null"]},
-                "error": {"type": "string", "enum": list(ERRORS)},
-            },
-        },
-    }
-    schemas["GeoReportCreated"] = {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "properties": {
-                "service_request_id": {"type": "string"},
-                "service_notice": {"type": "string"},
-                "account_id": {"type": ["string", "null"]},
-            },
-        },
-    }
     bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     refusals = {
         "401": _error("missing or unknown token"),

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from hub.ingest import (
+    STORAGE_FULL_MESSAGE,
+    STORE_UNAVAILABLE_MESSAGE,
+    StorageFull,
+    StoreUnavailable,
+)
+from hub.positions import FixesNotStored
 from hub.store.models import CaseEvent, Incident, Position
 from tests.support.hubs import LiveHub, report
 
@@ -118,3 +130,73 @@ def test_osmand_gps_reaches_the_officer(hub: LiveHub) -> None:
     assert _osmand(hub, "id=nobody&lat=29.1&lon=119.62") == 404
     assert _osmand(hub, "id=dev-003&lat=129.1&lon=119.62") == 400
     assert _osmand(hub, "id=dev-003&lat=abc&lon=119.62") == 400
+
+
+def test_refusals_keep_their_json(hub: LiveHub) -> None:
+    # The answers are built from Structs now (hub/ingest_models.py); these are the bodies
+    # clients saw before, key for key: a 401 names its field, a 403 has no "field" key, a
+    # body that is no JSON blames no field (null).
+    assert hub.post("/api/v1/reports", report("j1"), role="") == (
+        401,
+        {"error": "unauthorized", "field": "Authorization", "message": "missing or unknown token"},
+    )
+    assert hub.post("/api/v1/reports", report("j2"), role="wall") == (
+        403,
+        {"error": "forbidden", "message": "role wall may not ingest"},
+    )
+    status, answer = hub.post("/api/v1/reports", None, raw=b"[")
+    assert status == 400 and answer["error"] == "invalid"
+    assert list(answer) == ["error", "field", "message"] and answer["field"] is None
+
+
+class _DiskFull(Exception):
+    sqlstate = "53100"  # what psycopg puts on PostgreSQL's disk_full
+
+
+def _failing(error: Exception) -> Callable[..., Awaitable[Any]]:
+    async def fail(*_args: Any) -> Any:
+        raise error
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "word", "message"),
+    [
+        (StorageFull("disk"), 507, "storage_full", STORAGE_FULL_MESSAGE),
+        (StoreUnavailable(), 503, "store_unavailable", STORE_UNAVAILABLE_MESSAGE),
+    ],
+)
+def test_a_failed_store_is_a_json_answer_worth_a_retry(
+    hub: LiveHub,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    status: int,
+    word: str,
+    message: str,
+) -> None:
+    assert hub.embedded is not None and hub.embedded.runtime.ingest is not None
+    monkeypatch.setattr(hub.embedded.runtime.ingest, "store_report", _failing(error))
+    assert hub.post("/api/v1/reports", report("s1")) == (
+        status,
+        {"error": word, "message": message},
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "word"),
+    [
+        (OperationalError("INSERT", None, _DiskFull()), 507, "storage_full"),
+        (PoolTimeout(), 503, "store_unavailable"),
+    ],
+)
+def test_a_fix_the_store_refused_is_a_json_answer_worth_a_retry(
+    hub: LiveHub, monkeypatch: pytest.MonkeyPatch, error: Exception, status: int, word: str
+) -> None:
+    monkeypatch.setattr(hub.hub, "store_fix", _failing(FixesNotStored(error)))
+    url = f"{hub.api_url}/osmand?id=dev-003&lat=29.1&lon=119.62&token={hub.token['source']}"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url, timeout=10)
+    assert refused.value.code == status
+    message = STORAGE_FULL_MESSAGE if status == 507 else STORE_UNAVAILABLE_MESSAGE
+    assert json.loads(refused.value.read()) == {"error": word, "message": message}

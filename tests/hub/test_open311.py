@@ -12,6 +12,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import hub.ingest_open311 as hub_ingest_open311
+from hub.ingest import (
+    STORAGE_FULL_MESSAGE,
+    STORE_UNAVAILABLE_MESSAGE,
+    StorageFull,
+    StoreUnavailable,
+)
 from hub.store.models import Incident
 from tests.support.hubs import LiveHub
 
@@ -134,3 +141,55 @@ def test_the_openapi_document_is_valid_and_covers_the_endpoints(hub: LiveHub) ->
     }
     report = document["components"]["schemas"]["ReportIn"]
     assert set(report["required"]) == {"source", "external_id", "category", "lat", "lon"}
+
+
+def test_api_key_refusals_name_the_api_key(hub: LiveHub) -> None:
+    assert _post(hub, {**FORM, "api_key": "no-such-key"}, auth=None) == (
+        401,
+        {"error": "unauthorized", "field": "api_key", "message": "api_key may not ingest"},
+    )
+    assert _post(hub, {**FORM, "api_key": hub.token["wall"]}, auth=None) == (
+        403,
+        {"error": "forbidden", "field": "api_key", "message": "api_key may not ingest"},
+    )
+
+
+def test_georeport_answers_keep_their_json(hub: LiveHub) -> None:
+    # Built from Structs now (hub/ingest_models.py); the bodies are the ones GeoReport
+    # clients saw before, key for key.
+    status, created = _post(hub, FORM)
+    assert status == 201
+    assert created == [
+        {
+            "service_request_id": created[0]["service_request_id"],
+            "service_notice": "",
+            "account_id": None,
+        }
+    ]
+    status, refused = _post(hub, {**FORM, "lat": "95"})
+    assert status == 400 and list(refused[0]) == ["code", "description", "field"]
+    status, refused = _post(hub, {}, as_json=True)  # JSON, but no field of a GeoReport
+    assert status == 400 and refused[0]["field"] == "service_code"
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "word", "message"),
+    [
+        (StorageFull("disk"), 507, "storage_full", STORAGE_FULL_MESSAGE),
+        (StoreUnavailable(), 503, "store_unavailable", STORE_UNAVAILABLE_MESSAGE),
+    ],
+)
+def test_a_failed_store_is_a_georeport_error_worth_a_retry(
+    hub: LiveHub,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    status: int,
+    word: str,
+    message: str,
+) -> None:
+    async def fail(*_args: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(hub_ingest_open311, "store_report", fail)
+    assert _post(hub, FORM) == (status, [{"code": status, "description": message, "error": word}])
+    assert _incidents(hub) == 0
