@@ -141,6 +141,50 @@
         <translation>Push to wall</translation>
     </message>
     <message>
+        <source>请选择要派遣的警员</source>
+        <translation>Select the officers to dispatch</translation>
+    </message>
+    <message>
+        <source>正在派遣…</source>
+        <translation>Dispatching…</translation>
+    </message>
+    <message>
+        <source>派遣失败：{e}</source>
+        <translation>Dispatch failed: {e}</translation>
+    </message>
+    <message>
+        <source>已派遣 {names} → {id}（{status}）</source>
+        <translation>Dispatched {names} → {id} ({status})</translation>
+    </message>
+    <message>
+        <source>所有大屏</source>
+        <translation>all walls</translation>
+    </message>
+    <message>
+        <source>请先选择案件</source>
+        <translation>Select a case first</translation>
+    </message>
+    <message>
+        <source>推送失败：{e}</source>
+        <translation>Push failed: {e}</translation>
+    </message>
+    <message>
+        <source>已推送到 {wall}</source>
+        <translation>Pushed to {wall}</translation>
+    </message>
+    <message>
+        <source>详情 → {wall}</source>
+        <translation>Details → {wall}</translation>
+    </message>
+    <message>
+        <source>大屏地图定位到本案</source>
+        <translation>Show this case's place on the walls' maps</translation>
+    </message>
+    <message>
+        <source>恢复大屏自动显示</source>
+        <translation>Give the walls back their own view</translation>
+    </message>
+    <message>
         <source>婺城区综合行政执法指挥平台</source>
         <translation>Wucheng Law Enforcement Command Center</translation>
     </message>
@@ -175,50 +219,6 @@
     <message>
         <source>本辖区</source>
         <translation>local team</translation>
-    </message>
-    <message>
-        <source>请选择要派遣的警员</source>
-        <translation>Select the officers to dispatch</translation>
-    </message>
-    <message>
-        <source>正在派遣…</source>
-        <translation>Dispatching…</translation>
-    </message>
-    <message>
-        <source>所有大屏</source>
-        <translation>all walls</translation>
-    </message>
-    <message>
-        <source>请先选择案件</source>
-        <translation>Select a case first</translation>
-    </message>
-    <message>
-        <source>推送失败：{e}</source>
-        <translation>Push failed: {e}</translation>
-    </message>
-    <message>
-        <source>已推送到 {wall}</source>
-        <translation>Pushed to {wall}</translation>
-    </message>
-    <message>
-        <source>详情 → {wall}</source>
-        <translation>Details → {wall}</translation>
-    </message>
-    <message>
-        <source>大屏地图定位到本案</source>
-        <translation>Show this case's place on the walls' maps</translation>
-    </message>
-    <message>
-        <source>恢复大屏自动显示</source>
-        <translation>Give the walls back their own view</translation>
-    </message>
-    <message>
-        <source>派遣失败：{e}</source>
-        <translation>Dispatch failed: {e}</translation>
-    </message>
-    <message>
-        <source>已派遣 {names} → {id}（{status}）</source>
-        <translation>Dispatched {names} → {id} ({status})</translation>
     </message>
 </context>
 <context>
