@@ -164,6 +164,14 @@ class HubApi:
         op = op_of(args)
         return await self._ask(op, args, OPS[op].answer)
 
+    async def ask_as(self, args: Args, kind: type[AnswerT]) -> Reply[AnswerT]:
+        """:meth:`ask` with the answer Struct named, for a caller generic over its op (a
+        story): the answer comes back as ``kind``, which must be the op's."""
+        op = op_of(args)
+        if OPS[op].answer is not kind:
+            raise TypeError(f"{op} answers {OPS[op].answer.__name__}, not {kind.__name__}")
+        return await self._ask(op, args, kind)
+
     async def _ask(self, op: str, args: Args, kind: type[AnswerT]) -> Reply[AnswerT]:
         # Every field, defaults too: the cache keys answers by these arguments, and the
         # stories always named offset and limit.

@@ -16,6 +16,7 @@ from backend_client.stories.base import (
     PAGE_FAILED,
     PAGING,
     RELATED,
+    AnswerStory,
     Paging,
     Story,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "RELATED",
     "RELATED_KEYS",
     "SPEEDS",
+    "AnswerStory",
     "CaseEvent",
     "CaseHistory",
     "CaseMark",

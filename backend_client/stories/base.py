@@ -4,22 +4,27 @@ A story is the Qt-free model behind one drill-down (napari's way: the model load
 holds state, the view observes it). It asks through a :class:`~backend_client.api.HubApi`
 over a :data:`Source` (the answer cache on a desk or a wall) with its op's typed
 arguments; the facade checks the answer against the op's Struct, so a malformed answer
-is the story's error state, like a refusal. The story keeps the answer it shows, whether
+is the story's error state, like a refusal, and the story reads the Struct's attributes.
+An answer handed in (:meth:`Story.set_answer`) is read the same way when the Struct
+accepts it, else field by field. The story keeps the answer it shows, whether
 that came from the cache and how old it is, the last error, and where the next page
 starts. Every change is announced on :attr:`Story.changed` with one of the topics below.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from backend_client.api import HubApi, op_of
-from backend_client.protocol.ops import Args
+from backend_client.api import HubApi, Reply, op_of
+from backend_client.protocol.ops import Answer, Args
 from backend_client.stories.events import Emitter
-from backend_client.stories.parse import count
+from backend_client.stories.parse import Fields, count, decoded
 from backend_client.stories.source import RequestFailed, Source
+
+AnswerT = TypeVar("AnswerT", bound=Answer)
 
 #: A new answer was taken (fresh, cached or handed in): draw everything again.
 ANSWER = "answer"
@@ -56,7 +61,8 @@ class Paging:
 
 
 class Story:
-    """Loading, the cached flag and age, the error state and paging of one drill-down."""
+    """The cached flag and age, the error state and paging of one drill-down: what a
+    view holds, whatever the op (:class:`AnswerStory` loads)."""
 
     def __init__(self, source: Source, *, page_size: int = 0) -> None:
         self.api = HubApi(source)
@@ -85,51 +91,89 @@ class Story:
     def set_answer(
         self, answer: dict[str, Any], *, cached: bool = False, age_s: float | None = None
     ) -> None:
-        """Take an answer (fresh, cached or recorded) and announce :data:`ANSWER`."""
-        self.answer, self.cached, self.age_s = answer, cached, age_s
-        self.error = self.error_code = ""
-        self._parse(answer)
-        self.changed.emit(ANSWER)
-
-    def _parse(self, answer: dict[str, Any]) -> None:
+        """Take an answer handed in (recorded, or cached by an older hub) and announce
+        :data:`ANSWER`."""
         raise NotImplementedError
 
     def _fail(self, exc: RequestFailed, topic: str) -> None:
         self.error, self.error_code = exc.message, exc.code
         self.changed.emit(topic)
 
+    async def load(self) -> None:
+        raise NotImplementedError
+
+
+class AnswerStory(Story, Generic[AnswerT]):
+    """A story whose main op answers with ``kind``: it loads that answer and reads the
+    Struct's attributes."""
+
+    def __init__(self, source: Source, kind: type[AnswerT], *, page_size: int = 0) -> None:
+        super().__init__(source, page_size=page_size)
+        self.kind = kind
+
+    def set_answer(
+        self, answer: dict[str, Any], *, cached: bool = False, age_s: float | None = None
+    ) -> None:
+        """Take an answer handed in (recorded, or cached by an older hub) and announce
+        :data:`ANSWER`. One that ``kind`` accepts is read like a loaded one; anything
+        else field by field, with defaults."""
+        self._take(answer, decoded(answer, self.kind), cached, age_s)
+
+    def _take(
+        self, raw: dict[str, Any], typed: AnswerT | None, cached: bool, age_s: float | None
+    ) -> None:
+        self.answer, self.cached, self.age_s = raw, cached, age_s
+        self.error = self.error_code = ""
+        if typed is not None:
+            self._read(typed, raw)
+        else:
+            self._read_leniently(Fields(raw))
+        self.changed.emit(ANSWER)
+
+    def _read(self, answer: AnswerT, raw: Mapping[str, Any]) -> None:
+        """Take the answer's parts from its Struct (``raw`` is the same answer as sent)."""
+        raise NotImplementedError
+
+    def _read_leniently(self, answer: Fields) -> None:
+        """Take what there is of an answer ``kind`` does not accept."""
+        raise NotImplementedError
+
     async def load_answer(self) -> bool:
         """Send the main request and take its answer; False (and :data:`FAILED`) when
         there was none to show."""
         try:
-            reply = await self.api.ask(self.args())
+            reply = await self.api.ask_as(self.args(), self.kind)
         except RequestFailed as exc:
             self._fail(exc, FAILED)
             return False
-        # The result as sent is what the story keeps and parses: set_answer also takes
-        # answers handed in (recorded, or cached by an older hub) that no Struct checked.
-        self.set_answer(reply.result, cached=reply.cached, age_s=reply.age_s)
+        self._take(reply.result, reply.answer, reply.cached, reply.age_s)
         return True
 
     async def load(self) -> None:
         await self.load_answer()
 
-    async def _next_page(self, args: Args, total_key: str) -> dict[str, Any] | None:
-        """The page after what is shown (``args`` with the next offset and the page size),
-        or None when there is no more (or a page is already on its way, or it failed:
-        :data:`PAGE_FAILED`)."""
+    async def _next_page(self) -> Reply[AnswerT] | None:
+        """The page after what is shown (the main request at the next offset, a page
+        long), or None when there is no more (or a page is already on its way, or it
+        failed: :data:`PAGE_FAILED`). The caller moves :attr:`paging` on."""
         paging = self.paging
         if paging.next_offset is None or paging.busy or self.answer is None:
             return None
         paging.busy = True
         self.changed.emit(PAGING)
         try:
-            asked = msgspec.structs.replace(args, offset=paging.next_offset, limit=self.page_size)
-            page = (await self.api.ask(asked)).result
+            asked = msgspec.structs.replace(
+                self.args(), offset=paging.next_offset, limit=self.page_size
+            )
+            return await self.api.ask_as(asked, self.kind)
         except RequestFailed as exc:
             self._fail(exc, PAGE_FAILED)
             return None
         finally:
             paging.busy = False
-        paging.update(page.get("next_offset"), page.get(total_key))
-        return page
+
+    def _merged(self, key: str, page: Reply[AnswerT]) -> list[Any]:
+        """The list ``key`` of the answer shown with the page's appended: the merged
+        answer is what the PDF, the cache and a re-render read."""
+        shown = Fields(self.answer).value(key)
+        return [*(shown if isinstance(shown, list) else ()), *page.result[key]]

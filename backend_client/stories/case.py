@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
-from backend_client.protocol.ops import CaseHistoryArgs
-from backend_client.stories.base import PAGE, RELATED, Story
+from backend_client.api import Reply
+from backend_client.protocol.ops import CaseHistoryAnswer, CaseHistoryArgs, CaseRelatedAnswer
+from backend_client.stories.base import PAGE, RELATED, AnswerStory
 from backend_client.stories.case_data import (
     CaseEvent,
     CaseHistory,
     CaseRecord,
     RelatedCases,
-    parse_events,
-    parse_history,
+    event_of,
+    history_of,
+    named_merchant,
     parse_related,
+    read_history,
+    related_of,
 )
+from backend_client.stories.parse import Fields
 from backend_client.stories.source import RequestFailed, Source
 
 
-class CaseStory(Story):
+class CaseStory(AnswerStory[CaseHistoryAnswer]):
     """One case as a supervisor reads it: ``case.history`` (the case, the timeline page
     by page, photos, its merchant's name) and ``case.related``.
 
@@ -31,7 +37,7 @@ class CaseStory(Story):
     PAGE_SIZE = 500
 
     def __init__(self, case_id: str, source: Source, *, page_size: int = PAGE_SIZE) -> None:
-        super().__init__(source, page_size=page_size)
+        super().__init__(source, CaseHistoryAnswer, page_size=page_size)
         self.case_id = case_id
         self.history: CaseHistory | None = None
         #: The timeline loaded so far, in the hub's (stored) order.
@@ -50,50 +56,63 @@ class CaseStory(Story):
         # Always the same first page: the local cache keeps pages apart, by these args.
         return CaseHistoryArgs(self.case_id, 0, self.page_size)
 
-    def _parse(self, answer: dict[str, Any]) -> None:
-        self.history = parse_history(answer, self.case_id)
-        self.events = list(self.history.events)
-        self.paging.update(answer.get("next_offset"), answer.get("total_events"))
+    def _read(self, answer: CaseHistoryAnswer, raw: Mapping[str, Any]) -> None:
+        self._show(history_of(answer, named_merchant(Fields(raw))))
+
+    def _read_leniently(self, answer: Fields) -> None:
+        self._show(read_history(answer, self.case_id))
+
+    def _show(self, history: CaseHistory) -> None:
+        self.history = history
+        self.events = list(history.events)
+        self.paging.update(history.next_offset, history.total_events)
 
     async def load(self) -> None:
         shown_before = len(self.events)
         related = asyncio.ensure_future(self._fetch_related())
         try:
             shown = await self.load_answer()
-            result = await related
+            reply, error = await related
         finally:
             if not related.done():
                 related.cancel()
         if shown:
-            self.set_related(*result)
+            if reply is None:
+                self._take_related(None, None, error)
+            else:
+                self._take_related(reply.result, related_of(reply.answer), "")
             while len(self.events) < shown_before and await self.load_more():
                 pass
 
-    async def _fetch_related(self) -> tuple[dict[str, Any] | None, str]:
+    async def _fetch_related(self) -> tuple[Reply[CaseRelatedAnswer] | None, str]:
         try:
-            reply = await self.api.case_related(self.case_id)
+            return await self.api.case_related(self.case_id), ""
         except RequestFailed as exc:
             return None, exc.message
-        return reply.result, ""
 
     def set_related(self, related: dict[str, Any] | None, error: str = "") -> None:
         """Take a ``case.related`` answer; None (with the reason) when there was none."""
-        self.related_answer = related
-        self.related = parse_related(related) if related is not None else None
+        self._take_related(related, None if related is None else parse_related(related), error)
+
+    def _take_related(
+        self, raw: dict[str, Any] | None, related: RelatedCases | None, error: str
+    ) -> None:
+        self.related_answer = raw
+        self.related = related
         self.related_error = error
         self.changed.emit(RELATED)
 
     async def load_more(self) -> bool:
         """The next page of the timeline, appended; False when there was none or it failed."""
-        page = await self._next_page(self.args(), "total_events")
+        page = await self._next_page()
         if page is None:
             return False
-        self.events.extend(parse_events(page.get("events")))
-        # The merged answer is what the PDF, the cache and a re-render read.
+        self.paging.update(page.answer.next_offset, page.answer.total_events)
+        self.events.extend(event_of(event) for event in page.answer.events)
         assert self.answer is not None
         self.answer = {
             **self.answer,
-            "events": [*(self.answer.get("events") or []), *(page.get("events") or [])],
+            "events": self._merged("events", page),
             "next_offset": self.paging.next_offset,
             "total_events": self.paging.total,
         }

@@ -1,7 +1,10 @@
 """The typed records of a case's story: ``case.history`` and ``case.related`` answers.
 
-Parsed once (:func:`parse_history`, :func:`parse_related`); a missing key becomes its
-default (``""``, ``None``, ``()``), never an exception in a view.
+Read once: from the answer Structs' attributes (each record's ``of``), or, for an answer
+its Struct does not accept (an older hub's, one written by hand), field by field
+(:func:`read_history`, :func:`read_related`), where a missing key becomes its default
+(``""``, ``None``, ``()``), never an exception in a view. :func:`parse_history` and
+:func:`parse_related` take an answer as sent and choose.
 """
 
 from __future__ import annotations
@@ -11,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend_client.protocol.messages import SlaMarks
-from backend_client.stories.parse import count, items, mapping, number, number_or, strings, text
+from backend_client.protocol.ops import (
+    CaseFile,
+    CaseHistoryAnswer,
+    CaseRelatedAnswer,
+    CaseSummary,
+    TimelineEvent,
+)
+from backend_client.stories.parse import Fields, decoded
 
 #: The three lists of ``case.related``, in the order the views show them.
 RELATED_KEYS: tuple[str, ...] = ("same_merchant", "nearby", "same_category")
@@ -112,107 +122,199 @@ class CaseHistory:
     total_events: int | None = None
 
 
+#: What a follow-up inspection found (``detail.inspection``); anything else is not shown.
+INSPECTED: tuple[str, ...] = ("passed", "failed")
+
+
+# ---- from the answer Structs -------------------------------------------------------------
+
+
+def case_of(case: CaseFile) -> CaseRecord:
+    reporter = case.reporter
+    return CaseRecord(
+        id=case.id,
+        source=case.source,
+        category=case.category,
+        status=case.status,
+        address=case.address,
+        text=case.text,
+        reported_at=case.reported_at,
+        lat=case.lat,
+        lon=case.lon,
+        merchant_id=case.merchant_id or None,
+        reporter=None if reporter is None else Reporter(reporter.name, reporter.phone),
+        sla=case.sla,
+    )
+
+
+def detail_of(raw: object) -> EventDetail:
+    """A step's ``detail``: free-form on the wire (``TimelineEvent.detail`` is a dict), as
+    each kind of step records its own keys; the one place they are looked up."""
+    detail = Fields(raw)
+    inspection = detail.value("inspection")
+    return EventDetail(
+        stage=str(detail.value("stage")) if "stage" in detail else None,
+        units=detail.strings("units"),
+        unit=detail.filled("unit"),
+        inspection=inspection if isinstance(inspection, str) and inspection in INSPECTED else "",
+        outcome=detail.filled("outcome"),
+        note=detail.filled("note"),
+        deadline=detail.number("deadline"),
+    )
+
+
+def event_of(event: TimelineEvent) -> CaseEvent:
+    return CaseEvent(event.kind, event.ts, event.actor, detail_of(event.detail))
+
+
+def history_of(answer: CaseHistoryAnswer, merchant_name: str = "") -> CaseHistory:
+    case = case_of(answer.case)
+    return CaseHistory(
+        case=case,
+        events=tuple(event_of(event) for event in answer.events),
+        photos=photo_list(answer.photos),
+        merchant_name=merchant_name,
+        next_offset=answer.next_offset,
+        total_events=answer.total_events,
+    )
+
+
+def related_case_of(summary: CaseSummary) -> RelatedCase:
+    return RelatedCase(
+        id=summary.id,
+        reported_at=summary.reported_at,
+        category=summary.category,
+        status=summary.status,
+        address=summary.address,
+        distance_m=summary.distance_m,
+        lat=summary.lat,
+        lon=summary.lon,
+    )
+
+
+def related_of(answer: CaseRelatedAnswer) -> RelatedCases:
+    return RelatedCases(
+        same_merchant=tuple(related_case_of(s) for s in answer.same_merchant),
+        nearby=tuple(related_case_of(s) for s in answer.nearby),
+        same_category=tuple(related_case_of(s) for s in answer.same_category),
+    )
+
+
+# ---- from an answer no Struct accepts ----------------------------------------------------
+
+
 def parse_sla(raw: object) -> SlaMarks | None:
-    """``case.sla``; None when it is missing or lacks a deadline (nothing to judge)."""
+    """``case.sla`` as sent; None when it is missing or lacks a deadline (nothing to judge)."""
     if not isinstance(raw, Mapping):
         return None
-    deadlines = [number(raw.get(key)) for key in ("accept_by", "move_by", "handle_by")]
-    accept_by, move_by, handle_by = deadlines
+    sla = Fields(raw)
+    accept_by, move_by, handle_by = (
+        sla.number(key) for key in ("accept_by", "move_by", "handle_by")
+    )
     if accept_by is None or move_by is None or handle_by is None:
         return None
     return SlaMarks(
         accept_by=accept_by,
         move_by=move_by,
         handle_by=handle_by,
-        accepted_at=number(raw.get("accepted_at")),
-        moving_at=number(raw.get("moving_at")),
-        handled_at=number(raw.get("handled_at")),
-        missed=list(strings(raw.get("missed"))),
+        accepted_at=sla.number("accepted_at"),
+        moving_at=sla.number("moving_at"),
+        handled_at=sla.number("handled_at"),
+        missed=list(sla.strings("missed")),
     )
 
 
-def parse_case(raw: object, default_id: str = "") -> CaseRecord:
-    case = mapping(raw)
-    reporter = case.get("reporter")
-    merchant_id = case.get("merchant_id")
+def read_case(case: Fields, default_id: str = "") -> CaseRecord:
+    reporter = case.value("reporter")
+    who = Fields(reporter)
     return CaseRecord(
-        id=text(case, "id", default_id),
-        source=text(case, "source"),
-        category=text(case, "category"),
-        status=text(case, "status"),
-        address=text(case, "address"),
-        text=text(case, "text"),
-        reported_at=number(case.get("reported_at")),
-        lat=number(case.get("lat")),
-        lon=number(case.get("lon")),
-        merchant_id=str(merchant_id) if merchant_id else None,
-        reporter=(
-            Reporter(str(reporter.get("name") or ""), str(reporter.get("phone") or ""))
-            if isinstance(reporter, Mapping)
-            else None
-        ),
-        sla=parse_sla(case.get("sla")),
-        photos=tuple(str(p) for p in case.get("photos") or () if p),
+        id=case.text("id", default_id),
+        source=case.text("source"),
+        category=case.text("category"),
+        status=case.text("status"),
+        address=case.text("address"),
+        text=case.text("text"),
+        reported_at=case.number("reported_at"),
+        lat=case.number("lat"),
+        lon=case.number("lon"),
+        merchant_id=case.filled("merchant_id") or None,
+        reporter=Reporter(who.filled("name"), who.filled("phone"))
+        if isinstance(reporter, Mapping)
+        else None,
+        sla=parse_sla(case.value("sla")),
+        photos=photo_list(case.value("photos")),
     )
 
 
-def parse_detail(raw: object) -> EventDetail:
-    detail = mapping(raw)
-    inspection = detail.get("inspection")
-    return EventDetail(
-        stage=str(detail["stage"]) if "stage" in detail else None,
-        units=strings(detail.get("units")),
-        unit=str(detail["unit"]) if detail.get("unit") else "",
-        inspection=inspection if inspection in ("passed", "failed") else "",
-        outcome=str(detail["outcome"]) if detail.get("outcome") else "",
-        note=str(detail["note"]) if detail.get("note") else "",
-        deadline=number(detail.get("deadline")),
-    )
-
-
-def parse_event(raw: Mapping[str, Any]) -> CaseEvent:
+def read_event(event: Fields) -> CaseEvent:
     return CaseEvent(
-        kind=text(raw, "kind"),
-        ts=number_or(raw.get("ts")),
-        actor=text(raw, "actor"),
-        detail=parse_detail(raw.get("detail")),
+        kind=event.text("kind"),
+        ts=event.number_or("ts"),
+        actor=event.text("actor"),
+        detail=detail_of(event.value("detail")),
     )
 
 
-def parse_events(raw: object) -> tuple[CaseEvent, ...]:
-    return tuple(parse_event(event) for event in items(raw))
+def read_history(answer: Fields, default_id: str = "") -> CaseHistory:
+    case = read_case(answer.nested("case"), default_id)
+    photos = answer.value("photos")
+    return CaseHistory(
+        case=case,
+        events=tuple(read_event(event) for event in answer.rows("events")),
+        # The answer's own list wins (an older hub put the photos on the case only).
+        photos=case.photos if photos is None else photo_list(photos),
+        merchant_name=named_merchant(answer),
+        next_offset=answer.count("next_offset"),
+        total_events=answer.count("total_events"),
+    )
+
+
+def read_related_case(summary: Fields) -> RelatedCase:
+    return RelatedCase(
+        id=summary.text("id"),
+        reported_at=summary.number_or("reported_at"),
+        category=summary.text("category"),
+        status=summary.text("status"),
+        address=summary.text("address"),
+        distance_m=summary.number("distance_m"),
+        lat=summary.number("lat"),
+        lon=summary.number("lon"),
+    )
+
+
+def read_related(answer: Fields) -> RelatedCases:
+    lists = {
+        key: tuple(read_related_case(summary) for summary in answer.rows(key))
+        for key in RELATED_KEYS
+    }
+    return RelatedCases(**lists)
+
+
+# ---- an answer as sent -------------------------------------------------------------------
 
 
 def parse_history(raw: Mapping[str, Any], default_id: str = "") -> CaseHistory:
-    case = parse_case(raw.get("case"), default_id)
-    photos = raw.get("photos")
-    merchant = mapping(raw.get("merchant"))
-    return CaseHistory(
-        case=case,
-        events=parse_events(raw.get("events")),
-        # The answer's own list wins (an older hub put the photos on the case only).
-        photos=(case.photos if photos is None else tuple(str(p) for p in photos or () if p)),
-        merchant_name=text(merchant, "name"),
-        next_offset=count(raw.get("next_offset")),
-        total_events=count(raw.get("total_events")),
-    )
-
-
-def parse_related_case(raw: Mapping[str, Any]) -> RelatedCase:
-    return RelatedCase(
-        id=text(raw, "id"),
-        reported_at=number_or(raw.get("reported_at")),
-        category=text(raw, "category"),
-        status=text(raw, "status"),
-        address=text(raw, "address"),
-        distance_m=number(raw.get("distance_m")),
-        lat=number(raw.get("lat")),
-        lon=number(raw.get("lon")),
-    )
+    """A ``case.history`` answer as sent (recorded, or handed to the PDF)."""
+    answer = decoded(raw, CaseHistoryAnswer)
+    if answer is None:
+        return read_history(Fields(raw), default_id)
+    return history_of(answer, named_merchant(Fields(raw)))
 
 
 def parse_related(raw: Mapping[str, Any]) -> RelatedCases:
-    lists = {
-        key: tuple(parse_related_case(item) for item in items(raw.get(key))) for key in RELATED_KEYS
-    }
-    return RelatedCases(**lists)
+    """A ``case.related`` answer as sent."""
+    answer = decoded(raw, CaseRelatedAnswer)
+    return read_related(Fields(raw)) if answer is None else related_of(answer)
+
+
+def named_merchant(answer: Fields) -> str:
+    """``case.history``'s ``merchant.name``: no field of :class:`CaseHistoryAnswer` (this
+    hub does not send it), so only an answer handed in names the merchant."""
+    return answer.nested("merchant").text("name")
+
+
+def photo_list(raw: object) -> tuple[str, ...]:
+    """The photos to show, empty entries dropped (nothing to draw)."""
+    if not isinstance(raw, list | tuple):
+        return ()
+    return tuple(str(photo) for photo in raw if photo)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backend_client.protocol.ops import MerchantArgs
-from backend_client.stories.base import PAGE, Story
-from backend_client.stories.parse import items, mapping, number, number_or, strings, text
+from backend_client.protocol.messages import Incident
+from backend_client.protocol.ops import InspectionRecord, MerchantAnswer, MerchantArgs, MerchantInfo
+from backend_client.stories.base import PAGE, AnswerStory
+from backend_client.stories.parse import Fields, number
 from backend_client.stories.source import Source
 
 #: Risk levels as the store keeps them (hub/simulator/world.py: 1 low .. 3 high).
@@ -59,65 +61,107 @@ class Inspection:
     officers: tuple[str, ...] = ()
 
 
-def parse_profile(raw: object) -> MerchantProfile:
-    merchant = mapping(raw)
-    risk = merchant.get("risk")
-    known = isinstance(risk, int) and not isinstance(risk, bool) and risk in RISK_LEVELS
+# ---- from the answer Struct --------------------------------------------------------------
+
+
+def profile_of(merchant: MerchantInfo) -> MerchantProfile:
     return MerchantProfile(
-        name=text(merchant, "name"),
-        credit_code=text(merchant, "credit_code"),
-        address=text(merchant, "address"),
-        category=text(merchant, "category"),
-        risk=risk if known and isinstance(risk, int) else None,
-        risk_text=text(merchant, "risk"),
-        lat=number(merchant.get("lat")),
-        lon=number(merchant.get("lon")),
+        name=merchant.name,
+        credit_code=merchant.credit_code,
+        address=merchant.address,
+        category=merchant.category,
+        risk=merchant.risk if merchant.risk in RISK_LEVELS else None,
+        risk_text=str(merchant.risk),
+        lat=merchant.lat,
+        lon=merchant.lon,
     )
 
 
-def parse_cases(raw: object) -> list[MerchantCase]:
-    return [
-        MerchantCase(
-            id=text(case, "id"),
-            reported_at=number_or(case.get("reported_at")),
-            category=text(case, "category"),
-            status=text(case, "status"),
-            lat=number(case.get("lat")),
-            lon=number(case.get("lon")),
-        )
-        for case in items(raw)
-    ]
+def case_of(case: Incident) -> MerchantCase:
+    return MerchantCase(
+        id=case.id,
+        reported_at=case.reported_at,
+        category=case.category,
+        status=case.status,
+        lat=case.lat,
+        lon=case.lon,
+    )
 
 
-def parse_inspection(raw: Mapping[str, Any]) -> Inspection:
+def inspection_of(inspection: InspectionRecord) -> Inspection:
     return Inspection(
-        id=text(raw, "id"),
-        ts=number_or(raw.get("ts")),
-        departments=strings(raw.get("departments")),
-        items=strings(raw.get("items")),
-        result=text(raw, "result"),
-        note=text(raw, "note"),
-        teams=strings(raw.get("teams")),
-        officers=strings(raw.get("officers")),
+        id=inspection.id,
+        ts=inspection.ts,
+        departments=tuple(inspection.departments),
+        items=tuple(inspection.items),
+        result=inspection.result,
+        note=inspection.note,
+        teams=tuple(inspection.teams),
+        officers=tuple(inspection.officers),
     )
 
 
-def category_counts(answer: Mapping[str, Any], cases: list[MerchantCase]) -> list[tuple[str, int]]:
-    """(category, cases) with the most cases first: the hub's counts over every case, or,
-    from an older hub that sends every case and no counts, a count of what came."""
-    by_category = answer.get("counts_by_category")
-    per_category: dict[str, int] = {}
-    if isinstance(by_category, Mapping):
-        for key, value in by_category.items():
-            found = number(value)
-            per_category[str(key)] = int(found) if found is not None else 0
-    else:
-        for case in cases:
-            per_category[case.category] = per_category.get(case.category, 0) + 1
+def ranked(per_category: Mapping[str, int]) -> list[tuple[str, int]]:
+    """(category, cases) with the most cases first, ties by name."""
     return sorted(per_category.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-class MerchantStory(Story):
+# ---- from an answer no Struct accepts ----------------------------------------------------
+
+
+def read_profile(merchant: Fields) -> MerchantProfile:
+    risk = merchant.value("risk")
+    known = isinstance(risk, int) and not isinstance(risk, bool) and risk in RISK_LEVELS
+    return MerchantProfile(
+        name=merchant.text("name"),
+        credit_code=merchant.text("credit_code"),
+        address=merchant.text("address"),
+        category=merchant.text("category"),
+        risk=risk if known and isinstance(risk, int) else None,
+        risk_text=merchant.text("risk"),
+        lat=merchant.number("lat"),
+        lon=merchant.number("lon"),
+    )
+
+
+def read_cases(cases: list[Fields]) -> list[MerchantCase]:
+    return [
+        MerchantCase(
+            id=case.text("id"),
+            reported_at=case.number_or("reported_at"),
+            category=case.text("category"),
+            status=case.text("status"),
+            lat=case.number("lat"),
+            lon=case.number("lon"),
+        )
+        for case in cases
+    ]
+
+
+def read_inspection(inspection: Fields) -> Inspection:
+    return Inspection(
+        id=inspection.text("id"),
+        ts=inspection.number_or("ts"),
+        departments=inspection.strings("departments"),
+        items=inspection.strings("items"),
+        result=inspection.text("result"),
+        note=inspection.text("note"),
+        teams=inspection.strings("teams"),
+        officers=inspection.strings("officers"),
+    )
+
+
+def read_counts(answer: Fields, cases: list[MerchantCase]) -> list[tuple[str, int]]:
+    """The hub's counts over every case, or, from an older hub that sends every case and
+    no counts, a count of what came."""
+    by_category = answer.value("counts_by_category")
+    if not isinstance(by_category, Mapping):
+        return ranked(Counter(case.category for case in cases))
+    per_category = {str(key): int(number(value) or 0) for key, value in by_category.items()}
+    return ranked(per_category)
+
+
+class MerchantStory(AnswerStory[MerchantAnswer]):
     """One merchant (``merchant.profile``): profile and place, cases per category, the
     joint inspections, and the cases (paged)."""
 
@@ -125,7 +169,7 @@ class MerchantStory(Story):
     PAGE_SIZE = 200
 
     def __init__(self, merchant_id: str, source: Source, *, page_size: int = PAGE_SIZE) -> None:
-        super().__init__(source, page_size=page_size)
+        super().__init__(source, MerchantAnswer, page_size=page_size)
         self.merchant_id = merchant_id
         self.profile = MerchantProfile()
         self.cases: list[MerchantCase] = []
@@ -135,12 +179,19 @@ class MerchantStory(Story):
     def args(self) -> MerchantArgs:
         return MerchantArgs(self.merchant_id, 0, self.page_size)
 
-    def _parse(self, answer: dict[str, Any]) -> None:
-        self.profile = parse_profile(answer.get("merchant"))
-        self.cases = parse_cases(answer.get("cases"))
-        self.paging.update(answer.get("next_offset"), answer.get("total_cases"))
-        self.counts = category_counts(answer, self.cases)
-        self.inspections = [parse_inspection(i) for i in items(answer.get("inspections"))]
+    def _read(self, answer: MerchantAnswer, raw: Mapping[str, Any]) -> None:
+        self.profile = profile_of(answer.merchant)
+        self.cases = [case_of(case) for case in answer.cases]
+        self.paging.update(answer.next_offset, answer.total_cases)
+        self.counts = ranked(answer.counts_by_category)
+        self.inspections = [inspection_of(i) for i in answer.inspections]
+
+    def _read_leniently(self, answer: Fields) -> None:
+        self.profile = read_profile(answer.nested("merchant"))
+        self.cases = read_cases(answer.rows("cases"))
+        self.paging.update(answer.count("next_offset"), answer.count("total_cases"))
+        self.counts = read_counts(answer, self.cases)
+        self.inspections = [read_inspection(i) for i in answer.rows("inspections")]
 
     async def load(self) -> None:
         shown_before = len(self.cases)
@@ -150,14 +201,15 @@ class MerchantStory(Story):
 
     async def load_more(self) -> bool:
         """The next page of cases, appended; False when there was none or it failed."""
-        page = await self._next_page(self.args(), "total_cases")
+        page = await self._next_page()
         if page is None:
             return False
-        self.cases.extend(parse_cases(page.get("cases")))
+        self.paging.update(page.answer.next_offset, page.answer.total_cases)
+        self.cases.extend(case_of(case) for case in page.answer.cases)
         assert self.answer is not None
         self.answer = {
             **self.answer,
-            "cases": [*(self.answer.get("cases") or []), *(page.get("cases") or [])],
+            "cases": self._merged("cases", page),
             "next_offset": self.paging.next_offset,
         }
         self.changed.emit(PAGE)

@@ -7,9 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from backend_client.protocol.ops import TrackArgs
-from backend_client.stories.base import Story
-from backend_client.stories.replay import Clock, TrackReplay
+from backend_client.protocol.messages import Unit
+from backend_client.protocol.ops import TrackAnswer, TrackArgs
+from backend_client.stories.base import AnswerStory
+from backend_client.stories.parse import Fields
+from backend_client.stories.replay import Clock, TrackReplay, WindowCase
 from backend_client.stories.source import Source
 
 
@@ -23,6 +25,11 @@ class OfficerProfile:
     #: ``vehicle`` for an enforcement vehicle (the same story, known by its plate).
     kind: str = ""
     plate: str = ""
+
+    @classmethod
+    def of(cls, unit: Unit, team: str) -> OfficerProfile:
+        """From the feed's roster entry; ``team`` is the team's name."""
+        return cls(unit.name, team, unit.status, unit.kind, unit.plate or unit.id)
 
     @classmethod
     def from_mapping(cls, unit_id: str, profile: Mapping[str, str]) -> OfficerProfile:
@@ -39,12 +46,13 @@ class OfficerProfile:
         return self.kind == "vehicle"
 
 
-class OfficerStory(Story):
+class OfficerStory(AnswerStory[TrackAnswer]):
     """One officer over ``[start, end]``: the ``unit.track`` answer as a
     :class:`TrackReplay` (play, pause, speed, cursor), with the window's cases the
     officer was on marked where the officer was when each came in.
 
-    ``cases`` are incident dicts (as on the wire).
+    ``cases`` are the feed's incidents, or incident dicts (as on the wire); ``profile``
+    an :class:`OfficerProfile` or its fields by name.
     """
 
     def __init__(
@@ -54,13 +62,17 @@ class OfficerStory(Story):
         *,
         start: float,
         end: float,
-        cases: Sequence[Mapping[str, Any]] = (),
-        profile: Mapping[str, str] | None = None,
+        cases: Sequence[WindowCase] = (),
+        profile: OfficerProfile | Mapping[str, str] | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
-        super().__init__(source)
+        super().__init__(source, TrackAnswer)
         self.unit_id = unit_id
-        self.profile = OfficerProfile.from_mapping(unit_id, profile or {})
+        self.profile = (
+            profile
+            if isinstance(profile, OfficerProfile)
+            else OfficerProfile.from_mapping(unit_id, profile or {})
+        )
         self.start, self.end = float(start), float(end)
         self._cases = list(cases)
         self._clock = clock
@@ -74,10 +86,16 @@ class OfficerStory(Story):
     def args(self) -> TrackArgs:
         return TrackArgs(self.unit_id, self.start, self.end)
 
-    def _parse(self, answer: dict[str, Any]) -> None:
+    def _read(self, answer: TrackAnswer, raw: Mapping[str, Any]) -> None:
+        self._show(answer.points)
+
+    def _read_leniently(self, answer: Fields) -> None:
+        points = answer.value("points")
+        self._show(points if isinstance(points, list) else [])
+
+    def _show(self, points: Sequence[Sequence[Any]]) -> None:
         old = self.replay
         old.pause()
-        points = answer.get("points")
-        self.replay = self._replay(points if isinstance(points, list) else [])
+        self.replay = self._replay(points)
         # A reload keeps the speed the reader chose.
         self.replay.set_speed(old.speed)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Final
 
-import msgspec
-
 from backend_client.state import FeedState
 from backend_client.stories.case import CaseStory
 from backend_client.stories.merchant import MerchantStory
-from backend_client.stories.officer import OfficerStory
+from backend_client.stories.officer import OfficerProfile, OfficerStory
 from backend_client.stories.source import Source
 
 #: How much of an officer's track a drill-down replays: the last hour, the article's
@@ -31,17 +29,11 @@ def officer_story(unit_id: str, source: Source, state: FeedState, now: float) ->
     """The officer's last :data:`OFFICER_WINDOW_S` up to ``now`` (the hub's clock: the
     track is stamped in it), profiled from the feed's roster."""
     unit = state.units.get(unit_id)
-    profile: dict[str, str] = {}
+    profile: OfficerProfile | None = None
     if unit is not None:
         team = state.teams.get(unit.team)
-        profile = {
-            "name": unit.name,
-            "team": team.name if team is not None else unit.team,
-            "status": unit.status,
-            "kind": unit.kind,
-            "plate": unit.plate,
-        }
-    cases = [msgspec.to_builtins(i) for i in state.incidents.values()]
+        profile = OfficerProfile.of(unit, team.name if team is not None else unit.team)
+    cases = list(state.incidents.values())
     return OfficerStory(
         unit_id, source, start=now - OFFICER_WINDOW_S, end=now, cases=cases, profile=profile
     )

@@ -10,7 +10,6 @@ from typing import Any
 from backend_client.api import HubApi
 from backend_client.stories.base import ANSWER, FAILED
 from backend_client.stories.events import Emitter
-from backend_client.stories.parse import items
 from backend_client.stories.source import Requester, RequestFailed
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,9 @@ class MerchantRegister:
             return
         finally:
             self._task = None
-        self.rows = tuple(items(reply.result.get("merchants")))
+        # The rows as sent, not the MerchantPlace Structs (which checked them): the map's
+        # layer reads wire keys the Struct leaves out (``datum``).
+        self.rows = tuple(reply.result["merchants"])
         self.loaded, self.error = True, ""
         self.changed.emit(ANSWER)
 

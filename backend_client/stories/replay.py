@@ -14,9 +14,13 @@ import bisect
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
+
+from backend_client.protocol.messages import Incident
 
 Clock = Callable[[], float]
+#: A case of the window: the feed's incident, or one as on the wire (a dict).
+WindowCase: TypeAlias = "Incident | Mapping[str, Any]"
 
 #: The speeds offered by the panel's selector (the model accepts anything in 1..60).
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 30, 60)
@@ -67,7 +71,7 @@ class TrackReplay:
         end: float,
         *,
         unit_id: str = "",
-        cases: Iterable[Mapping[str, Any]] = (),
+        cases: Iterable[WindowCase] = (),
         clock: Clock = time.monotonic,
     ) -> None:
         if end < start:
@@ -165,11 +169,10 @@ class TrackReplay:
 
     # ---- cases of the window ----------------------------------------------------------
 
-    def _marks(self, cases: Iterable[Mapping[str, Any]]) -> list[CaseMark]:
+    def _marks(self, cases: Iterable[WindowCase]) -> list[CaseMark]:
         marks: list[CaseMark] = []
         for case in cases:
-            units = case.get("units") or ()
-            reported = case.get("reported_at")
+            case_id, category, reported, units = _window_fields(case)
             if self.unit_id not in units or reported is None:
                 continue
             ts = float(reported)
@@ -178,12 +181,21 @@ class TrackReplay:
             where = self.position_at(ts)
             marks.append(
                 CaseMark(
-                    str(case.get("id", "")),
+                    case_id,
                     ts,
-                    str(case.get("category", "")),
+                    category,
                     where[0] if where else None,
                     where[1] if where else None,
                 )
             )
         marks.sort(key=lambda m: m.ts)
         return marks
+
+
+def _window_fields(case: WindowCase) -> tuple[str, str, Any, Sequence[str]]:
+    """A case's id, category, ``reported_at`` and units; a dict (a widget's, a test's) is
+    read as the wire has it, ``units`` left out when empty."""
+    if isinstance(case, Incident):
+        return case.id, case.category, case.reported_at, case.units
+    units = case.get("units") or ()
+    return str(case.get("id", "")), str(case.get("category", "")), case.get("reported_at"), units

@@ -11,10 +11,23 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
+from backend_client.api import HubApi
 from backend_client.cache import AnswerCache, CachedRequests
-from backend_client.protocol.messages import Team, Unit
+from backend_client.protocol.messages import Incident, SlaMarks, Team, Unit
+from backend_client.protocol.ops import (
+    CaseFile,
+    CaseHistoryAnswer,
+    CaseHistoryArgs,
+    InspectionRecord,
+    MerchantAnswer,
+    MerchantInfo,
+    ReporterInfo,
+    TimelineEvent,
+    TrackAnswer,
+)
 from backend_client.state import FeedState
 from backend_client.stories import (
     ANSWER,
@@ -29,6 +42,7 @@ from backend_client.stories import (
     MerchantStory,
     OfficerStory,
     RelatedCases,
+    parse_history,
     parse_related,
 )
 from backend_client.stories.opening import OFFICER_WINDOW_S, open_story
@@ -223,6 +237,97 @@ def test_missing_keys_become_defaults_not_crashes() -> None:
     assert officer.replay.speed == 10.0  # a reload keeps the chosen speed
     officer.set_answer({})
     assert officer.replay.points == [] and officer.profile.plate == "U001"
+
+
+def wire(answer: msgspec.Struct) -> dict[str, Any]:
+    """``answer`` as the hub sends it (defaults left out, as on the wire)."""
+    result: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(answer))
+    return result
+
+
+def test_an_answer_is_read_through_its_struct_loaded_or_handed_in() -> None:
+    reported = Incident(
+        id="WC-9",
+        source="grid",
+        category="占道经营",
+        reported_at=100.0,
+        lat=29.08,
+        lon=119.65,
+        merchant_id="M-1",
+        sla=SlaMarks(accept_by=160.0, move_by=280.0, handle_by=1000.0),
+    )
+    events = [
+        TimelineEvent("reported", 100.0, "网格员", {}),
+        TimelineEvent("sla_missed", 161.0, "hub", {"stage": "accept", "units": ["U001"]}),
+        TimelineEvent(
+            "inspected", 900.0, "U001", {"unit": "U001", "inspection": "passed", "deadline": 5}
+        ),
+    ]
+    history = wire(
+        CaseHistoryAnswer(
+            CaseFile(**msgspec.structs.asdict(reported), reporter=ReporterInfo("张**", "138")),
+            ["p1", ""],
+            events,
+            3,
+            None,
+        )
+    )
+    # A reported case's status is the default, left off the wire: the Struct restores it.
+    assert "status" not in history["case"]
+
+    async def fetch(op: str, args: dict[str, Any]) -> Fetched:
+        assert op == "case.history"
+        return history, False, None
+
+    loaded = CaseStory("WC-9", fetch)
+    asyncio.run(loaded.load_answer())
+    handed = CaseStory("WC-9", never)
+    handed.set_answer(history)
+    assert loaded.history == handed.history == parse_history(history)
+    assert loaded.history is not None and loaded.answer == history
+    case = loaded.history.case
+    assert (case.status, case.reported_at, case.merchant_id) == ("reported", 100.0, "M-1")
+    assert case.reporter is not None and case.reporter.name == "张**"
+    assert case.sla == reported.sla and loaded.history.photos == ("p1",)
+    stage, inspected = loaded.events[1].detail, loaded.events[2].detail
+    assert (stage.stage, stage.units, stage.unit) == ("accept", ("U001",), "")
+    assert (inspected.unit, inspected.inspection, inspected.deadline) == ("U001", "passed", 5.0)
+    assert loaded.events[0].detail.stage is None
+
+    profile = wire(
+        MerchantAnswer(
+            MerchantInfo("M-1", "婺城小吃店", "913", "八一北街", "餐饮", 2, 29.0, 119.0),
+            [reported],
+            7,
+            1,
+            {"占道经营": 4, "油烟污染": 3},
+            [InspectionRecord("I-1", 50.0, ["市场监管"], ["证照"], "pass", "", [], ["U001"])],
+        )
+    )
+    merchant = MerchantStory("M-1", never)
+    merchant.set_answer(profile)
+    assert merchant.profile.risk == 2 and merchant.profile.risk_text == "2"
+    assert [(c.id, c.status) for c in merchant.cases] == [("WC-9", "reported")]
+    assert merchant.counts == [("占道经营", 4), ("油烟污染", 3)]
+    assert merchant.paging.next_offset == 1 and merchant.paging.total == 7
+    assert merchant.inspections[0].departments == ("市场监管",)
+    assert merchant.inspections[0].officers == ("U001",)
+
+    # The feed's incidents mark the replay as their wire dicts did.
+    sent = msgspec.structs.replace(reported, units=["U001"], reported_at=30.0)
+    for cases in ([sent, reported], [msgspec.to_builtins(sent), msgspec.to_builtins(reported)]):
+        officer = OfficerStory("U001", never, start=0.0, end=60.0, cases=cases)
+        officer.set_answer(wire(TrackAnswer("U001", [(20.0, 29.0, 119.0, None, 90.0)])))
+        assert [(p.ts, p.heading) for p in officer.replay.points] == [(20.0, 90.0)]
+        assert [(m.case_id, m.ts, m.lat) for m in officer.replay.cases] == [("WC-9", 30.0, 29.0)]
+
+
+def test_the_api_names_the_answer_struct_of_the_op_asked() -> None:
+    api = HubApi(never)
+    with pytest.raises(
+        TypeError, match=r"case\.history answers CaseHistoryAnswer, not MerchantAnswer"
+    ):
+        asyncio.run(api.ask_as(CaseHistoryArgs("WC-1"), MerchantAnswer))
 
 
 def test_the_merchant_register_loads_once_and_reports_a_failure(hub: LiveHub) -> None:
