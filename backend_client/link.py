@@ -20,6 +20,8 @@ class LinkStatus:
     link: Link
     last_good: float | None  # wall-clock time of the last heartbeat or event
     detail: str = ""
+    #: The hub node the link is (or was last) with: a wall names it when there are several.
+    node: str = ""
 
     def age(self, now: float) -> float | None:
         return None if self.last_good is None else max(0.0, now - self.last_good)

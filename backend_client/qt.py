@@ -26,10 +26,10 @@ from backend_client.link import Link, LinkStatus
 from backend_client.protocol.messages import (
     AlertClear,
     AlertNew,
+    FeedEvent,
     Fix,
     IncidentNew,
     IncidentUpdate,
-    StoredEvent,
     Ticker,
     Unit,
     UnitPositions,
@@ -111,7 +111,7 @@ class _WeakListener:
         if feed is not None:
             feed.on_snapshot(state)
 
-    def on_event(self, event: StoredEvent) -> None:
+    def on_event(self, event: FeedEvent) -> None:
         feed = self._feed()
         if feed is not None:
             feed.on_event(event)
@@ -185,7 +185,7 @@ class QtFeed(QObject):
         self._changed_units.clear()
         self.snapshotLoaded.emit()
 
-    def on_event(self, event: StoredEvent) -> None:
+    def on_event(self, event: FeedEvent) -> None:
         match event:
             case UnitPositions(fixes=fixes):
                 moved = self._moved

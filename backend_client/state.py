@@ -6,6 +6,7 @@ so a client that applied every event holds exactly the hub's snapshot. Pure Pyth
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import msgspec
@@ -14,6 +15,7 @@ from backend_client.protocol.messages import (
     Alert,
     AlertClear,
     AlertNew,
+    Fix,
     Incident,
     IncidentNew,
     IncidentUpdate,
@@ -68,21 +70,47 @@ class FeedState:
             alerts=list(self.alerts.values()),
         )
 
+    def apply_positions(self, fixes: Iterable[Fix]) -> list[Fix]:
+        """Take each fix that is newer than its unit's position; returns those taken.
+
+        Live positions carry no ``seq``: two frames may cross (the full resync after a
+        resume, a fail-over to another hub), and the fix time alone says which is newer.
+        """
+        units = self.units
+        taken: list[Fix] = []
+        for fix in fixes:
+            unit = units.get(fix.id)
+            if unit is None or (unit.ts is not None and fix.ts <= unit.ts):
+                continue
+            unit.lat = fix.lat
+            unit.lon = fix.lon
+            unit.datum = fix.datum
+            unit.ts = fix.ts
+            unit.speed = fix.speed
+            unit.heading = fix.heading
+            taken.append(fix)
+        return taken
+
+    def positions(self, ts: float) -> UnitPositions:
+        """Every unit's position as one live frame (a resumed client's resync)."""
+        fixes = [
+            Fix(
+                id=unit.id,
+                lat=unit.lat,
+                lon=unit.lon,
+                ts=unit.ts,
+                datum=unit.datum,
+                speed=unit.speed,
+                heading=unit.heading,
+            )
+            for unit in self.units.values()
+            if unit.lat is not None and unit.lon is not None and unit.ts is not None
+        ]
+        return UnitPositions(ts=ts, fixes=fixes)
+
     def apply(self, event: StoredEvent) -> None:
         """Apply one stored event. The caller guarantees ``event.seq == self.seq + 1``."""
         match event:
-            case UnitPositions(fixes=fixes):
-                units = self.units
-                for fix in fixes:
-                    unit = units.get(fix.id)
-                    if unit is None:
-                        continue
-                    unit.lat = fix.lat
-                    unit.lon = fix.lon
-                    unit.datum = fix.datum
-                    unit.ts = fix.ts
-                    unit.speed = fix.speed
-                    unit.heading = fix.heading
             case UnitStatus(unit=unit):
                 previous = self.units.get(unit.id)
                 if previous is not None and unit.lat is None:

@@ -9,6 +9,14 @@ stores nothing) is skipped; anything else might have been a stored event, so the
 asks again from its last ``seq``. If asking again makes no progress (the hub keeps sending
 the same unreadable event), the next attempt asks for a fresh snapshot instead, which is
 valid past that event: never a silent skip, never a hot reconnect loop.
+
+Live positions (``unit.positions``) carry no ``seq``: each fix is kept if it is newer than
+the unit's, and an unreadable one is skipped (the next frame, or the resync after the
+next resume, brings the unit's newest fix anyway).
+
+Several hubs (``ws://a/stream,ws://b/stream``, the nodes of one cluster) are tried in
+turn: when the link to one is lost, the next attempt goes to the next, and a resume
+there is exact because every node numbers the log alike (the welcome's ``epoch`` says so).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
@@ -34,6 +43,7 @@ from backend_client.link import STALE_AFTER_SECONDS, Link, LinkStatus, classify
 from backend_client.protocol import (
     Decision,
     Error,
+    Fix,
     Heartbeat,
     Hello,
     ProtocolError,
@@ -46,7 +56,7 @@ from backend_client.protocol import (
     decode_server,
     encode,
 )
-from backend_client.protocol.messages import STORED_EVENT_TYPES, StoredEvent
+from backend_client.protocol.messages import STORED_EVENT_TYPES, FeedEvent, StoredEvent
 from backend_client.state import FeedState
 
 if TYPE_CHECKING:
@@ -85,7 +95,7 @@ SKEW_SAMPLES = 12
 
 class FeedListener(Protocol):
     def on_snapshot(self, state: FeedState) -> None: ...
-    def on_event(self, event: StoredEvent) -> None: ...
+    def on_event(self, event: FeedEvent) -> None: ...
     def on_link(self, status: LinkStatus) -> None: ...
 
 
@@ -109,6 +119,7 @@ class _Envelope(msgspec.Struct):
 
 
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
+_LIVE_TYPES = frozenset({"unit.positions"})
 
 
 def _carries_seq(raw: str | bytes) -> bool:
@@ -117,6 +128,25 @@ def _carries_seq(raw: str | bytes) -> bool:
         return _envelope_decoder.decode(raw).seq is not None
     except msgspec.MsgspecError:
         return True
+
+
+def _is_live(raw: str | bytes) -> bool:
+    """Whether an unreadable frame was a live (unsequenced) one, safe to skip."""
+    try:
+        envelope = _envelope_decoder.decode(raw)
+    except msgspec.MsgspecError:
+        return False
+    return envelope.type in _LIVE_TYPES and envelope.seq is None
+
+
+def _host_of(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def hub_urls(url: str) -> list[str]:
+    """The hubs of ``--hub``: one URL, or several separated by commas (a cluster)."""
+    urls = [part.strip() for part in url.split(",") if part.strip()]
+    return urls or [url]
 
 
 class FeedClient:
@@ -136,7 +166,10 @@ class FeedClient:
         tracks: TrackHistory | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
+        #: ``--hub`` as given: one hub, or a cluster's nodes (the answer cache's scope).
         self.url = url
+        self.urls = hub_urls(url)
+        self._url_index = 0
         self.token = token
         self.listener = listener
         self.state = FeedState()
@@ -146,13 +179,19 @@ class FeedClient:
         self.stale_after = stale_after
         self.clock = clock
         self.role: str | None = None
+        #: The log the tracker's seq counts in (the last welcome's); sent back with
+        #: ``since`` so that a hub with another log answers with a snapshot.
+        self.epoch: str | None = None
+        #: The hub node of the current (or last) connection, as its welcome named it.
+        self.node: str = ""
         #: The name the hub's auth file gives this client's token (walls are addressed by it).
         self.name: str | None = None
         # Hub time minus local time, in seconds; see hub_now().
         self.clock_skew = 0.0
         self._skew_samples: deque[float] = deque(maxlen=SKEW_SAMPLES)
         self.connects = 0
-        self.applied = 0
+        self.applied = 0  # stored events
+        self.live_frames = 0  # unit.positions frames
         self.last_good: float | None = None
         self._ws: ClientConnection | None = None
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
@@ -174,8 +213,13 @@ class FeedClient:
     # ---- public ------------------------------------------------------------------------
 
     @property
+    def current_url(self) -> str:
+        """The hub node this client connects (or will next connect) to."""
+        return self.urls[self._url_index]
+
+    @property
     def status(self) -> LinkStatus:
-        return LinkStatus(self._link, self.last_good, self.fatal or "")
+        return LinkStatus(self._link, self.last_good, self.fatal or "", self.node)
 
     def _tls_context(self) -> ssl.SSLContext:
         global _default_tls
@@ -245,6 +289,13 @@ class FeedClient:
                 self._set_link(False)
                 if self._stopping:
                     break
+                if len(self.urls) > 1:
+                    # The node is gone or refused us: the next one serves the same log,
+                    # so go there now; the backoff grows only once every node was tried.
+                    self._url_index = (self._url_index + 1) % len(self.urls)
+                    if self._url_index != 0:
+                        await asyncio.sleep(self.backoff_initial * random.uniform(0.5, 1.0))
+                        continue
                 delay = min(self.backoff_max, self.backoff_initial * 2**attempt)
                 attempt = min(attempt + 1, 16)
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
@@ -303,15 +354,16 @@ class FeedClient:
         try:
             # websockets wants an ssl context for wss:// only, and refuses None with one.
             tls: dict[str, Any] = {}
-            if self.url.startswith("wss:"):
+            url = self.current_url
+            if url.startswith("wss:"):
                 tls["ssl"] = self._tls_context()
-            return await connect(self.url, open_timeout=5, max_size=64 << 20, max_queue=256, **tls)
+            return await connect(url, open_timeout=5, max_size=64 << 20, max_queue=256, **tls)
         except InvalidURI as exc:
             raise AuthRejected(f"bad hub URL: {exc}", "bad_url") from None
         except ssl.SSLError as exc:
             # An untrusted or wrong certificate does not mend itself: say so once and
             # stop, rather than retry it silently for ever (exit 2 from tail).
-            raise AuthRejected(_tls_failure(exc, self.url), "tls") from None
+            raise AuthRejected(_tls_failure(exc, self.current_url), "tls") from None
 
     async def _session(self) -> None:
         ws = await self._open()
@@ -320,7 +372,8 @@ class FeedClient:
             self.connects += 1
             # Asking again from the same seq already failed once: take a snapshot.
             since = None if self._fruitless_resyncs else self.tracker.resume_from
-            await ws.send(encode(Hello(token=self.token, since=since)).decode())
+            epoch = self.epoch if since is not None else None
+            await ws.send(encode(Hello(token=self.token, since=since, epoch=epoch)).decode())
             async for raw in ws:
                 self._receive(raw)
 
@@ -333,6 +386,10 @@ class FeedClient:
                 self.skipped_unknown += 1
                 log.debug("skipped a frame of unknown type: %s", exc)
                 return
+            if _is_live(raw):
+                self.skipped_unknown += 1
+                log.warning("unreadable live positions from hub (%s): skipped", exc)
+                return
             # A frame we cannot read may have carried a stored event: resume from what we
             # have rather than skip it silently.
             log.warning("unreadable frame from hub (%s): resyncing", exc)
@@ -342,6 +399,14 @@ class FeedClient:
             case Welcome(role=role, server_time=server_time):
                 self.role = role
                 self.name = message.name or None
+                self.node = message.node or _host_of(self.current_url)
+                if message.epoch != self.epoch:
+                    if self.epoch is not None and self.tracker.last is not None:
+                        # Another log: our seq means nothing there. The hub answers a
+                        # mismatched epoch with a snapshot; wait for it, apply nothing else.
+                        log.warning("hub log changed (epoch %s -> %s)", self.epoch, message.epoch)
+                        self.tracker = SequenceTracker()
+                    self.epoch = message.epoch
                 # A new connection may be to a hub with another clock (a fail-over).
                 self._skew_samples.clear()
                 self._sample_skew(server_time, now)
@@ -361,6 +426,8 @@ class FeedClient:
                     raise _Resync(f"heartbeat at seq {seq}")
                 self._good(now)
                 self._synced.set()
+            case UnitPositions(fixes=fixes):
+                self._live_positions(message, fixes, now)
             case Response(id=request_id, result=result):
                 future = self._pending.get(request_id)
                 if future is not None and not future.done():
@@ -386,11 +453,22 @@ class FeedClient:
         self.tracker.applied(event.seq)
         self.applied += 1
         self._progress = True
-        if self.tracks is not None and isinstance(event, UnitPositions):
-            self.tracks.add(event.fixes)
         self._good(now)
         self._synced.set()
         if self.listener is not None:
+            self.listener.on_event(event)
+
+    def _live_positions(self, frame: UnitPositions, fixes: list[Fix], now: float) -> None:
+        taken = self.state.apply_positions(fixes)
+        self.live_frames += 1
+        self._good(now)
+        if not taken:
+            return
+        if self.tracks is not None:
+            self.tracks.add(taken)
+        if self.listener is not None:
+            # Only what moved: a resync frame repeats every unit, most of them unchanged.
+            event = frame if len(taken) == len(fixes) else UnitPositions(ts=frame.ts, fixes=taken)
             self.listener.on_event(event)
 
     # ---- link state --------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The words for the feed's enums, one table per enum, in Chinese (the source language).
 
-The hub words its Chinese lines with them (``hub/ingest.py``); the wall translates them
+The hub words its Chinese lines with them (``hub/ingest_store.py``); the wall translates them
 in the ``vocabulary`` context (``widgets/vocabulary.py``). Before, the queue, the
 drill-downs and the hub each had their own table, and they had drifted apart (网格 /
 网格上报, 巡查 / 巡查发现). Qt-free: the hub imports it.

@@ -89,7 +89,7 @@ async def _measure(
 ) -> dict[str, float]:
     from PySide6.QtCore import Qt, QTimer
 
-    from backend_client.protocol.messages import StoredEvent, UnitPositions
+    from backend_client.protocol.messages import FeedEvent, UnitPositions
     from backend_client.qt import PositionBatch, QtFeed
     from widgets.livemap import LiveMapPanel
 
@@ -103,7 +103,7 @@ async def _measure(
             self.fix_event: dict[str, int] = {}
             self.events: list[tuple[float, float]] = []  # (hub event ts, applied here)
 
-        def on_event(self, event: StoredEvent) -> None:
+        def on_event(self, event: FeedEvent) -> None:
             if isinstance(event, UnitPositions):
                 number = len(self.events)
                 self.events.append((event.ts, time.time()))
@@ -355,9 +355,7 @@ def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]
         print(f"-- {LABELS[renderer]} --", flush=True)
         print(table(results), flush=True)
         for n, metrics in results.items():
-            figures.update(
-                {f"{prefix}{n}_{k}": v for k, v in metrics.items() if k != "officers"}
-            )
+            figures.update({f"{prefix}{n}_{k}": v for k, v in metrics.items() if k != "officers"})
     return figures
 
 

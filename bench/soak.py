@@ -193,6 +193,7 @@ class _Line(msgspec.Struct):
 
 
 _decode_line = msgspec.json.Decoder(_Line).decode
+LIVE_TYPES = frozenset({"unit.positions"})
 
 
 @dataclass
@@ -244,8 +245,10 @@ class TailLog:
                 self.snapshot_skipped += max(0, line.seq - self.last)
             self.last = line.seq
             return
-        self.events += 1
         self.types[line.type] += 1
+        if line.type in LIVE_TYPES:
+            return  # live positions carry no seq: not part of the log's count
+        self.events += 1
         if self.last is None:
             self.first, self.last = line.seq - 1, line.seq
         elif line.seq <= self.last:

@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     hub.add_argument("--auth", type=Path, help="auth file (TOML, [[token]] tables)")
     hub.add_argument(
+        "--node", default="", help="this hub's name in welcomes and health (default HOST:PORT)"
+    )
+    hub.add_argument(
         "--tls-cert", type=Path, metavar="FILE", help="PEM certificate (chain): serve wss/https"
     )
     hub.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key of --tls-cert")
@@ -116,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     wall = sub.add_parser("wall", help="run a wall")
     _common(wall)
     # --hub/--token may come from [wall] of the config file instead (install.md, 6).
-    wall.add_argument("--hub", help="ws://HOST:PORT (the /stream path is added)")
+    wall.add_argument(
+        "--hub", help="ws://HOST:PORT (the /stream path is added); several: a,b,c (a cluster)"
+    )
     wall.add_argument("--token")
     _ca_option(wall)
     wall.add_argument(
@@ -152,10 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def stream_url(hub: str) -> str:
-    url = hub.rstrip("/")
-    if not url.startswith(("ws://", "wss://")):
-        url = "ws://" + url
-    return url if url.endswith("/stream") else url + "/stream"
+    """``--hub`` as stream URLs: ``HOST:PORT`` or ``ws[s]://…``, or several of them
+    separated by commas (a cluster's nodes, tried in turn), each given ``/stream``."""
+    urls = []
+    for part in hub.split(","):
+        url = part.strip().rstrip("/")
+        if not url:
+            continue
+        if not url.startswith(("ws://", "wss://")):
+            url = "ws://" + url
+        urls.append(url if url.endswith("/stream") else url + "/stream")
+    return ",".join(urls)
 
 
 def _is_loopback(host: str) -> bool:
@@ -314,6 +326,7 @@ def _run_hub(args: argparse.Namespace) -> int:
         api_port=args.api_port,
         jt808_port=args.jt808_port,
         auth_file=args.auth,
+        node=args.node,
         manage_gc=True,
     )
     asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))

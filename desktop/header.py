@@ -49,8 +49,11 @@ class WallHeader(QHBoxLayout):
         self.addWidget(self.counters)
         self.addWidget(self.link_state)
 
-    def show_link(self, link: str) -> None:
-        self.link_state.setText(translate("header", LINK_TEXT.get(link, link)))
+    def show_link(self, link: str, node: str = "") -> None:
+        """The link state; with ``node`` (a wall given several hubs) the hub it is on, so
+        a fail-over shows on the wall and not only in the log."""
+        text = translate("header", LINK_TEXT.get(link, link))
+        self.link_state.setText(f"{text} · {node}" if node else text)
         self.link_state.setProperty("link", link)
         # A dynamic property changed: the style sheet's [link=...] rules apply on re-polish.
         self.link_state.style().unpolish(self.link_state)

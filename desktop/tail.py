@@ -17,7 +17,7 @@ import time
 import msgspec
 
 from backend_client.link import LinkStatus
-from backend_client.protocol.messages import StoredEvent
+from backend_client.protocol.messages import FeedEvent
 from backend_client.state import FeedState
 from backend_client.transport import FeedClient
 
@@ -51,13 +51,14 @@ class _Printer:
     def on_snapshot(self, state: FeedState) -> None:
         self._write(state.snapshot(time.time()))
 
-    def on_event(self, event: StoredEvent) -> None:
+    def on_event(self, event: FeedEvent) -> None:
         self._write(event)
 
     def on_link(self, status: LinkStatus) -> None:
         last = self.client.tracker.last if self.client is not None else None
         where = "" if last is None else f" (last seq {last})"
-        print(f"tail: link {status.link.value}{where}", file=sys.stderr, flush=True)
+        node = f" via {status.node}" if status.node else ""
+        print(f"tail: link {status.link.value}{where}{node}", file=sys.stderr, flush=True)
 
 
 async def run_tail(url: str, token: str, since: int | None, count: int | None) -> int:

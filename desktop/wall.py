@@ -160,7 +160,8 @@ class WallWindow(QWidget):
 
     def _on_link(self, link: str, last_good: float | None) -> None:
         self.banner.set_link(link, last_good)
-        self.header.show_link(link)
+        client = self.feed.client
+        self.header.show_link(link, client.node if len(client.urls) > 1 else "")
 
     def _update_counters(self) -> None:
         self.header.show_counts(self.feed.state)

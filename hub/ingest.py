@@ -134,6 +134,10 @@ class IngestServer:
         return web.json_response(
             {
                 "status": "ok",
+                "node": self.hub.node,
+                # One process on its own store; a cluster will say its state here.
+                "mode": "single",
+                "epoch": self.hub.epoch,
                 "seq": self.hub.published_seq,
                 "uptime": time.time() - self.hub.started_at,
                 "clients": len(self.hub.subscribers),

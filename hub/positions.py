@@ -24,11 +24,13 @@ Two things are batched, separately:
   transaction), and committing live fixes ahead of older backlogs cannot move the live
   map backwards: what the stream shows is the newest *by fix time* (below), whatever
   order batches commit in.
-- **The stream.** A ``unit.positions`` event carries the newest fix of each officer that
-  was committed since the previous event and is newer (by fix time) than what the live
-  map shows; there is at most one event every ``interval`` seconds, the first after a
+- **The stream.** A ``unit.positions`` frame carries the newest fix of each officer that
+  was committed since the previous frame and is newer (by fix time) than what the live
+  map shows; there is at most one frame every ``interval`` seconds, the first after a
   quiet spell at once. An old fix (a phone's offline buffer, a retry) is stored for the
-  track but never moves an officer back on the live map.
+  track but never moves an officer back on the live map. The frame is live, not a stored
+  event: it has no ``seq`` and is handed to ``publish`` after the commit (the positions
+  table is the record; the event log keeps the events a wall must not miss).
 
 Every fix is stored, once: ``(officer_id, ts)`` is unique and the insert ignores a row
 that is already there, so a retry or a batch sent again is stored once.
@@ -42,7 +44,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -51,7 +53,7 @@ from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import Fix, UnitPositions
 from hub.store.models import Position
-from hub.writer import Emitter, StoreWriter
+from hub.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +212,7 @@ class PositionPipeline:
         interval: float,
         live: dict[str, float],
         *,
+        publish: Callable[[UnitPositions], None] = lambda frame: None,
         max_batch: int = MAX_BATCH_FIXES,
         max_unacked: int = MAX_UNACKED_FIXES,
         live_max: int = LIVE_MAX_FIXES,
@@ -217,6 +220,8 @@ class PositionPipeline:
         bulk_min: int = BULK_MIN_FIXES,
     ) -> None:
         self.writer = writer
+        #: Receives each live frame, after the commit of the fixes it carries.
+        self.publish = publish
         self.interval = interval
         self.max_batch = max_batch
         self.live_max = live_max
@@ -370,14 +375,13 @@ class PositionPipeline:
                 return
             streamed = list({**self._unstreamed, **fresh}.values()) if emit else []
 
-            def work(session: Session, emitter: Emitter) -> None:
+            def work(session: Session, _emitter: object) -> None:
                 insert_positions(session, batch)
                 insert_positions(session, unfixed, fixed=False)
-                if streamed:
-                    emitter.emit(lambda seq, ts: UnitPositions(seq=seq, ts=ts, fixes=streamed))
 
             try:
-                await self.writer.submit(work)
+                if batch or unfixed:
+                    await self.writer.submit(work)
             except BaseException as exc:
                 for future in futures:
                     if future.done():
@@ -401,6 +405,7 @@ class PositionPipeline:
                 self._last_event = loop.time()
                 self.live.update((fix.id, fix.ts) for fix in streamed)
                 self._unstreamed = {}
+                self.publish(UnitPositions(ts=time.time(), fixes=streamed))
             else:
                 self._unstreamed.update(fresh)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from backend_client.protocol import Heartbeat, encode
@@ -21,6 +21,7 @@ from backend_client.protocol.messages import (
     StoredEvent,
     Team,
     Unit,
+    UnitPositions,
     UnitStatus,
     UnitStatusName,
 )
@@ -47,6 +48,7 @@ from hub.store.models import CaseEvent as CaseEventRow
 from hub.store.models import Incident as IncidentRow
 from hub.store.models import Officer, StoredEventRow
 from hub.store.models import Team as TeamRow
+from hub.store.settings import EPOCH_SETTING, new_epoch, stored_setting
 from hub.writer import Emitter, Published, StoreWriter
 
 log = logging.getLogger(__name__)
@@ -61,20 +63,17 @@ _NO_POSITION: dict[str, Any] = {
 }
 
 HEARTBEAT_SECONDS = 5.0
-#: At most one unit.positions event per this long. Under a steady load a fix waits for
-#: the next event, up to this long: at 50 ms that wait alone was the p99 of the hub's
+#: At most one unit.positions frame per this long. Under a steady load a fix waits for
+#: the next frame, up to this long: at 50 ms that wait alone was the p99 of the hub's
 #: share of "hub report -> map pixel" (52 ms of 75 at 5,000 officers, budget 60). 20 ms
-#: is 50 events a second, each encoded once for every wall; a wall paints at most one
+#: is 50 frames a second, each encoded once for every wall; a wall paints at most one
 #: frame per 16 ms (backend_client/qt.py FRAME_MS), so none waits for the next.
 POSITION_BATCH_SECONDS = 0.02
 CLIENT_QUEUE_FRAMES = 4096
-POSITION_RETENTION_SECONDS = 15 * 60.0
-PRUNE_SECONDS = 60.0
 SLA_TICK_SECONDS = 1.0
 SUPERVISION_SECONDS = 5.0
 #: How often the WAL of a SQLite store is checkpointed, off the writer thread.
 CHECKPOINT_SECONDS = 1.0
-POSITIONS_TYPE = "unit.positions"
 
 # Steps a desk takes even when the simulator driver stands in for it; the rest are the
 # officer's own (lifecycle.RULES says which roles may take each).
@@ -90,19 +89,17 @@ class HubConfig:
     # The JT/T 808 gateway's TCP port on ``host``: None is no gateway, 0 a free port.
     jt808_port: int | None = None
     auth_file: Path | None = None
+    # This hub's name in welcomes and health (a cluster's --node); "" is host:port.
+    node: str = ""
     # The process is the hub's own (``watchfloor hub``): it runs hub/gcpolicy.py. Not for
     # a hub inside a wall or a test, whose process has its own policy.
     manage_gc: bool = False
     heartbeat_seconds: float = HEARTBEAT_SECONDS
-    # At most one unit.positions event per this many seconds (the stream's coalescing);
+    # At most one unit.positions frame per this many seconds (the stream's coalescing);
     # fixes are committed as they come, in batches of at most position_batch_fixes.
     position_batch_seconds: float = POSITION_BATCH_SECONDS
     position_batch_fixes: int = MAX_BATCH_FIXES
     client_queue_frames: int = CLIENT_QUEUE_FRAMES
-    # unit.positions events older than this leave the event log (their Position rows
-    # stay for track replay); a client resuming from before then gets a snapshot.
-    position_retention_seconds: float = POSITION_RETENTION_SECONDS
-    prune_seconds: float = PRUNE_SECONDS
     sla_tick_seconds: float = SLA_TICK_SECONDS
     supervision_seconds: float = SUPERVISION_SECONDS
     supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
@@ -120,6 +117,7 @@ class Subscriber:
     dropped: int = 0
 
     def offer(self, seq: int, frame: bytes) -> None:
+        """Queue a frame: a stored event's (``seq`` > 0) or a live one (``seq`` 0)."""
         if self.needs_snapshot:
             return
         if self.queue.qsize() >= self.limit:
@@ -143,6 +141,8 @@ class Hub:
         self.engine: Engine = make_engine(config.db_url, background_checkpoint=True)
         upgrade_schema(self.engine)
         self.writer = StoreWriter(self.engine, self._publish)
+        #: Names this store's event log in every welcome (see Hello.epoch).
+        self.epoch = stored_setting(self.engine, EPOCH_SETTING, new_epoch)
         self.patrol = Patrol(config=config.supervision)
         with Session(self.engine) as session:
             self.state: FeedState = load_state(session, self.writer.last_seq)
@@ -156,6 +156,7 @@ class Hub:
             self.writer,
             config.position_batch_seconds,
             {unit.id: unit.ts for unit in self.state.units.values() if unit.ts is not None},
+            publish=self._publish_positions,
             max_batch=config.position_batch_fixes,
         )
         self._tasks: list[asyncio.Task[None]] = []
@@ -164,6 +165,10 @@ class Hub:
         #: gateway's counts), by name.
         self.health_parts: dict[str, Callable[[], dict[str, Any]]] = {}
         self.started_at = time.time()
+
+    @property
+    def node(self) -> str:
+        return self.config.node or f"{self.config.host}:{self.config.port}"
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -180,10 +185,6 @@ class Hub:
             asyncio.create_task(
                 self._every(config.supervision_seconds, self.supervise, "supervision"),
                 name="hub-supervision",
-            ),
-            asyncio.create_task(
-                self._every(config.prune_seconds, self.prune_positions, "event pruning"),
-                name="hub-prune",
             ),
         ]
         if self.engine.dialect.name == "sqlite":
@@ -219,6 +220,18 @@ class Hub:
                 subscriber.offer(event.seq, frame)
             for listener in self.listeners:
                 listener(event)
+
+    def _publish_positions(self, frame: UnitPositions) -> None:
+        # Live, not logged: seq 0 in the outboxes (a wall that missed it is resynced with
+        # positions_frame() after its resume, or a snapshot).
+        self.state.apply_positions(frame.fixes)
+        encoded = encode(frame)
+        for subscriber in self.subscribers:
+            subscriber.offer(0, encoded)
+
+    def positions_frame(self) -> bytes:
+        """Every unit's live position as one frame: what a resumed client missed."""
+        return encode(self.state.positions(time.time()))
 
     def subscribe(self) -> Subscriber:
         subscriber = Subscriber(limit=self.config.client_queue_frames)
@@ -410,7 +423,7 @@ class Hub:
                 )
         return seq
 
-    # ---- timers: 1-3-15 sweep, supervision, pruning -----------------------------------
+    # ---- timers: 1-3-15 sweep, supervision -----------------------------------
 
     async def _checkpoint(self) -> None:
         # Off the writer thread and off the loop: SQLite does the copying and the sync
@@ -451,26 +464,6 @@ class Hub:
         if changes.raised or changes.cleared:
             await self.writer.submit(lambda s, e: store_changes(s, e, changes))
         return len(changes.raised), len(changes.cleared)
-
-    async def prune_positions(self, now: float | None = None) -> int:
-        """Delete ``unit.positions`` events older than the retention window; returns rows.
-
-        The newest event is never deleted: ``seq`` restarts from the highest stored one, so
-        an empty log would hand out numbers again.
-        """
-        cutoff = (time.time() if now is None else now) - self.config.position_retention_seconds
-
-        def work(session: Session, _emitter: Emitter) -> int:
-            result = session.execute(
-                delete(StoredEventRow).where(
-                    StoredEventRow.type == POSITIONS_TYPE,
-                    StoredEventRow.ts < cutoff,
-                    StoredEventRow.seq < self.writer.last_seq,
-                )
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
-
-        return await self.writer.submit(work)
 
     def _load_patrol(self, session: Session) -> None:
         for team in session.scalars(select(TeamRow).where(TeamRow.zone.is_not(None))):

@@ -150,8 +150,14 @@ class StreamServer:
             server_time=time.time(),
             seq=self.hub.published_seq,
             ts=time.time(),
+            epoch=self.hub.epoch,
+            node=self.hub.node,
         )
         await ws.send(encode(welcome))
+        if message.epoch is not None and message.epoch != self.hub.epoch:
+            # Its seq counts in another log (a store started anew, another cluster): the
+            # same number here is another event. Only a snapshot is right.
+            return principal, None
         return principal, message.since
 
     async def _send_loop(
@@ -192,6 +198,9 @@ class StreamServer:
             if frames is not None:
                 for _seq, frame in frames:
                     await ws.send(frame)
+                # Positions are not in the log: the newest of each unit, once, in place
+                # of every batch the client missed while away.
+                await ws.send(self.hub.positions_frame())
                 return until
         seq, frame = self.hub.snapshot_frame()
         # The snapshot was built now, possibly after events already queued; those

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from backend_client.protocol import decode_server, encode
 from backend_client.protocol.messages import StoredEvent
 from hub.store.models import StoredEventRow
+from hub.store.settings import seq_floor
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,11 @@ class StoreWriter:
         # reads back where the log really ends (see _resync).
         self._unsure = False
         with Session(engine) as session:
-            self.last_seq = int(session.scalar(select(func.max(StoredEventRow.seq))) or 0)
+            # Above the floor too: numbers once handed out stay used after their rows
+            # left the log (hub/store/settings.py), so a client's since never means
+            # another event.
+            stored = int(session.scalar(select(func.max(StoredEventRow.seq))) or 0)
+            self.last_seq = max(stored, seq_floor(session))
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop

@@ -3,7 +3,9 @@
 Every frame is a JSON object with a ``type`` tag. Schemas are msgspec Structs: unknown
 fields are ignored (forward compatibility), wrong types are rejected with the path of the
 offending field. Stored events carry ``seq`` (rising by one per stored event) and ``ts``
-(seconds since the epoch, hub clock).
+(seconds since the epoch, hub clock). Live positions (``unit.positions``) are not stored
+events: they carry no ``seq``, and a client that missed some is resynced with the newest
+fix of each unit (a snapshot, or a full ``unit.positions`` after a resume).
 """
 
 from __future__ import annotations
@@ -126,6 +128,9 @@ class Alert(msgspec.Struct, kw_only=True, omit_defaults=True):
 class Hello(msgspec.Struct, tag="hello", tag_field="type", kw_only=True):
     token: str
     since: Seq | None = None
+    #: The ``epoch`` of the welcome that ``since`` was counted under: a hub whose log has
+    #: another epoch (re-created, restored, another cluster) answers with a snapshot.
+    epoch: str | None = None
     version: int = PROTOCOL_VERSION
 
 
@@ -148,6 +153,10 @@ class Welcome(msgspec.Struct, tag="welcome", tag_field="type", kw_only=True):
     name: str = ""
     seq: Seq = 0
     ts: float = 0.0
+    #: Names the event log this hub's ``seq`` numbers count in (see Hello.epoch).
+    epoch: str = ""
+    #: The hub node that answered (its ``--node`` name, or host:port).
+    node: str = ""
 
 
 class Snapshot(msgspec.Struct, tag="snapshot", tag_field="type", kw_only=True):
@@ -160,7 +169,11 @@ class Snapshot(msgspec.Struct, tag="snapshot", tag_field="type", kw_only=True):
 
 
 class UnitPositions(msgspec.Struct, tag="unit.positions", tag_field="type", kw_only=True):
-    seq: Seq
+    """The newest fixes, live and unsequenced: what the map shows, not the record (every
+    fix is stored for ``unit.track``). A client keeps a fix only if it is newer than the
+    unit's, so frames that cross (a resync after a resume, a fail-over) never move a unit
+    back."""
+
     ts: float
     fixes: list[Fix]
 
@@ -249,20 +262,12 @@ class Error(msgspec.Struct, tag="error", tag_field="type", kw_only=True):
     ts: float = 0.0
 
 
-StoredEvent = (
-    UnitPositions
-    | UnitStatus
-    | IncidentNew
-    | IncidentUpdate
-    | AlertNew
-    | AlertClear
-    | Ticker
-    | WallPush
-)
-ServerMessage = Welcome | Snapshot | StoredEvent | Heartbeat | Response | Error
+StoredEvent = UnitStatus | IncidentNew | IncidentUpdate | AlertNew | AlertClear | Ticker | WallPush
+#: What a feed hands its listeners: stored events, in seq order, and live positions.
+FeedEvent = StoredEvent | UnitPositions
+ServerMessage = Welcome | Snapshot | StoredEvent | UnitPositions | Heartbeat | Response | Error
 
 STORED_EVENT_TYPES: tuple[type[msgspec.Struct], ...] = (
-    UnitPositions,
     UnitStatus,
     IncidentNew,
     IncidentUpdate,

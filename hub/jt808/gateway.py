@@ -45,8 +45,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import Fix
 from hub.jt808.codec import PlatformAnswers
@@ -69,7 +67,7 @@ from hub.jt808.messages import (
 from hub.positions import FixesNotStored
 from hub.service import Hub
 from hub.sos import SOS_KIND, raise_sos_work, sos_alert
-from hub.store.models import HubSetting
+from hub.store.settings import stored_setting
 
 log = logging.getLogger(__name__)
 
@@ -98,20 +96,7 @@ def terminal_key(number: str) -> str | None:
 
 def load_secret(engine: Engine) -> bytes:
     """The hub's auth-code secret, made and stored on first use (blocking: off the loop)."""
-    for _ in range(2):
-        with Session(engine) as session:
-            row = session.get(HubSetting, SECRET_SETTING)
-            if row is not None:
-                return bytes.fromhex(row.value)
-            session.add(HubSetting(name=SECRET_SETTING, value=secrets.token_hex(32)))
-            try:
-                session.commit()
-            except IntegrityError:  # another hub on the same store made it first
-                session.rollback()
-    with Session(engine) as session:
-        row = session.get(HubSetting, SECRET_SETTING)
-        assert row is not None
-        return bytes.fromhex(row.value)
+    return bytes.fromhex(stored_setting(engine, SECRET_SETTING, lambda: secrets.token_hex(32)))
 
 
 class AuthCodes:

@@ -194,7 +194,7 @@ class StoredEventRow(Base):
     """
 
     __tablename__ = "events"
-    # Pruning finds old positions batches by time (hub.service.Hub.prune_positions).
+    # Events by time: what a tool or an audit reads by period (positions left the log).
     __table_args__ = (Index("ix_events_ts", "ts"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -30,7 +30,7 @@ from backend_client.protocol.messages import (
     Alert,
     AlertClear,
     AlertNew,
-    Fix,
+    FeedEvent,
     Heartbeat,
     Hello,
     Incident,
@@ -62,8 +62,11 @@ class Recorder:
     def on_snapshot(self, state: FeedState) -> None:
         self.log.append(("snapshot", state.seq))
 
-    def on_event(self, event: StoredEvent) -> None:
-        self.log.append(("event", event.seq))
+    def on_event(self, event: FeedEvent) -> None:
+        if isinstance(event, UnitPositions):
+            self.log.append(("positions", len(event.fixes)))
+        else:
+            self.log.append(("event", event.seq))
 
     def on_link(self, status: LinkStatus) -> None:
         self.links.append(status.link.value)
@@ -76,6 +79,8 @@ def assert_applied_once_in_order(log: list[tuple[str, int]]) -> None:
     """Every event follows the one before it; a snapshot may only move forward."""
     expected: int | None = None
     for kind, seq in log:
+        if kind == "positions":
+            continue  # live, unsequenced
         if kind == "snapshot":
             assert expected is None or seq >= expected - 1, f"snapshot went back to {seq}"
         else:
@@ -112,12 +117,19 @@ def _history(count: int, seed: int = 1) -> tuple[Snapshot, list[StoredEvent]]:
         ts = 1000.0 + seq
         kind = seq % 7
         if kind in (0, 1, 2):
-            fixes = [
-                Fix(id=u.id, lat=29.0 + rng.random() / 100, lon=119.6 + rng.random() / 100, ts=ts)
-                for u in units
-                if rng.random() < 0.8
-            ]
-            events.append(UnitPositions(seq=seq, ts=ts, fixes=fixes))
+            # A status change that carries a position (positions alone are live frames,
+            # not stored events: see the tests of live positions below).
+            unit = units[rng.randrange(len(units))]
+            moved = Unit(
+                id=unit.id,
+                name=unit.name,
+                team="T1",
+                status="en_route",
+                lat=29.0 + rng.random() / 100,
+                lon=119.6 + rng.random() / 100,
+                ts=ts,
+            )
+            events.append(UnitStatus(seq=seq, ts=ts, unit=moved))
         elif kind == 3:
             unit = units[seq % len(units)]
             events.append(
@@ -158,6 +170,8 @@ class FakeHub:
         self.hellos: list[Hello] = []
         self.scripts: list[Script | None] = []
         self.url = ""
+        self.epoch = "log-1"  # the log its seq counts in (the welcome's)
+        self.node = ""
         self._server: Any = None
 
     @property
@@ -196,7 +210,8 @@ class FakeHub:
         assert isinstance(hello, Hello)
         index = len(self.hellos)
         self.hellos.append(hello)
-        await ws.send(encode(Welcome(role="wall", server_time=time.time())))
+        welcome = Welcome(role="wall", server_time=time.time(), epoch=self.epoch, node=self.node)
+        await ws.send(encode(welcome))
         script = self.scripts[index] if index < len(self.scripts) else None
         with contextlib.suppress(ConnectionClosed):
             if script is None:
@@ -337,6 +352,119 @@ def test_an_unknown_type_without_seq_is_skipped() -> None:
     asyncio.run(scenario())
 
 
+def test_live_positions_take_no_seq_never_move_a_unit_back_and_a_bad_one_is_skipped() -> None:
+    """Live positions between stored events: applied by fix time, not by seq. An older
+    fix (a frame that crossed a newer one) is ignored, and an unreadable positions frame
+    is skipped without asking again: the next frame brings the newest fix anyway."""
+
+    def positions(ts: float, lon: float, unit: str = "U0", lat: float = 29.01) -> str:
+        fixes = [{"id": unit, "lat": lat, "lon": lon, "ts": ts}]
+        return json.dumps({"type": "unit.positions", "ts": ts, "fixes": fixes})
+
+    async def scenario() -> None:
+        async with FakeHub(*_history(0)) as hub:
+            hub.scripts = [
+                sends(
+                    snapshot_at(S),
+                    positions(5000.0, 119.7),
+                    event(S + 1),
+                    positions(4000.0, 119.5),  # older: crossed the one above
+                    positions(6000.0, 119.8, unit="U1", lat=999.0),  # out of range
+                    heartbeat(S + 1),
+                )
+            ]
+            recorder = Recorder()
+            client = FeedClient(hub.url, "token", recorder, backoff_initial=0.01)
+            task = asyncio.create_task(client.run())
+            deadline = time.monotonic() + 10
+            while client.state.seq != S + 1 or client.skipped_unknown < 1:
+                assert time.monotonic() < deadline, f"stuck: {recorder.log}"
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)  # the heartbeat, and anything after it
+            units = client.state.units
+            assert (units["U0"].lon, units["U0"].ts) == (119.7, 5000.0)
+            assert (units["U1"].lat, units["U1"].lon) == (29.0, 119.6)  # as in the snapshot
+            assert recorder.log == [("snapshot", S), ("positions", 1), ("event", S + 1)]
+            assert client.connects == 1 and client.resyncs == 0
+            await client.stop()
+            await task
+
+    asyncio.run(scenario())
+
+
+def test_a_wall_given_two_hubs_resumes_on_the_second_when_the_first_dies() -> None:
+    """``--hub a,b``: nodes serving one log. A dies mid-stream; the client is on B within
+    5 s, resumes from its last seq with the epoch (no snapshot, no gap, no duplicate) and
+    names B as the node it is on."""
+
+    async def scenario() -> None:
+        base, events = _history(12)
+        async with FakeHub(base, events) as b:
+            b.node = "hub-b"
+            a = FakeHub(base, events)
+            await a.__aenter__()
+            a.node = "hub-a"
+            a.scripts = [sends(snapshot_at(S), event(S + 1), event(S + 2), event(S + 3))]
+            recorder = Recorder()
+            client = FeedClient(f"{a.url},{b.url}", "token", recorder, backoff_initial=0.05)
+            task = asyncio.create_task(client.run())
+            deadline = time.monotonic() + 10
+            while client.state.seq != S + 3:
+                assert time.monotonic() < deadline, recorder.log
+                await asyncio.sleep(0.01)
+            assert client.node == "hub-a" and client.status.node == "hub-a"
+            died = time.monotonic()
+            await a.__aexit__(None, None, None)  # the node dies with the wall on it
+            truth = b.truth()
+            while client.state.seq != truth.seq:
+                assert time.monotonic() - died < 5.0, f"not on hub-b in 5 s: {recorder.log}"
+                await asyncio.sleep(0.01)
+            same_state(client.state, truth)
+            assert [(h.since, h.epoch) for h in b.hellos] == [(S + 3, "log-1")]
+            assert [kind for kind, _ in recorder.log].count("snapshot") == 1
+            assert_applied_once_in_order(recorder.log)
+            assert client.node == "hub-b" and client.status.node == "hub-b"
+            await client.stop()
+            await task
+
+    asyncio.run(scenario())
+
+
+def test_a_hub_with_another_log_is_never_resumed_from_an_old_seq() -> None:
+    """The next node's welcome names another epoch (its log was re-created): even if it
+    answered the stale ``since`` with events, the client drops its seq and takes a
+    snapshot, never applying an event numbered in another log."""
+
+    async def scenario() -> None:
+        base, events = _history(12)
+        async with FakeHub(base, events) as b:
+            b.epoch = "log-2"
+            b.scripts = [sends(event(S + 4), event(S + 5))]  # a hub ignoring the epoch
+            a = FakeHub(base, events)
+            await a.__aenter__()
+            a.scripts = [sends(snapshot_at(S), event(S + 1), event(S + 2), event(S + 3))]
+            recorder = Recorder()
+            client = FeedClient(f"{a.url},{b.url}", "token", recorder, backoff_initial=0.05)
+            task = asyncio.create_task(client.run())
+            deadline = time.monotonic() + 10
+            while client.state.seq != S + 3:
+                assert time.monotonic() < deadline, recorder.log
+                await asyncio.sleep(0.01)
+            await a.__aexit__(None, None, None)
+            truth = b.truth()
+            while client.state.seq != truth.seq:
+                assert time.monotonic() < deadline, recorder.log
+                await asyncio.sleep(0.01)
+            same_state(client.state, truth)
+            assert b.hellos[0].epoch == "log-1"  # what it knew; then, on B's epoch:
+            assert all(h.since is None for h in b.hellos[1:]) and len(b.hellos) >= 2
+            assert S + 4 not in recorder.event_seqs() and client.epoch == "log-2"
+            await client.stop()
+            await task
+
+    asyncio.run(scenario())
+
+
 def test_an_unknown_stored_event_is_never_silently_skipped() -> None:
     """A newer hub's event at seq S+3: the client cannot apply it, so it asks again, and
     when the hub sends the same thing again it takes a snapshot that is past it."""
@@ -366,8 +494,9 @@ def test_an_unknown_stored_event_is_never_silently_skipped() -> None:
         "{not json",
         b"\x00\xff\xfe binary",
         "[1, 2, 3]",
-        '{"type": "unit.positions", "seq": "twelve", "ts": 1, "fixes": []}',
-        '{"type": "unit.positions", "seq": 13, "ts": 1, "fixes": [{"id": "U1", "lat": 95}]}',
+        '{"type": "unit.status", "seq": "twelve", "ts": 1, "unit": {"id": "U1"}}',
+        '{"type": "unit.status", "seq": 13, "ts": 1, '
+        '"unit": {"id": "U1", "name": "x", "team": "T1", "lat": 95, "lon": 119}}',
     ],
     ids=["not-json", "binary", "not-object", "wrong-type", "out-of-range"],
 )
@@ -525,6 +654,8 @@ class Traffic:
                 if self.hub.embedded is not None:
                     self.steps += 1
                     self.hub.move(self.steps)
+                    if self.steps % 3 == 0:
+                        self.hub.change(self.steps)  # positions are live: log something
                     if self.steps % 10 == 0:
                         self.hub.post("/api/v1/reports", report(f"8890-t{self.steps}"))
             time.sleep(0.01)
@@ -568,7 +699,13 @@ def test_hub_stopped_and_restarted_mid_stream(hub: LiveHub) -> None:
                     await asyncio.to_thread(hub.start, False)
                 started = traffic.steps
                 await _until(lambda: traffic.steps >= started + 20)  # noqa: B023
-        await _until(lambda: client.state.seq == hub.hub.published_seq)
+        # The log by seq; positions (live) once the newest fix of each has arrived.
+        await _until(
+            lambda: (
+                client.state.seq == hub.hub.published_seq
+                and client.state.units == hub.hub.state.units
+            )
+        )
         same_state(client.state, _hub_state(hub))
         assert client.connects == 3
         # Resumed each time: one snapshot, at the very start.
@@ -606,7 +743,13 @@ def test_socket_cut_by_the_hub_side_mid_stream(hub: LiveHub) -> None:
                 await _until(lambda: traffic.steps >= started + 15)  # noqa: B023
                 assert await asyncio.to_thread(hub.run, cut(abrupt)) == 1
                 await _until(lambda: client.connects == round_ + 2)  # noqa: B023
-        await _until(lambda: client.state.seq == hub.hub.published_seq)
+        # The log by seq; positions (live) once the newest fix of each has arrived.
+        await _until(
+            lambda: (
+                client.state.seq == hub.hub.published_seq
+                and client.state.units == hub.hub.state.units
+            )
+        )
         same_state(client.state, _hub_state(hub))
         assert_applied_once_in_order(recorder.log)
         assert [kind for kind, _ in recorder.log].count("snapshot") == 1

@@ -106,11 +106,11 @@ def test_a_batch_is_columns_with_unknowns_as_nan_and_gcj02_in_wgs84() -> None:
     assert batch.heading[2] == 45.0
 
 
-def _positions(seq: int, *fixes: tuple[str, float]) -> UnitPositions:
+def _positions(number: int, *fixes: tuple[str, float]) -> UnitPositions:
+    """The ``number``-th live frame (fix time ``number``: each newer than the last)."""
     return UnitPositions(
-        seq=seq,
-        ts=float(seq),
-        fixes=[Fix(id=uid, lat=lat, lon=119.6, ts=float(seq)) for uid, lat in fixes],
+        ts=float(number),
+        fixes=[Fix(id=uid, lat=lat, lon=119.6, ts=float(number)) for uid, lat in fixes],
     )
 
 

@@ -106,8 +106,7 @@ def test_every_text_is_looked_up_with_its_context() -> None:
                 if (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, (ast.Name, ast.Attribute))
-                    and (getattr(node.func, "id", None) or getattr(node.func, "attr", None))
-                    == "tr"
+                    and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) == "tr"
                 ):
                     calls.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert calls == []

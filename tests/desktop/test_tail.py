@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import pytest
 
-from tests.support.hubs import LiveHub, report
+from tests.support.hubs import OFFICERS, LiveHub, report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,7 +82,11 @@ class Tail:
 
     @property
     def last_seq(self) -> int | None:
-        return self.lines[-1]["seq"] if self.lines else None
+        # Live positions lines carry no seq: the log's position is the last line with one.
+        for line in reversed(self.lines):
+            if "seq" in line:
+                return int(line["seq"])
+        return None
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
@@ -120,6 +124,8 @@ class Traffic:
             with self.lock:
                 self.steps += 1
                 self.hub.move(self.steps)
+                if self.steps % 3 == 0:
+                    self.hub.change(self.steps)  # positions are live: log something
                 if self.steps % 10 == 0:
                     self.hub.post("/api/v1/reports", report(f"8890-tail-{self.steps}"))
             time.sleep(0.01)
@@ -139,6 +145,9 @@ def assert_contiguous(lines: list[dict[str, Any]]) -> None:
     expected = lines[0]["seq"] + 1
     seen: set[int] = set()
     for line in lines[1:]:
+        if line["type"] == "unit.positions":
+            assert "seq" not in line, "live positions are not numbered"
+            continue
         if line["type"] == "snapshot":
             assert line["seq"] >= expected - 1, f"snapshot went back to {line['seq']}"
         else:
@@ -180,12 +189,18 @@ def test_tail_across_a_hub_restart_prints_every_seq_once(hub: LiveHub) -> None:
 def test_tail_since_resumes_after_that_seq(hub: LiveHub) -> None:
     for step in range(6):
         hub.move(step)
+        hub.change(step)
     since = hub.hub.published_seq - 4
-    tail = Tail(hub, hub.token["wall"], "--since", str(since), "--count", "4")
+    tail = Tail(hub, hub.token["wall"], "--since", str(since), "--count", "5")
     assert tail.process.wait(20) == 0
     tail.finish()
-    assert [line["seq"] for line in tail.lines] == list(range(since + 1, since + 5))
-    assert all(line["type"] == "unit.positions" for line in tail.lines)
+    # The four events after since, then the newest position of the units it knows (a
+    # tail from a seq holds no snapshot: the one officer those events named), once.
+    assert [line.get("seq") for line in tail.lines] == [*range(since + 1, since + 5), None]
+    assert [line["type"] for line in tail.lines] == ["unit.status"] * 4 + ["unit.positions"]
+    assert [(f["id"], f["lon"]) for f in tail.lines[-1]["fixes"]] == [
+        (OFFICERS[1].id, pytest.approx(119.60 + 5 * 0.0005))
+    ]
 
 
 @pytest.mark.parametrize(("role", "said"), [(None, "unknown token"), ("source", "may not read")])

@@ -49,9 +49,7 @@ def _fast(tmp_path: Path) -> ScreenSpec:
     return replace(spec, panels=panels)
 
 
-def test_a_playlist_cell_shows_each_view_for_its_time_in_turn(
-    tmp_path: Path, qtbot: Any
-) -> None:
+def test_a_playlist_cell_shows_each_view_for_its_time_in_turn(tmp_path: Path, qtbot: Any) -> None:
     feed = QtFeed("ws://127.0.0.1:9/stream", "unused")
     window = WallWindow(feed, "screen-0", spec=_fast(tmp_path))
     qtbot.addWidget(window)

@@ -24,13 +24,15 @@ async def open_stream(hub: LiveHub, role: str = "wall", **options: Any) -> Clien
 
 
 class Watcher:
-    """A well-behaved client: reads everything, records stored events' seq and delay."""
+    """A well-behaved client: reads everything, records stored events' seq and delay,
+    and when each live positions frame (no seq) came."""
 
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
         self.seqs: list[int] = []
         self.arrived: dict[int, float] = {}  # seq -> loop time it was read
         self.heartbeats: list[float] = []  # loop time each heartbeat was read
+        self.positions: list[float] = []  # loop time each unit.positions frame was read
         self._task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -38,7 +40,10 @@ class Watcher:
             frame = json.loads(raw)
             if frame["type"] == "heartbeat":
                 self.heartbeats.append(asyncio.get_running_loop().time())
-            if frame["type"] in ("heartbeat", "res", "error", "snapshot"):
+            if frame["type"] == "unit.positions":
+                assert "seq" not in frame, "live positions are not numbered"
+                self.positions.append(asyncio.get_running_loop().time())
+            if frame["type"] in ("heartbeat", "res", "error", "snapshot", "unit.positions"):
                 continue
             seq = int(frame["seq"])
             self.seqs.append(seq)
@@ -50,6 +55,15 @@ class Watcher:
         while not self.seqs or self.seqs[-1] < seq:
             assert not self._task.done(), "the watcher's stream ended"
             assert loop.time() < deadline, f"seq {seq} not received; got {self.seqs[-5:]}"
+            await asyncio.sleep(0.01)
+
+    async def until_positions(self, count: int, timeout: float = 10.0) -> None:
+        """Until ``count`` positions frames have arrived in all."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.positions) < count:
+            assert not self._task.done(), "the watcher's stream ended"
+            assert loop.time() < deadline, f"{count} positions frames not received"
             await asyncio.sleep(0.01)
 
     def assert_in_order(self) -> None:

@@ -180,9 +180,9 @@ async def _fill_and_recover(
         assert status == 201, (status, answer)
         acked[external_id] = answer["id"]
         await wall.until_seq(answer["seq"] + 1)
-    before = hub.hub.published_seq
+    before = len(wall.positions)
     await asyncio.to_thread(hub.move, step, flush=False)
-    await wall.until_seq(before + 1)  # a positions batch, stored by the hub's own loop
+    await wall.until_positions(before + 1)  # fixes stored (and streamed) by the hub's loop
     wall.assert_in_order()
 
 

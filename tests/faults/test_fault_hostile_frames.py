@@ -105,12 +105,14 @@ def test_a_flooding_client_is_cut_off_while_a_good_one_keeps_its_order(hub: Live
         async def traffic() -> None:
             for step in range(20):
                 await asyncio.to_thread(hub.move, step)
+                await asyncio.to_thread(hub.change, step)
 
         await asyncio.gather(flood(), traffic())
         assert await _closed_with(flooder) == 1008
         assert flooder.close_reason == "too many bad frames"
         await _events_flow(hub, watcher, 99, "8890-flood")
-        assert len(watcher.seqs) >= 22  # 20 batches, the report and its ticker
+        # 20 status changes, the report and its ticker; and every move's positions.
+        assert len(watcher.seqs) >= 22 and len(watcher.positions) >= 20
         await watcher.close()
 
     asyncio.run(scenario())

@@ -332,9 +332,9 @@ async def _scenario(
         assert await asyncio.to_thread(_fix, hub, ts, ledger) == 200
 
     # Position batches are stored and streamed again, from the hub's own loop.
-    before = hub.hub.published_seq
+    before = len(wall.positions)
     await asyncio.to_thread(hub.move, 10_000, flush=False)
-    await wall.until_seq(before + 1)
+    await wall.until_positions(before + 1)
     await wall.until_seq(hub.hub.published_seq)
     wall.assert_in_order()
     assert wall.seqs[0] == first_seq, "the wall missed the first events"

@@ -10,7 +10,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from backend_client.link import LinkStatus
-from backend_client.protocol.messages import StoredEvent, UnitPositions
+from backend_client.protocol.messages import FeedEvent, UnitPositions
 from backend_client.state import FeedState
 from backend_client.transport import FeedClient, RequestFailed
 from tests.support.hubs import OFFICERS, LiveHub, report
@@ -19,14 +19,18 @@ from tests.support.hubs import OFFICERS, LiveHub, report
 class Recorder:
     def __init__(self) -> None:
         self.seqs: list[int] = []
+        self.positions: list[UnitPositions] = []
         self.snapshots: list[int] = []
         self.links: list[str] = []
 
     def on_snapshot(self, state: FeedState) -> None:
         self.snapshots.append(state.seq)
 
-    def on_event(self, event: StoredEvent) -> None:
-        self.seqs.append(event.seq)
+    def on_event(self, event: FeedEvent) -> None:
+        if isinstance(event, UnitPositions):
+            self.positions.append(event)  # live: no seq
+        else:
+            self.seqs.append(event.seq)
 
     def on_link(self, status: LinkStatus) -> None:
         self.links.append(status.link.value)
@@ -58,10 +62,10 @@ def test_client_state_matches_hub_after_snapshot_and_live_events(hub: LiveHub) -
             )
         )
         await asyncio.to_thread(hub.move, 2)
-        await _until(lambda: client.state.seq == hub.hub.published_seq)
+        await _until(lambda: client.state.units["U003"].lon == pytest.approx(119.60 + 2 * 0.0005))
+        assert client.state.seq == hub.hub.published_seq
         expected = hub.hub.state.snapshot(0.0)
         assert client.state.snapshot(0.0) == expected
-        assert client.state.units["U003"].lon == pytest.approx(119.60 + 2 * 0.0005)
         await client.stop()
         await task
 
@@ -70,9 +74,11 @@ def test_client_state_matches_hub_after_snapshot_and_live_events(hub: LiveHub) -
 
 def test_resume_from_seq_gets_exactly_the_missing_events(hub: LiveHub) -> None:
     for step in range(3):
+        hub.change(step)
         hub.move(step)
     first = hub.hub.published_seq
     for step in range(3, 6):
+        hub.change(step)
         hub.move(step)
 
     async def scenario() -> None:
@@ -84,6 +90,18 @@ def test_resume_from_seq_gets_exactly_the_missing_events(hub: LiveHub) -> None:
         assert recorder.seqs == list(range(first + 1, hub.hub.published_seq + 1))
         await client.stop()
         await task
+
+        # On the wire: the missing events, then positions, not replayed batch by batch:
+        # one frame with each officer's newest fix (the last move), nothing older.
+        async with connect(hub.stream_url) as ws:
+            hello = {"type": "hello", "token": hub.token["wall"], "since": first}
+            await ws.send(json.dumps({**hello, "epoch": hub.hub.epoch}))
+            frames = [json.loads(await ws.recv()) for _ in range(2 + 3)]
+        assert [f["type"] for f in frames] == ["welcome", *["unit.status"] * 3, "unit.positions"]
+        assert "seq" not in frames[-1]
+        assert {f["id"]: f["lon"] for f in frames[-1]["fixes"]} == {
+            o.id: pytest.approx(119.60 + 5 * 0.0005) for o in OFFICERS
+        }
 
     asyncio.run(scenario())
 
@@ -99,17 +117,25 @@ def test_hub_restart_loses_and_doubles_nothing(hub: LiveHub) -> None:
         start = client.tracker.last
         assert start is not None
         for step in range(3):
+            await asyncio.to_thread(hub.change, step)
             await asyncio.to_thread(hub.move, step)
         await asyncio.to_thread(hub.stop)
         await _until(lambda: client.status.link.value == "offline")
         await asyncio.to_thread(hub.start, False)
         # Events stored while the wall was away must arrive on resume.
         for step in range(3, 6):
+            await asyncio.to_thread(hub.change, step)
             await asyncio.to_thread(hub.move, step)
         await asyncio.to_thread(hub.post, "/api/v1/reports", report("8890-restart"))
         await _until(lambda: client.tracker.last == hub.hub.published_seq)
         assert recorder.seqs == list(range(start + 1, hub.hub.published_seq + 1))
-        assert client.state.snapshot(0.0) == hub.hub.state.snapshot(0.0)
+        # The newest positions too, whether the wall was back before or after the moves.
+        await _until(lambda: client.state.units["U003"].lon == pytest.approx(119.60 + 5 * 0.0005))
+        # Dicts, not the snapshot's lists: a restarted hub loads units in the database's
+        # order (PostgreSQL returns the row U001's status change rewrote last).
+        mine, its = client.state, hub.hub.state
+        assert (mine.seq, mine.teams, mine.units) == (its.seq, its.teams, its.units)
+        assert (mine.incidents, mine.alerts) == (its.incidents, its.alerts)
         assert "offline" in recorder.links and recorder.links[-1] == "live"
         await client.stop()
         await task
@@ -221,7 +247,7 @@ def test_positions_batches_hold_the_latest_fix_per_officer(hub: LiveHub) -> None
         seen: list[UnitPositions] = []
 
         class Listener(Recorder):
-            def on_event(self, event: StoredEvent) -> None:
+            def on_event(self, event: FeedEvent) -> None:
                 if isinstance(event, UnitPositions):
                     seen.append(event)
 

@@ -99,6 +99,14 @@ class LiveHub:
         assert self.embedded is not None
         self.embedded.call(offer())
 
+    def change(self, step: int) -> int:
+        """One stored event (positions are live, not logged): officer U001's duty status
+        flips between busy and available; returns the event's seq."""
+        status = "busy" if step % 2 == 0 else "available"
+        assert self.embedded is not None
+        seq: int = self.embedded.call(self.hub.set_unit_status(OFFICERS[1].id, status))
+        return seq
+
     def post(
         self, path: str, body: Any, role: str = "source", raw: bytes | None = None
     ) -> tuple[int, dict[str, Any]]:
