@@ -52,6 +52,9 @@ SUBJECTS = "wf.ev.>"
 DUPLICATE_WINDOW_S = 120.0
 #: "wrong last sequence": the subject moved on since the writer read it.
 ERR_WRONG_LAST_SEQUENCE = 10071
+#: "duplicate message id is in process": an earlier attempt of this append is still being
+#: replicated (no quorum yet). Not a refusal: ask again, and learn how it ended.
+ERR_DUPLICATE_IN_PROCESS = 10158
 #: An append is retried (same message id) this long before it is given up.
 APPEND_DEADLINE_S = 10.0
 EXPECTED_LAST_SUBJECT_SEQUENCE = "Nats-Expected-Last-Subject-Sequence"
@@ -214,7 +217,8 @@ class ClusterLog:
             except APIError as exc:
                 if exc.err_code == ERR_WRONG_LAST_SEQUENCE:
                     raise StaleWrite(subject, expected_subject_seq or 0) from None
-                if exc.code is not None and exc.code < 500 and exc.code != 503:
+                retryable = exc.err_code == ERR_DUPLICATE_IN_PROCESS or (exc.code or 0) >= 500
+                if not retryable:
                     raise
                 error: Exception = exc
             except (NatsTimeout, NoRespondersError, NoStreamResponseError) as exc:
@@ -249,17 +253,30 @@ class ClusterLog:
             if seq >= until and not done.done():
                 done.set_result(None)
 
-        subscription = await self._jetstream().subscribe(
-            SUBJECTS,
-            stream=self.stream,
-            cb=take,
-            ordered_consumer=True,
-            config=ConsumerConfig(
-                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=since + 1
-            ),
-        )
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + timeout
+        while True:
+            try:
+                subscription = await self._jetstream().subscribe(
+                    SUBJECTS,
+                    stream=self.stream,
+                    cb=take,
+                    ordered_consumer=True,
+                    config=ConsumerConfig(
+                        deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=since + 1
+                    ),
+                )
+                break
+            except (NatsTimeout, NoRespondersError, APIError) as exc:
+                # Making the consumer needs the cluster's meta leader: none for a moment
+                # after a server came back.
+                if isinstance(exc, APIError) and (exc.code or 0) < 500:
+                    raise
+                if loop.time() > give_up:
+                    raise TimeoutError(f"read from {since}: {exc!r}") from exc
+                await asyncio.sleep(0.2)
         try:
-            await asyncio.wait_for(done, timeout)
+            await asyncio.wait_for(done, max(0.1, give_up - loop.time()))
         finally:
             await subscription.unsubscribe()
         return entries

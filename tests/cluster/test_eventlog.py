@@ -111,9 +111,7 @@ def test_writes_go_on_when_a_nats_node_is_killed_and_nothing_acknowledged_is_los
             # case is the leader.
             info = await log._jetstream().stream_info(log.stream)
             assert info.cluster is not None and info.cluster.leader is not None
-            index = next(
-                i for i, n in enumerate(nats_cluster.nodes) if n.name == info.cluster.leader
-            )
+            index = nats_cluster.index_of(name=info.cluster.leader)
             await asyncio.to_thread(nats_cluster.kill, index)
             # ... and the writes continue on the other two (a quorum of three).
             for i in range(30):
@@ -172,7 +170,7 @@ def test_the_hub_node_connected_to_a_killed_nats_node_moves_to_another(
         try:
             await log.append(subject_for("report"), b"one", "one")
             connected = log.connected_url
-            index = next(i for i, n in enumerate(nats_cluster.nodes) if n.url == connected)
+            index = nats_cluster.index_of(connected)
             await asyncio.to_thread(nats_cluster.kill, index)
             done = await log.append(subject_for("report"), b"two", "two")
             assert done.seq == 2
@@ -190,8 +188,7 @@ def test_without_a_quorum_an_append_fails_and_is_never_acknowledged(
         log = await _log(nats_cluster.urls, "hub-a")
         try:
             await log.append(subject_for("report"), b"one", "one")
-            connected = log.connected_url
-            keep = next(i for i, n in enumerate(nats_cluster.nodes) if n.url == connected)
+            keep = nats_cluster.index_of(log.connected_url)
             for index in range(len(nats_cluster.nodes)):
                 if index != keep:
                     await asyncio.to_thread(nats_cluster.kill, index)

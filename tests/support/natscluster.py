@@ -150,6 +150,13 @@ cluster {{
                     raise TimeoutError(f"nats {node.name} not healthy: {tail}")
                 time.sleep(0.05)
 
+    def index_of(self, url: str | None = None, *, name: str | None = None) -> int:
+        """The node serving ``url`` (a client's connected server) or named ``name``."""
+        for i, node in enumerate(self.nodes):
+            if node.url == url or node.name == name:
+                return i
+        raise LookupError(url or name)
+
     def kill(self, index: int) -> None:
         """SIGKILL: no goodbye to its peers, nothing flushed that was not already."""
         node = self.nodes[index]
