@@ -1,4 +1,6 @@
-"""The hub as one object: store, sequenced log, live state, stream and ingest servers."""
+"""The hub as one object: it wires the store, the sequenced log and the live state to the
+stream's fan-out (hub/fanout.py) and the hub's timers (hub/timers.py), and takes what its
+servers and drivers hand it: roster, positions, case steps and unit statuses."""
 
 from __future__ import annotations
 
@@ -6,49 +8,38 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from backend_client.protocol import Heartbeat, encode
 from backend_client.protocol.messages import (
     Fix,
     StoredEvent,
     Team,
     Unit,
-    UnitPositions,
     UnitStatus,
     UnitStatusName,
 )
 from backend_client.state import FeedState
 from hub.auth import TokenRegistry
-from hub.cases import (
-    CaseNotFound,
-    StepArgs,
-    StepResult,
-    apply_step,
-    miss_candidates,
-    parse_action,
-    sweep_misses,
-)
+from hub.cases import CaseNotFound, StepArgs, StepResult, apply_step, parse_action
 from hub.domain.lifecycle import HUB, Actor, CaseAction, CaseRuleError, Person
 from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
 from hub.domain.supervision import SupervisionConfig
-from hub.patrol import SUPERVISION_KINDS, Patrol, merchant_cases, store_changes
+from hub.fanout import Fanout
+from hub.fanout import Subscriber as Subscriber  # re-exported: the stream server's outbox
 from hub.positions import MAX_BATCH_FIXES, PositionPipeline
 from hub.roster import MerchantRecord, OfficerRecord, TeamRecord, seed_roster
 from hub.snapshot_load import load_state
-from hub.store.db import checkpoint, make_engine, upgrade_schema
-from hub.store.models import CaseEvent as CaseEventRow
-from hub.store.models import Incident as IncidentRow
-from hub.store.models import Officer, StoredEventRow
-from hub.store.models import Team as TeamRow
+from hub.store.db import make_engine, upgrade_schema
+from hub.store.models import Officer
 from hub.store.settings import EPOCH_SETTING, new_epoch, stored_setting
+from hub.timers import HubTimers, load_patrol
 from hub.writer import Emitter, Published, StoreWriter
 
 log = logging.getLogger(__name__)
@@ -72,8 +63,6 @@ POSITION_BATCH_SECONDS = 0.02
 CLIENT_QUEUE_FRAMES = 4096
 SLA_TICK_SECONDS = 1.0
 SUPERVISION_SECONDS = 5.0
-#: How often the WAL of a SQLite store is checkpointed, off the writer thread.
-CHECKPOINT_SECONDS = 1.0
 
 # Steps a desk takes even when the simulator driver stands in for it; the rest are the
 # officer's own (lifecycle.RULES says which roles may take each).
@@ -107,33 +96,12 @@ class HubConfig:
     sla_limits: SlaLimits = ONE_THREE_FIFTEEN
 
 
-@dataclass(eq=False)
-class Subscriber:
-    """One stream client's outbox. Bounded: overflow means 'send a fresh snapshot'."""
-
-    limit: int
-    queue: asyncio.Queue[tuple[int, bytes] | None] = field(default_factory=asyncio.Queue)
-    needs_snapshot: bool = False
-    dropped: int = 0
-
-    def offer(self, seq: int, frame: bytes) -> None:
-        """Queue a frame: a stored event's (``seq`` > 0) or a live one (``seq`` 0)."""
-        if self.needs_snapshot:
-            return
-        if self.queue.qsize() >= self.limit:
-            # A slow client must not hold memory or slow the others: forget what it has
-            # not read and give it the current picture instead, when it next reads.
-            self.dropped += self.queue.qsize()
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.needs_snapshot = True
-            self.queue.put_nowait(None)
-            return
-        self.queue.put_nowait((seq, frame))
-
-
 class Hub:
-    """Owns the store writer and the live state; servers and the simulator drive it."""
+    """Owns the store writer and the live state; servers and the simulator drive it.
+
+    The stream's fan-out is :attr:`fanout` and the hub's timers are :attr:`timers`; what
+    servers and tests used of them before they were apart still answers on the hub.
+    """
 
     def __init__(self, config: HubConfig, tokens: TokenRegistry) -> None:
         self.config = config
@@ -143,24 +111,37 @@ class Hub:
         self.writer = StoreWriter(self.engine, self._publish)
         #: Names this store's event log in every welcome (see Hello.epoch).
         self.epoch = stored_setting(self.engine, EPOCH_SETTING, new_epoch)
-        self.patrol = Patrol(config=config.supervision)
         with Session(self.engine) as session:
             self.state: FeedState = load_state(session, self.writer.last_seq)
             self.devices: dict[str, str] = {
                 officer.device: officer.id for officer in session.scalars(select(Officer))
             }
-            self._load_patrol(session)
-        self.subscribers: set[Subscriber] = set()
-        self.published_seq = self.writer.last_seq
+            #: Shared with the timers' supervision; the hub keeps its zones (seed) and
+            #: rectification deadlines (case steps) up to date.
+            self.patrol = load_patrol(session, config.supervision)
+        self.fanout = Fanout(
+            self.state,
+            self.engine,
+            published_seq=self.writer.last_seq,
+            client_queue_frames=config.client_queue_frames,
+            heartbeat_seconds=config.heartbeat_seconds,
+        )
         self.positions = PositionPipeline(
             self.writer,
             config.position_batch_seconds,
             {unit.id: unit.ts for unit in self.state.units.values() if unit.ts is not None},
-            publish=self._publish_positions,
+            publish=self.fanout.publish_positions,
             max_batch=config.position_batch_fixes,
         )
+        self.timers = HubTimers(
+            self.engine,
+            self.writer,
+            self.state,
+            self.patrol,
+            sla_tick_seconds=config.sla_tick_seconds,
+            supervision_seconds=config.supervision_seconds,
+        )
         self._tasks: list[asyncio.Task[None]] = []
-        self.listeners: list[Callable[[StoredEvent], None]] = []
         #: Parts of ``GET /api/v1/health`` that servers beside the hub add (the JT/T 808
         #: gateway's counts), by name.
         self.health_parts: dict[str, Callable[[], dict[str, Any]]] = {}
@@ -174,30 +155,16 @@ class Hub:
 
     async def start(self) -> None:
         self.writer.bind(asyncio.get_running_loop())
-        config = self.config
         self._tasks = [
-            asyncio.create_task(self._heartbeat_loop(), name="hub-heartbeat"),
+            asyncio.create_task(self.fanout.heartbeats(), name="hub-heartbeat"),
             asyncio.create_task(self.positions.run(), name="hub-positions"),
-            asyncio.create_task(
-                self._every(config.sla_tick_seconds, self.sweep_sla, "1-3-15 sweep"),
-                name="hub-sla",
-            ),
-            asyncio.create_task(
-                self._every(config.supervision_seconds, self.supervise, "supervision"),
-                name="hub-supervision",
-            ),
         ]
-        if self.engine.dialect.name == "sqlite":
-            self._tasks.append(
-                asyncio.create_task(
-                    self._every(CHECKPOINT_SECONDS, self._checkpoint, "WAL checkpoint"),
-                    name="hub-checkpoint",
-                )
-            )
+        self.timers.start()
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        await self.timers.stop()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -205,62 +172,49 @@ class Hub:
             await self.flush_positions()
         except Exception:
             log.exception("positions offered before the stop not stored")
-        for subscriber in self.subscribers:
-            subscriber.queue.put_nowait(None)
+        self.fanout.close()
         await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
         self.engine.dispose()
 
-    # ---- publication -----------------------------------------------------------------
+    # ---- the stream: the fan-out's, by the names servers and tests use ---------------
 
     def _publish(self, events: Published) -> None:
-        for event, frame in events:
-            self.state.apply(event)
-            self.published_seq = event.seq
-            for subscriber in self.subscribers:
-                subscriber.offer(event.seq, frame)
-            for listener in self.listeners:
-                listener(event)
+        # The writer comes before the fan-out (the state starts at the writer's last seq)
+        # and publishes only once bound to the loop, in start(): by then there is one.
+        self.fanout.publish(events)
 
-    def _publish_positions(self, frame: UnitPositions) -> None:
-        # Live, not logged: seq 0 in the outboxes (a wall that missed it is resynced with
-        # positions_frame() after its resume, or a snapshot).
-        self.state.apply_positions(frame.fixes)
-        encoded = encode(frame)
-        for subscriber in self.subscribers:
-            subscriber.offer(0, encoded)
+    @property
+    def subscribers(self) -> set[Subscriber]:
+        return self.fanout.subscribers
+
+    @property
+    def listeners(self) -> list[Callable[[StoredEvent], None]]:
+        """Called with each stored event once it is applied to the state."""
+        return self.fanout.listeners
+
+    @property
+    def published_seq(self) -> int:
+        return self.fanout.published_seq
+
+    def subscribe(self) -> Subscriber:
+        return self.fanout.subscribe()
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.fanout.unsubscribe(subscriber)
+
+    def send_heartbeat(self) -> None:
+        self.fanout.send_heartbeat()
+
+    def snapshot_frame(self) -> tuple[int, bytes]:
+        return self.fanout.snapshot_frame()
 
     def positions_frame(self) -> bytes:
         """Every unit's live position as one frame: what a resumed client missed."""
-        return encode(self.state.positions(time.time()))
-
-    def subscribe(self) -> Subscriber:
-        subscriber = Subscriber(limit=self.config.client_queue_frames)
-        self.subscribers.add(subscriber)
-        return subscriber
-
-    def unsubscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.discard(subscriber)
-
-    def snapshot_frame(self) -> tuple[int, bytes]:
-        snapshot = self.state.snapshot(time.time())
-        return snapshot.seq, encode(snapshot)
+        return self.fanout.positions_frame()
 
     async def frames_since(self, since: int, until: int) -> list[tuple[int, bytes]] | None:
         """Stored frames with ``since < seq <= until``, or None when they are gone."""
-
-        def read() -> list[tuple[int, bytes]] | None:
-            with Session(self.engine) as session:
-                rows = session.execute(
-                    select(StoredEventRow.seq, StoredEventRow.frame)
-                    .where(StoredEventRow.seq > since, StoredEventRow.seq <= until)
-                    .order_by(StoredEventRow.seq)
-                ).all()
-            frames = [(int(seq), bytes(frame)) for seq, frame in rows]
-            if len(frames) != until - since:
-                return None
-            return frames
-
-        return await asyncio.get_running_loop().run_in_executor(None, read)
+        return await self.fanout.frames_since(since, until)
 
     # ---- roster ------------------------------------------------------------------------
 
@@ -312,19 +266,6 @@ class Hub:
     async def flush_positions(self) -> None:
         """Commit every fix offered so far and stream the newest of each officer now."""
         await self.positions.flush()
-
-    async def _heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.heartbeat_seconds)
-            self.send_heartbeat()
-
-    def send_heartbeat(self) -> None:
-        frame = encode(Heartbeat(seq=self.published_seq, ts=time.time()))
-        for subscriber in self.subscribers:
-            # A client with unread frames waiting gains nothing from one more heartbeat,
-            # and a quiet hub would otherwise grow a stuck client's outbox forever.
-            if not subscriber.needs_snapshot and subscriber.queue.empty():
-                subscriber.queue.put_nowait((-1, frame))
 
     # ---- cases -------------------------------------------------------------------------
 
@@ -423,65 +364,12 @@ class Hub:
                 )
         return seq
 
-    # ---- timers: 1-3-15 sweep, supervision -----------------------------------
-
-    async def _checkpoint(self) -> None:
-        # Off the writer thread and off the loop: SQLite does the copying and the sync
-        # without the GIL, and a PASSIVE checkpoint never makes the writer wait.
-        await asyncio.get_running_loop().run_in_executor(None, checkpoint, self.engine)
-
-    async def _every(self, seconds: float, job: Callable[[], Awaitable[Any]], what: str) -> None:
-        while True:
-            await asyncio.sleep(seconds)
-            try:
-                await job()
-            except Exception:
-                # One failed round (database gone for a moment) must not end the timer.
-                log.exception("%s failed", what)
+    # ---- timers: one round now, by the names tests and drills use ---------------------
 
     async def sweep_sla(self, now: float | None = None) -> list[tuple[str, tuple[str, ...]]]:
         """Record every 1-3-15 miss due by ``now`` (exactly once each); returns them."""
-        at = time.time() if now is None else now
-        candidates = miss_candidates(self.state.incidents.values(), at)
-        if not candidates:
-            return []
-        return await self.writer.submit(lambda s, e: sweep_misses(s, e, candidates, at))
+        return await self.timers.sweep_sla(now)
 
     async def supervise(self, now: float | None = None) -> tuple[int, int]:
         """One round of the AI patrol; returns (alerts raised, alerts cleared)."""
-        at = time.time() if now is None else now
-        config = self.config.supervision
-        loop = asyncio.get_running_loop()
-
-        def read_history() -> list[Any]:
-            with Session(self.engine) as session:
-                return merchant_cases(session, at, config.repeat_window_days)
-
-        history = await loop.run_in_executor(None, read_history)
-        active = [a.id for a in self.state.alerts.values() if a.kind in SUPERVISION_KINDS]
-        inputs = self.patrol.gather(at, self.state.units, self.state.incidents, history, active)
-        changes = await loop.run_in_executor(None, Patrol.run_rules, inputs, config)
-        if changes.raised or changes.cleared:
-            await self.writer.submit(lambda s, e: store_changes(s, e, changes))
-        return len(changes.raised), len(changes.cleared)
-
-    def _load_patrol(self, session: Session) -> None:
-        for team in session.scalars(select(TeamRow).where(TeamRow.zone.is_not(None))):
-            if team.zone:
-                self.patrol.zones[team.id] = [(float(x), float(y)) for x, y in team.zone]
-        latest = (
-            select(CaseEventRow.incident_id, func.max(CaseEventRow.id).label("id"))
-            .join(IncidentRow, IncidentRow.id == CaseEventRow.incident_id)
-            .where(
-                IncidentRow.status == "rectifying",
-                CaseEventRow.kind == "rectification_deadline",
-            )
-            .group_by(CaseEventRow.incident_id)
-            .subquery()
-        )
-        for row in session.scalars(
-            select(CaseEventRow).join(latest, CaseEventRow.id == latest.c.id)
-        ):
-            deadline = (row.detail or {}).get("deadline")
-            if isinstance(deadline, int | float):
-                self.patrol.rectify_by[row.incident_id] = float(deadline)
+        return await self.timers.supervise(now)
