@@ -38,6 +38,7 @@ from nats.js.api import (
     ConsumerConfig,
     DeliverPolicy,
     DiscardPolicy,
+    RawStreamMsg,
     StorageType,
     StreamConfig,
     StreamInfo,
@@ -58,6 +59,7 @@ ERR_DUPLICATE_IN_PROCESS = 10158
 #: An append is retried (same message id) this long before it is given up.
 APPEND_DEADLINE_S = 10.0
 EXPECTED_LAST_SUBJECT_SEQUENCE = "Nats-Expected-Last-Subject-Sequence"
+EXPECTED_LAST_SEQUENCE = "Nats-Expected-Last-Sequence"
 MSG_ID = "Nats-Msg-Id"
 
 
@@ -68,6 +70,12 @@ class StaleWrite(Exception):
         super().__init__(f"{subject} moved past seq {expected}")
         self.subject = subject
         self.expected = expected
+
+
+class LogDiverged(Exception):
+    """The stream holds, at a seq, another message than the store's event of that seq:
+    this store and this log are not one history (a store restored without its log, or
+    the other way round). Nothing is written; an operator must choose."""
 
 
 class LogUnavailable(Exception):
@@ -197,13 +205,14 @@ class ClusterLog:
         *,
         expected_subject_seq: int | None = None,
         deadline: float = APPEND_DEADLINE_S,
+        headers: dict[str, str] | None = None,
     ) -> Appended:
         """Store ``data`` once under ``msg_id``; returns its seq once a quorum stored it.
 
         Raises :class:`StaleWrite` when ``expected_subject_seq`` is not the subject's last
         (0: the subject must be new), :class:`LogUnavailable` past ``deadline``.
         """
-        headers = {MSG_ID: msg_id}
+        headers = {**(headers or {}), MSG_ID: msg_id}
         if expected_subject_seq is not None:
             headers[EXPECTED_LAST_SUBJECT_SEQUENCE] = str(expected_subject_seq)
         loop = asyncio.get_running_loop()
@@ -228,6 +237,48 @@ class ClusterLog:
                 raise LogUnavailable(f"append {msg_id}: {error!r}") from error
             log.info("append %s not acknowledged (%r): retrying", msg_id, error)
             await asyncio.sleep(0.1)
+
+    async def append_at(
+        self,
+        seq: int,
+        subject: str,
+        data: bytes,
+        msg_id: str,
+        *,
+        deadline: float = APPEND_DEADLINE_S,
+    ) -> bool:
+        """Store ``data`` as message ``seq`` of the stream, exactly: it must follow
+        ``seq - 1`` (``Nats-Expected-Last-Sequence``), so the stream's numbering is the
+        store's. Returns False when ``seq`` was already there with this content (an earlier
+        writer published it before it died). Raises :class:`LogDiverged` when the stream
+        has something else there or is ahead of ``seq - 1`` without it,
+        :class:`LogUnavailable` past ``deadline``.
+        """
+        try:
+            done = await self.append(
+                subject,
+                data,
+                msg_id,
+                deadline=deadline,
+                headers={EXPECTED_LAST_SEQUENCE: str(seq - 1)},
+            )
+            if done.seq == seq:
+                return not done.duplicate
+        except StaleWrite:
+            pass
+        # Not the next one: either already published (by us or an earlier writer) or not
+        # ours at all. Only an identical message at seq means the first.
+        existing = await self._message(seq)
+        if existing is not None and existing.data == data:
+            return False
+        last = await self.last_seq()
+        raise LogDiverged(f"stream {self.stream} at seq {seq} (last {last}) differs from the store")
+
+    async def _message(self, seq: int) -> RawStreamMsg | None:
+        try:
+            return await self._jetstream().get_msg(self.stream, seq)
+        except NotFoundError:
+            return None
 
     # ---- reading ------------------------------------------------------------------------
 
