@@ -112,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--node", default="", help="this hub's name in welcomes and health (default HOST:PORT)"
     )
     hub.add_argument(
+        "--nats",
+        default="",
+        metavar="URL[,URL…]",
+        help="cluster mode: the NATS servers of the event log (needs a PostgreSQL --db; "
+        "see docs/cluster.md)",
+    )
+    hub.add_argument(
         "--tls-cert", type=Path, metavar="FILE", help="PEM certificate (chain): serve wss/https"
     )
     hub.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key of --tls-cert")
@@ -319,6 +326,9 @@ def _run_hub(args: argparse.Namespace) -> int:
         from hub.simdriver import simulator_extra
 
         extras.append(simulator_extra(officers=args.officers, vehicles=args.vehicles))
+    nats = tuple(url.strip() for url in args.nats.split(",") if url.strip())
+    if nats and not args.db.startswith("postgresql"):
+        raise ConfigError("--nats (cluster mode) needs a PostgreSQL --db: postgresql+psycopg://…")
     config = HubConfig(
         db_url=args.db,
         host=args.host,
@@ -327,9 +337,18 @@ def _run_hub(args: argparse.Namespace) -> int:
         jt808_port=args.jt808_port,
         auth_file=args.auth,
         node=args.node,
+        nats=nats,
         manage_gc=True,
     )
-    asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))
+    if not nats:
+        asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))
+        return 0
+    from hub.cluster.writer import WriterBusy
+
+    try:
+        asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))
+    except WriterBusy as exc:
+        raise ConfigError(f"{exc}: standby nodes are not built yet (docs/cluster.md)") from None
     return 0
 
 

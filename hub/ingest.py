@@ -135,8 +135,10 @@ class IngestServer:
             {
                 "status": "ok",
                 "node": self.hub.node,
-                # One process on its own store; a cluster will say its state here.
-                "mode": "single",
+                # One process on its own store, or the writer node of a cluster (whose
+                # log is mirrored into JetStream: how far is "log_seq").
+                "mode": "single" if self.hub.cluster is None else "cluster-writer",
+                **self.hub.cluster_health(),
                 "epoch": self.hub.epoch,
                 "seq": self.hub.published_seq,
                 "uptime": time.time() - self.hub.started_at,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from backend_client.protocol.messages import IncidentNew, SlaMarks, Ticker
 from backend_client.vocabulary import SOURCES
 from hub.auth import Principal
+from hub.cluster import NotDurable
 from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
 from hub.domain.wording import report_line
 from hub.ingest_models import ReportIn
@@ -97,10 +98,26 @@ def sla_for(reported_at: float, limits: SlaLimits = ONE_THREE_FIFTEEN) -> SlaMar
 
 async def store_report(hub: Hub, report: ReportIn, principal: Principal) -> tuple[str, int, bool]:
     """Store *report* (or find it stored): its case id, stream seq and whether it is new.
+    Returns once it is durable: committed, and in a cluster in the replicated log too.
 
     Raises :class:`StorageFull` or :class:`StoreUnavailable` when the store failed and
-    nothing was stored.
+    nothing was stored, or (a cluster's log without a quorum) when it is committed but
+    not yet replicated: either way it must not be acknowledged, and a retry (same source
+    and external id) is answered with the same case.
     """
+    incident_id, seq, created = await _commit_report(hub, report, principal)
+    try:
+        # Its incident.new and ticker (seq, seq + 1); a report found stored: what was.
+        await hub.durable(seq + 1 if created else seq)
+    except NotDurable as exc:
+        log.error(
+            "report %s/%s not yet in the event log: %s", report.source, report.external_id, exc
+        )
+        raise StoreUnavailable from exc
+    return incident_id, seq, created
+
+
+async def _commit_report(hub: Hub, report: ReportIn, principal: Principal) -> tuple[str, int, bool]:
     lat, lon = report.lat, report.lon
     if report.datum == "gcj02":
         from backend_client.geo import gcj02_to_wgs84

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from sqlalchemy import Engine, select
@@ -40,7 +40,10 @@ from hub.store.db import make_engine, upgrade_schema
 from hub.store.models import Officer
 from hub.store.settings import EPOCH_SETTING, new_epoch, stored_setting
 from hub.timers import HubTimers, load_patrol
-from hub.writer import Emitter, Published, StoreWriter
+from hub.writer import Emitter, Published, StoreWriter, event_type
+
+if TYPE_CHECKING:
+    from hub.cluster.writer import ClusterWriter
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,13 @@ class HubConfig:
     auth_file: Path | None = None
     # This hub's name in welcomes and health (a cluster's --node); "" is host:port.
     node: str = ""
+    # NATS servers of the cluster's event log (--nats); empty: one process, no NATS.
+    nats: tuple[str, ...] = ()
+    nats_replicas: int = 3
+    # How long a report waits for the log's acknowledgement before it is answered 503
+    # (a retry is then answered with the same case once the log has it): a source should
+    # hear "not now" well within its own HTTP timeout, not hang through an election.
+    log_ack_seconds: float = 5.0
     # The process is the hub's own (``watchfloor hub``): it runs hub/gcpolicy.py. Not for
     # a hub inside a wall or a test, whose process has its own policy.
     manage_gc: bool = False
@@ -141,6 +151,18 @@ class Hub:
             sla_tick_seconds=config.sla_tick_seconds,
             supervision_seconds=config.supervision_seconds,
         )
+        #: The writer node's mirror of the log into JetStream (cluster mode), else None.
+        self.cluster: ClusterWriter | None = None
+        if config.nats:
+            from hub.cluster.writer import ClusterWriter
+
+            self.cluster = ClusterWriter(
+                self.engine,
+                config.nats,
+                node=self.node,
+                replicas=config.nats_replicas,
+                ack_seconds=config.log_ack_seconds,
+            )
         self._tasks: list[asyncio.Task[None]] = []
         #: Parts of ``GET /api/v1/health`` that servers beside the hub add (the JT/T 808
         #: gateway's counts), by name.
@@ -154,6 +176,16 @@ class Hub:
     # ---- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.cluster is not None:
+            # Before anything is served: the lock, and the stream holding all the store has.
+            try:
+                self.epoch = await self.cluster.start(self.epoch, self.writer.last_seq)
+            except BaseException:
+                # Not started, so never stopped: let go of the log, the store and its pool.
+                await self.cluster.stop()
+                self.writer.close()
+                self.engine.dispose()
+                raise
         self.writer.bind(asyncio.get_running_loop())
         self._tasks = [
             asyncio.create_task(self.fanout.heartbeats(), name="hub-heartbeat"),
@@ -174,6 +206,8 @@ class Hub:
             log.exception("positions offered before the stop not stored")
         self.fanout.close()
         await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+        if self.cluster is not None:
+            await self.cluster.stop()
         self.engine.dispose()
 
     # ---- the stream: the fan-out's, by the names servers and tests use ---------------
@@ -182,6 +216,27 @@ class Hub:
         # The writer comes before the fan-out (the state starts at the writer's last seq)
         # and publishes only once bound to the loop, in start(): by then there is one.
         self.fanout.publish(events)
+        if self.cluster is not None:
+            self.cluster.offer([(e.seq, event_type(e), frame) for e, frame in events])
+
+    def cluster_health(self) -> dict[str, Any]:
+        """For ``/api/v1/health``: how far the log is mirrored, and the NATS server."""
+        if self.cluster is None or self.cluster.mirror is None:
+            return {}
+        mirror = self.cluster.mirror
+        return {
+            "log_seq": mirror.mirrored,
+            "log_error": str(mirror.failure) if mirror.failure else None,
+            "nats": self.cluster.log.connected_url,
+        }
+
+    async def durable(self, seq: int) -> None:
+        """Return once the events up to ``seq`` are as durable as this hub makes them:
+        committed (always, before they are published), and in a cluster also in the
+        replicated log. Raises :class:`hub.cluster.NotDurable` when the log does not say
+        so in time: then nothing may be acknowledged."""
+        if self.cluster is not None:
+            await self.cluster.durable(seq)
 
     @property
     def subscribers(self) -> set[Subscriber]:

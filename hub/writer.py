@@ -54,13 +54,13 @@ class Emitter:
             self._session.execute(
                 insert(StoredEventRow),
                 [
-                    {"seq": event.seq, "type": _type_of(event), "ts": event.ts, "frame": frame}
+                    {"seq": event.seq, "type": event_type(event), "ts": event.ts, "frame": frame}
                     for event, frame in self.events
                 ],
             )
 
 
-def _type_of(event: StoredEvent) -> str:
+def event_type(event: StoredEvent) -> str:
     tag = type(event).__struct_config__.tag
     return str(tag)
 

@@ -3,3 +3,9 @@
 Imported only when a hub is given ``--nats``: the embedded default (one process on
 SQLite) needs neither nats-py nor a server.
 """
+
+
+class NotDurable(Exception):
+    """The event log did not acknowledge the events in time: nothing may be answered as
+    stored (the store has them; the stream will, once it has a quorum again). Here, not
+    beside the log, so that the ingest can catch it without importing nats-py."""
