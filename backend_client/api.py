@@ -45,6 +45,9 @@ from backend_client.protocol.ops import (
     MerchantArgs,
     MerchantListAnswer,
     MerchantListArgs,
+    StatsAnswer,
+    StatsArgs,
+    StatsGroup,
     TrackAnswer,
     TrackArgs,
     WallListAnswer,
@@ -212,6 +215,10 @@ class HubApi:
 
     async def wall_list(self) -> WallListAnswer:
         return await self._tell("wall.list", WallListArgs(), WallListAnswer)
+
+    async def stats_query(self, start: float, end: float, group: StatsGroup) -> Reply[StatsAnswer]:
+        """The period ``start <= t < end``'s figures per ``group`` (see StatsArgs)."""
+        return await self._ask("stats.query", StatsArgs(start, end, group), StatsAnswer)
 
     # ---- writes -----------------------------------------------------------------------
 

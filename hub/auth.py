@@ -23,7 +23,15 @@ Role = Literal["wall", "operator", "supervisor", "source", "admin"]
 # What each role may do. Stream reads are "stream"; requests are named by their op.
 # Each role builds on the one below it, so a new read op is granted in one place.
 _READ = frozenset(
-    {"stream", "case.history", "case.related", "merchant.list", "merchant.profile", "unit.track"}
+    {
+        "stream",
+        "case.history",
+        "case.related",
+        "merchant.list",
+        "merchant.profile",
+        "unit.track",
+        "stats.query",
+    }
 )
 _OPERATE = _READ | {"dispatch", "alert.ack", "case.step", "wall.push", "wall.list"}
 _SUPERVISE = _OPERATE | {"audit.query"}

@@ -13,7 +13,7 @@ table (``hub.auth.PERMISSIONS``), the one place roles are granted.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 
@@ -25,6 +25,11 @@ HISTORY_PAGE = 500
 PROFILE_PAGE = 200
 #: ``audit.query``: entries when the client names no ``limit``.
 AUDIT_PAGE = 200
+#: ``stats.query``: the longest period one request may cover, in days (a year and a
+#: month: a year-on-year comparison of a month still fits).
+STATS_MAX_DAYS = 400
+#: ``stats.query``: what a period's cases are grouped by (see :class:`StatsArgs`).
+StatsGroup = Literal["source", "category", "team", "day", "stage"]
 
 
 class Args(msgspec.Struct):
@@ -100,6 +105,25 @@ class WallPushArgs(Args):
 
 class WallListArgs(Args):
     pass
+
+
+class StatsArgs(Args):
+    """``stats.query``: the figures of the period ``start <= t < end`` (hub epoch seconds,
+    at most :data:`STATS_MAX_DAYS` days), one row per value of ``group``:
+
+    - ``source``: where the case came from (``hotline``, ``snap``, ``grid``, ``patrol``);
+    - ``category``: the case's category (one level today: a case carries one category
+      string, no 大类 -> 小类 split is stored);
+    - ``team``: the team of the first officer dispatched to the case (its township or
+      specialist team, a team id); ``""`` for a case no officer was sent to;
+    - ``day``: the local day in Asia/Shanghai (UTC+8, no DST) as ``YYYY-MM-DD``; every
+      day the period touches has a row, zeros included, so a trend has no holes;
+    - ``stage``: the case's status now (``reported`` ... ``closed``).
+    """
+
+    start: float
+    end: float
+    group: StatsGroup
 
 
 # ---- rows inside answers -----------------------------------------------------------------
@@ -185,6 +209,57 @@ TrackFix = Annotated[
 ]
 
 
+class StageFigures(msgspec.Struct):
+    """One 1-3-15 stage over the cases received in the period, judged as
+    :func:`backend_client.sla.judge_stage` judges it now: ``met`` done by its deadline
+    (and no miss recorded), ``missed`` done late, not done past the deadline, or a miss
+    recorded; ``pending`` not done and still inside the deadline; ``rate`` =
+    met / (met + missed), ``null`` while nothing is decided. ``median_s``: the median of
+    the seconds from the report to the stage being done (report -> accepted, -> moving,
+    -> handled) over the cases where it is done, ``null`` when none is."""
+
+    stage: str
+    met: int
+    missed: int
+    pending: int
+    rate: float | None
+    median_s: float | None
+
+
+class StatsRow(msgspec.Struct):
+    """One group's figures (the formulas are :class:`StatsFormulas`)."""
+
+    #: The group's value: a source, a category, a team id, a day or a status.
+    key: str
+    #: 受理: cases reported in the period.
+    received: int
+    #: 应结案: cases whose 1-3-15 handle deadline falls in the period.
+    due: int
+    #: 结案: of those due, the ones closed by now.
+    closed: int
+    #: 按期结案: of those closed, the ones handled on scene by their handle deadline.
+    closed_on_time: int
+    #: 结案率 = 结案 / 应结案; ``null`` when nothing was due.
+    closure_rate: float | None
+    #: 按期结案率 = 按期结案 / 应结案; ``null`` when nothing was due.
+    on_time_rate: float | None
+    #: accept, move, handle: compliance and median response time, over the received.
+    stages: list[StageFigures]
+
+
+class StatsFormulas(msgspec.Struct):
+    """How each figure is made, worded for a wall to show beside it."""
+
+    received: str = "受理 = 期内上报的案件数"
+    due: str = "应结案 = 处置时限落在期内的案件数"
+    closed: str = "结案 = 应结案中已结案的案件数"
+    closed_on_time: str = "按期结案 = 结案中在处置时限内处置完毕的案件数"
+    closure_rate: str = "结案率 = 结案 / 应结案"
+    on_time_rate: str = "按期结案率 = 按期结案 / 应结案"
+    compliance: str = "1-3-15 达标率 = 按时 / (按时 + 超时)（未到时限的案件不计）"
+    median: str = "响应时间中位数 = 上报至受理 / 出发 / 处置完毕的秒数的中位数"
+
+
 class AuditRecord(msgspec.Struct):
     ts: float
     actor: str
@@ -262,6 +337,20 @@ class WallPushAnswer(Answer):
 
 class WallListAnswer(Answer):
     walls: list[str]
+
+
+class StatsAnswer(Answer):
+    start: float
+    end: float
+    group: StatsGroup
+    #: The hub's clock when the figures were read: 结案 and the pending stages are as of it.
+    as_of: float
+    #: One row per group value, in ``key`` order (days in date order).
+    rows: list[StatsRow]
+    #: The whole period as one group (``key`` ""); medians are the period's, not a mean
+    #: of the rows'.
+    total: StatsRow
+    formulas: StatsFormulas
 
 
 # ---- the op table ------------------------------------------------------------------------
@@ -353,6 +442,16 @@ OPS: dict[str, Op] = {
         False,
         "the names of the wall-role clients on the stream now",
         "–",
+    ),
+    "stats.query": Op(
+        StatsArgs,
+        StatsAnswer,
+        False,
+        "the period's figures (`start <= t < end`, ≤ 400 days) per value of `group`"
+        " (`source`, `category`, `team`, `day` (Asia/Shanghai), `stage`) and in total:"
+        " 受理, 应结案, 结案, 按期结案, 结案率, 按期结案率, 1-3-15 compliance and response-time"
+        " medians per stage, with the formulas (below)",
+        "– (aggregates only)",
     ),
 }
 

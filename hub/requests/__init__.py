@@ -5,6 +5,7 @@ audited, in modules by job:
 - :mod:`~hub.requests.views`: drill-down reads (case, related cases, merchant, track);
 - :mod:`~hub.requests.actions`: dispatch, lifecycle steps, alert acks, wall pushes;
 - :mod:`~hub.requests.audit`: the audit rows every op writes, and ``audit.query``;
+- :mod:`~hub.requests.stats`: ``stats.query``, a period's figures per group (SQL aggregates);
 - :mod:`~hub.requests.queries` and :mod:`~hub.requests.related`: the SQL of the reads;
 - :mod:`~hub.requests.base`: errors, paging.
 

@@ -17,11 +17,12 @@ from hub.domain.lifecycle import CaseRuleError
 from hub.requests.actions import ActionOps
 from hub.requests.audit import AuditOps
 from hub.requests.base import Handler, RequestError, parse_args
+from hub.requests.stats import StatsOps
 from hub.requests.views import ViewOps
 from hub.service import Hub
 
 
-class RequestRouter(ViewOps, ActionOps, AuditOps):
+class RequestRouter(ViewOps, ActionOps, AuditOps, StatsOps):
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.ops: dict[str, Handler] = {
@@ -36,6 +37,7 @@ class RequestRouter(ViewOps, ActionOps, AuditOps):
             "audit.query": self.audit_query,
             "wall.push": self.wall_push,
             "wall.list": self.wall_list,
+            "stats.query": self.stats_query,
         }
         # Every op of the shared table has a handler, and nothing else does.
         assert self.ops.keys() == OPS.keys(), sorted(self.ops.keys() ^ OPS.keys())

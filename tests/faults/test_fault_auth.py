@@ -47,6 +47,7 @@ def _op_args(incident_id: str) -> dict[str, dict[str, Any]]:
         "merchant.list": {},
         "wall.push": {"wall": "", "kind": "incident", "id": incident_id},
         "wall.list": {},
+        "stats.query": {"start": now - 3600, "end": now, "group": "day"},
     }
 
 

@@ -25,6 +25,7 @@ from backend_client.protocol.ops import (
     DispatchAnswer,
     MerchantAnswer,
     MerchantListAnswer,
+    StatsAnswer,
     TrackAnswer,
     WallListAnswer,
     WallPushAnswer,
@@ -132,6 +133,10 @@ def test_every_op_round_trips_through_the_facade(hub: LiveHub, tmp_path: Path) -
             assert isinstance(audit.answer, AuditAnswer)
             actions = {e.action for e in audit.answer.entries}
             assert {"dispatch", "view.case", "alert.ack", "wall.push"} <= actions
+
+            stats = await api.stats_query(now - 3600, now + 3600, "source")
+            assert isinstance(stats.answer, StatsAnswer) and not stats.cached
+            assert [(r.key, r.received) for r in stats.answer.rows] == [("hotline", 2)]
             asked.update(
                 {
                     "case.history",
@@ -143,6 +148,7 @@ def test_every_op_round_trips_through_the_facade(hub: LiveHub, tmp_path: Path) -
                     "wall.push",
                     "wall.list",
                     "audit.query",
+                    "stats.query",
                 }
             )
 
