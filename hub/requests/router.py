@@ -13,6 +13,7 @@ from collections import Counter
 from backend_client.protocol import Error, Request, Response, encode
 from backend_client.protocol.ops import OPS, to_result
 from hub.auth import Principal
+from hub.cluster import NotDurable
 from hub.domain.lifecycle import CaseRuleError
 from hub.requests.actions import ActionOps
 from hub.requests.audit import AuditOps
@@ -60,6 +61,14 @@ class RequestRouter(ViewOps, ActionOps, AuditOps, StatsOps):
         try:
             args = parse_args(OPS[request.op].args, request.args)
             answer = await handler(who, args)
+            if OPS[request.op].writes:
+                # Committed; in a cluster, answered only once the log has it too (what
+                # it changed is then what every node's walls see).
+                await self.hub.durable(self.hub.published_seq)
+        except NotDurable as exc:
+            # Done and committed: a retry would be judged against the changed case.
+            message = f"done and stored; the cluster's log has not confirmed it yet ({exc})"
+            return encode(Error(code="log_pending", message=message, id=request.id))
         except RequestError as exc:
             return encode(Error(code=exc.code, message=exc.message, id=request.id, field=exc.field))
         except CaseRuleError as exc:

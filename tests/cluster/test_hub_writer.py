@@ -168,3 +168,47 @@ def test_a_second_writer_on_the_same_store_refuses_to_start(
     # The first gone, its lock went with it: another node may write now.
     third = LiveHub(pg_url, nats=tuple(nats_cluster.urls)).start(seed=False)
     third.stop()
+
+
+def test_a_desk_step_is_answered_once_the_log_has_it(
+    nats_cluster: NatsCluster, pg_url: str
+) -> None:
+    from backend_client.errors import RequestFailed
+    from backend_client.transport import FeedClient
+
+    hub = LiveHub(pg_url, nats=tuple(nats_cluster.urls)).start()
+    try:
+        status, body = hub.post("/api/v1/reports", report("8890-desk"))
+        assert status == 201
+        case_id = body["id"]
+
+        async def desk() -> None:
+            client = FeedClient(hub.stream_url, hub.token["operator"])
+            task = asyncio.create_task(client.run())
+            await client.wait_synced()
+            try:
+                await client.request("case.step", {"case_id": case_id, "action": "accept"})
+                accepted = hub.hub.published_seq
+                assert accepted in await asyncio.to_thread(_stream_log, nats_cluster.urls)
+                # Without a quorum: done and stored, but not confirmed: said so, not "ok".
+                nats_cluster.kill(0)
+                nats_cluster.kill(1)
+                args = {"case_id": case_id, "action": "dispatch", "units": ["U001"]}
+                try:
+                    await client.request("case.step", args, timeout=20)
+                    raise AssertionError("a step the log never confirmed was answered ok")
+                except RequestFailed as exc:
+                    assert exc.code == "log_pending", exc
+                nats_cluster.restart(0)
+                deadline = asyncio.get_running_loop().time() + 30
+                while hub.hub.cluster_health()["log_seq"] < hub.hub.published_seq:
+                    assert asyncio.get_running_loop().time() < deadline, "never confirmed"
+                    await asyncio.sleep(0.1)
+            finally:
+                await client.stop()
+                await task
+
+        asyncio.run(desk())
+        assert _stream_log(nats_cluster.urls[:1]) == _store_log(hub)
+    finally:
+        hub.stop()
