@@ -1,7 +1,8 @@
 """``watchfloor desk``: the operator's workstation -- triage and one-action dispatch.
 
 Dockable panels (the 1-3-15 queue, the live map, the selected case with the recommended
-officers); the operator's arrangement is saved with QSettings and restored next time.
+officers, its timeline); the operator's arrangement is saved with QSettings and restored
+next time, and the first time (or after "reset layout") the window opens maximised.
 Dispatch goes to the hub as a ``dispatch`` request; the desk's own queue, and every wall,
 change only when the hub's event comes back -- one truth, no optimistic local edits.
 
@@ -55,9 +56,7 @@ def run_desk(options: DeskOptions) -> int:
         settings.clear()
     cache = AnswerCache(Path(user_data_dir("watchfloor", appauthor=False)) / "desk-cache.sqlite")
     window = DeskWindow(feed, settings=settings, requests=CachedRequests(feed.client, cache))
-    if settings.value("geometry") is None:
-        window.resize(1600, 960)
-    window.show()
+    window.show_for_shift()
     done = asyncio.Event()
     exit_code = EXIT_OK
 
@@ -77,6 +76,7 @@ def run_desk(options: DeskOptions) -> int:
         QTimer.singleShot(int(options.after * 1000), take_screenshot)
     with loop:
         loop.run_until_complete(done.wait())
+        loop.run_until_complete(window.stop())
         loop.run_until_complete(feed.stop())
         window.save_arrangement()
         window.close()

@@ -1,20 +1,26 @@
 """The desk's window: the docks (the 1-3-15 queue, the live map, the case panel, the case
-history), their saved arrangement, and the triage that ties them: the selected case, its
-recommended officers, the drill-downs opened from it.
+history) and the triage that ties them: the selected case (flown to on the map,
+highlighted in the queue), its recommended officers, the drill-downs opened from it, and
+the move on to the next urgent case once one is dispatched.
 
-The case panel and its dispatch are in :mod:`desktop.desk_case`, pushes to the walls in
-:mod:`desktop.desk_push`; ``watchfloor desk`` itself is :mod:`desktop.desk`.
+The case panel and its orders are in :mod:`desktop.desk_case`, the dock arrangement in
+:mod:`desktop.desk_layout`, the keyboard in :mod:`desktop.desk_keys`, pushes to the walls
+in :mod:`desktop.desk_push`; ``watchfloor desk`` itself is :mod:`desktop.desk`.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, Final, cast
 
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QDockWidget,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QTableWidgetItem,
     QVBoxLayout,
@@ -26,17 +32,37 @@ from backend_client.privacy import SEES_REPORTER
 from backend_client.protocol.messages import Incident
 from backend_client.qt import QtFeed
 from backend_client.stories import CaseStory, MerchantRegister
-from backend_client.stories.desk import DeskTriage, Recommendation
+from backend_client.stories.desk import (
+    CaseView,
+    DeskTriage,
+    DispatchGuard,
+    DispatchOrder,
+    Recommendation,
+    case_view,
+    find_case,
+    find_officer,
+    next_case,
+)
 from backend_client.stories.opening import open_story
 from desktop.desk_case import DetailPanel, Dispatcher
+from desktop.desk_filters import QueueFilterBar
+from desktop.desk_keys import HelpOverlay, install_shortcuts
+from desktop.desk_layout import DeskArrangement
 from desktop.desk_push import WallPush
 from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
 from widgets.drillopen import make_drilldown
-from widgets.queue import IncidentQueueModel, IncidentQueueView
+from widgets.queue import IncidentQueueModel, IncidentQueueView, QueueFilter
 from widgets.situation import incident_lines
 from widgets.text import translate
 
+if TYPE_CHECKING:
+    from widgets.livemap import LiveMapPanel
+
 SETTINGS_ORG, SETTINGS_APP = "watchfloor", "desk"
+#: Rows of the queue kept on screen whatever else is open: the list the operator works from.
+QUEUE_MIN_ROWS: Final = 10
+#: Pixels kept clear around the case when the map frames it with its officers.
+MAP_MARGIN_PX: Final = 48
 
 
 class DeskWindow(QMainWindow):
@@ -50,6 +76,7 @@ class DeskWindow(QMainWindow):
         settings: QSettings | None = None,
         with_map: bool = True,
         requests: CachedRequests | None = None,
+        guard: DispatchGuard | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("DeskWindow")
@@ -62,43 +89,100 @@ class DeskWindow(QMainWindow):
         self.triage = DeskTriage(feed.state)
 
         self.model = IncidentQueueModel(feed, show_handled=False, parent=self)
-        self.queue = IncidentQueueView(self.model)
+        self.queue = IncidentQueueView(self.model, min_rows=QUEUE_MIN_ROWS)
         self.queue.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.queue.selectionModel().selectionChanged.connect(self._on_selection)
         self.model.modelReset.connect(self._reselect)
         self.details = DetailPanel()
         self.details.dispatch.clicked.connect(self.dispatch_selected)
-        self.dispatcher = Dispatcher(feed, self.triage, self.details, self._refresh_detail)
+        self.dispatcher = Dispatcher(
+            feed, self.triage, self.details, self._refresh_detail, self._dispatched, guard
+        )
         self.wall_push = WallPush(feed, self.triage, self.details, self, self.push_subject)
 
         self.setDockNestingEnabled(True)
         self.docks: dict[str, QDockWidget] = {}
-        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self._dock("queue", translate("desk", "1-3-15 案件队列"), self.queue, left)
+        # Search sits on the queue it searches: Enter selects the first case matching.
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("DeskSearch")
+        self.search_box.setPlaceholderText(
+            translate("desk", "查找：案件编号、地址或警员姓名（Ctrl+F）")
+        )
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
+        queue_box = QWidget()
+        queue_layout = QVBoxLayout(queue_box)
+        queue_layout.setContentsMargins(0, 0, 0, 0)
+        queue_layout.setSpacing(4)
+        queue_layout.addWidget(self.search_box)
+        self.filters = QueueFilterBar()
+        self.filters.changed.connect(self._filter_queue)
+        queue_layout.addWidget(self.filters)
+        queue_layout.addWidget(self.queue, 1)
+        self._dock("queue", translate("desk", "1-3-15 案件队列"), queue_box)
         #: The merchant register the desk's map draws (loaded through the feed, once).
         self.register = MerchantRegister(feed.client.request)
+        #: The live map, when the desk has one (tests may leave QtWebEngine out).
+        self.live_map: LiveMapPanel | None = None
+        #: Where the map was last sent for the selected case.
+        self.map_view: CaseView | None = None
         if with_map:
             from widgets.livemap import LiveMapPanel
 
             live_map = LiveMapPanel(feed, register=self.register)
             # An officer (or merchant) clicked on the map opens its drill-down.
             live_map.map.entityClicked.connect(self.open_entity)
+            self.live_map = live_map
             self.map_panel: QWidget = live_map
         else:
             self.map_panel = QLabel(translate("desk", "地图未加载"))
-        self._dock("map", translate("desk", "态势一张图"), self.map_panel, right)
-        self._dock("details", translate("desk", "案件详情与派遣"), self.details, right)
-        self.splitDockWidget(self.docks["map"], self.docks["details"], Qt.Orientation.Vertical)
+        self._dock("map", translate("desk", "态势一张图"), self.map_panel)
+        self._dock("details", translate("desk", "案件详情与派遣"), self.details)
         # The selected case's whole story (timeline, 1-3-15 marks), read through the local
         # cache so it stays readable while the hub is away.
         self.requests = requests
         self.history: CaseDrilldown | None = None
         #: The merchant or officer drill-down shown in the history dock instead of a case.
         self.entity: MerchantDrilldown | OfficerDrilldown | None = None
+        self._stopping: set[asyncio.Future[None]] = set()
         self.history_holder = QWidget()
         self.history_layout = QVBoxLayout(self.history_holder)
-        self._dock("history", translate("desk", "案件时间线"), self.history_holder, left)
-        self.restore_arrangement()
+        self._dock("history", translate("desk", "案件时间线"), self.history_holder)
+        self.arrangement = DeskArrangement(self, self.docks, self.settings)
+        self.arrangement.restore()
+        self._sized = False
+
+        self.shortcuts = install_shortcuts(
+            self,
+            {
+                "queue": self.queue.setFocus,
+                "previous": lambda: self.move_in_queue(-1),
+                "next_row": lambda: self.move_in_queue(1),
+                "accept": self.accept_selected,
+                "dispatch": self.dispatch_selected,
+                "next_urgent": self.next_urgent,
+                "search": self.focus_search,
+                "push": self.details.push.showMenu,
+                "help": self.toggle_help,
+                "close_help": self.close_help,
+            },
+        )
+        self.help = HelpOverlay(self)
+        view_menu = self.menuBar().addMenu(translate("desk", "视图"))
+        reset = view_menu.addAction(translate("desk", "恢复默认布局"))
+        reset.setObjectName("desk-reset-layout")
+        reset.triggered.connect(self.reset_layout)
+        # The wall announces new cases; the desk only if its operator asks (a desk beside a
+        # wall would otherwise ring twice), and the choice is remembered.
+        self.chime = view_menu.addAction(translate("desk", "新案件提示音"))
+        self.chime.setObjectName("desk-chime")
+        self.chime.setCheckable(True)
+        self.chime.setChecked(str(self.settings.value("chime", "false")).lower() == "true")
+        self.chime.toggled.connect(self._chime_toggled)
+        #: New-case chimes rung since the window opened.
+        self.chimes = 0
+        help_menu = self.menuBar().addMenu(translate("desk", "帮助"))
+        help_menu.addAction(self.shortcuts["help"])
 
         feed.incidentChanged.connect(lambda *_: self._refresh_detail())
         feed.incidentChanged.connect(self._on_incident_changed)
@@ -117,47 +201,135 @@ class DeskWindow(QMainWindow):
     def recommendations(self) -> list[Recommendation]:
         return self.triage.recommendations
 
-    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+    def _dock(self, name: str, title: str, widget: QWidget) -> None:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{name}")  # saveState() finds docks by object name
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        self.docks[name] = dock
+        self.docks[name] = dock  # placed by DeskArrangement
 
     # -- arrangement ---------------------------------------------------------------------
 
     def restore_arrangement(self) -> None:
-        geometry = self.settings.value("geometry")
-        state = self.settings.value("state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        self.arrangement.restore()
 
     def save_arrangement(self) -> None:
-        self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("state", self.saveState())
-        self.settings.sync()
+        self.arrangement.save()
+
+    def reset_layout(self) -> None:
+        """The "reset layout" action: the default docks, maximised, nothing saved."""
+        self.arrangement.reset()
+
+    def show_for_shift(self) -> None:
+        """Open as the operator left it, or maximised on its screen the first time; the
+        keys start in the queue (the arrows move in it, Ctrl+D dispatches)."""
+        if self.arrangement.restored:
+            self.show()
+        else:
+            self.showMaximized()
+        self.queue.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized and not self.arrangement.restored:
+            self._sized = True
+            # The default proportions need the window's real size: once it has it.
+            QTimer.singleShot(0, self.arrangement.size_default)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_arrangement()
         super().closeEvent(event)
+
+    # -- keyboard ------------------------------------------------------------------------
+
+    def toggle_help(self) -> None:
+        self.help.toggle()
+
+    def close_help(self) -> None:
+        self.help.hide()
+
+    def move_in_queue(self, step: int) -> None:
+        """Select the case ``step`` rows above or below the selected one."""
+        rows = self.model.rowCount()
+        if rows == 0:
+            return
+        current = self.model.row_of(self.selected) if self.selected is not None else -1
+        row = 0 if current < 0 else max(0, min(rows - 1, current + step))
+        self.select_incident(self.model.incident_id(row))
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def search(self, query: str) -> str | None:
+        """Select the first queued case matching ``query`` (number, address, an officer
+        sent to it); else open the one officer of that name; else say nothing matched."""
+        state = self.feed.state
+        case = find_case(query, self.model.incident_ids(), state)
+        if case is not None:
+            self.select_incident(case)
+            self.queue.setFocus()  # back to the list: the arrows and Ctrl+D work from here
+            return case
+        officer = find_officer(query, state)
+        if officer is not None:
+            self.open_entity("unit", officer)
+            return officer
+        if query.strip():
+            self.details.status.setText(translate("desk", "没有找到“{q}”").format(q=query.strip()))
+        return None
+
+    def next_urgent(self) -> str | None:
+        """Select the most urgent case still waiting for officers (None: there is none)."""
+        case = next_case(self.model.incident_ids(), self.feed.state.incidents, self.selected)
+        if case is None:
+            self.details.status.setText(translate("desk", "队列中没有待派遣的案件"))
+            return None
+        self.select_incident(case)
+        return case
 
     # -- triage --------------------------------------------------------------------------
 
     def select_incident(self, incident_id: str) -> None:
         row = self.model.row_of(incident_id)
         if row >= 0:
-            self.queue.selectRow(row)
-        self.triage.selected = incident_id
-        self._refresh_detail()
+            self.queue.selectRow(row)  # the selection signal does the rest
+        if self.triage.selected != incident_id:
+            self._case_chosen(incident_id)
 
     def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = {i.row() for i in selected.indexes()}
         if rows:
-            self.triage.selected = self.model.incident_id(min(rows))
-            self._refresh_detail()
+            case = self.model.incident_id(min(rows))
+            if case != self.triage.selected:
+                self._case_chosen(case)
             self._open_history()
+
+    def _case_chosen(self, case_id: str) -> None:
+        """A new case in hand: its officers, its row in view, the map on it."""
+        self.triage.selected = case_id
+        # The officers chosen for the last case are not chosen for this one: the nearest is.
+        self.details.table.clearSelection()
+        self._refresh_detail()
+        row = self.model.row_of(case_id)
+        if row >= 0:
+            self.queue.scrollTo(
+                self.model.index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible
+            )
+        self.fly_to_selected()
+
+    def fly_to_selected(self) -> CaseView | None:
+        """Centre the desk map on the selected case, zoomed so its nearest recommended
+        officers are around it. Only on a new selection: a map the operator has since
+        panned is not pulled back every second."""
+        incident = self.triage.incident
+        if incident is None or self.live_map is None:
+            return None
+        live = self.live_map.map
+        half = min(live.width(), live.height()) / 2 - MAP_MARGIN_PX
+        view = case_view(incident, self.triage.recommendations, half)
+        if view is not None:
+            live.set_view(view.lat, view.lon, view.zoom, view.datum)
+        self.map_view = view
+        return view
 
     def _open_history(self) -> None:
         """Show the selected case's drill-down (once per case; it reloads on changes)."""
@@ -183,9 +355,26 @@ class DeskWindow(QMainWindow):
         for panel in (self.history, self.entity):
             if panel is not None:
                 self.history_layout.removeWidget(panel)
+                # Its load must not outlive it: the desk moves from case to case quickly
+                # now, and a load left running on a deleted panel is a leaked task.
+                stopping = asyncio.ensure_future(panel.stop())
+                self._stopping.add(stopping)
+                stopping.add_done_callback(self._stopping.discard)
                 panel.deleteLater()
         self.history = None
         self.entity = None
+
+    async def stop(self, timeout: float = 2.0) -> None:
+        """End the drill-downs' loads (the one shown and any being replaced), waiting at
+        most ``timeout`` seconds: closing the desk must not hang on a request."""
+        stops = [
+            asyncio.ensure_future(panel.stop())
+            for panel in (self.history, self.entity)
+            if panel is not None
+        ]
+        pending = [*stops, *self._stopping]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
 
     def _wire(self, panel: CaseDrilldown | MerchantDrilldown | OfficerDrilldown) -> None:
         # A drill-down asks; the desk decides: a related case opens in the queue's
@@ -221,7 +410,18 @@ class DeskWindow(QMainWindow):
         self.docks["history"].show()
         panel.start()
 
-    def _on_incident_changed(self, incident: Incident, _is_new: bool) -> None:
+    def _filter_queue(self, keep: object) -> None:
+        self.model.set_filter(cast("QueueFilter | None", keep))
+        self.filters.show_hidden(self.model.hidden)
+
+    def _chime_toggled(self, on: bool) -> None:
+        self.settings.setValue("chime", on)
+        self.settings.sync()
+
+    def _on_incident_changed(self, incident: Incident, is_new: bool) -> None:
+        if is_new and self.chime.isChecked():
+            self.chimes += 1
+            QApplication.beep()
         if self.history is not None and incident.id == self.history.case_id:
             self.history.start()  # a step was taken on the case being read: reload it
 
@@ -231,8 +431,12 @@ class DeskWindow(QMainWindow):
             row = self.model.row_of(self.selected)
             if row >= 0:
                 self.queue.selectRow(row)
+                self.queue.scrollTo(
+                    self.model.index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible
+                )
 
     def _refresh_text(self) -> None:
+        self.filters.show_hidden(self.model.hidden)  # cases come and go each second
         incident = self.triage.incident
         if incident is not None:
             self.details.detail.setText(
@@ -267,7 +471,12 @@ class DeskWindow(QMainWindow):
         first = [recommendations[0].unit.id] if recommendations else []
         for row in self.triage.rows_of(kept or first):
             table.selectRow(row)
-        self.details.dispatch.setEnabled(bool(recommendations) and self.dispatcher.pending is None)
+        guard = self.dispatcher.guard
+        self.details.dispatch.setEnabled(bool(recommendations) and guard.allows())
+        holding = guard.holding_for()
+        if holding > 0:
+            # Re-enable Dispatch when the just-confirmed hold runs out.
+            QTimer.singleShot(int(holding * 1000) + 50, self._refresh_detail)
 
     # -- dispatch ------------------------------------------------------------------------
 
@@ -275,10 +484,24 @@ class DeskWindow(QMainWindow):
         """The officers chosen in the recommendations table, in table order."""
         return self.triage.unit_ids([i.row() for i in self.details.table.selectedIndexes()])
 
-    def dispatch_selected(self) -> None:
-        if self.selected is None or self.dispatcher.pending is not None:
-            return
-        self.dispatcher.dispatch(self.triage.dispatch_order(self.chosen_units()))
+    def dispatch_selected(self) -> bool:
+        """Ctrl+D or the Dispatch button: send the chosen officers to the selected case.
+        False when nothing was sent (no case, or a dispatch in flight or just confirmed)."""
+        if self.selected is None:
+            return False
+        return self.dispatcher.dispatch(self.triage.dispatch_order(self.chosen_units()))
+
+    def accept_selected(self) -> bool:
+        """Ctrl+Enter: take the selected case on."""
+        return self.dispatcher.accept(self.selected)
+
+    def _dispatched(self, order: DispatchOrder) -> None:
+        # Confirmed: the operator's next job is the next urgent case, not this one (whose
+        # panel would otherwise offer the next officer to a second Ctrl+D).
+        if self.selected == order.incident_id:
+            confirmation = self.details.status.text()
+            self.next_urgent()
+            self.details.status.setText(confirmation)
 
     # -- push to a wall ------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
     QTimer,
 )
@@ -42,6 +43,8 @@ STATE_COLOURS = {
 }
 
 Clock = Callable[[], float]
+#: Which cases a queue keeps (a desk's filters); the rest are counted in ``hidden``.
+QueueFilter = Callable[[Incident, Standing], bool]
 
 
 class IncidentQueueModel(QAbstractTableModel):
@@ -71,6 +74,9 @@ class IncidentQueueModel(QAbstractTableModel):
         self._clock = clock or feed.now
         self._ids: list[str] = []
         self._standing: dict[str, Standing] = {}
+        self._keep: QueueFilter | None = None
+        #: Open cases the filter (``set_filter``) leaves out, as of the last refresh.
+        self.hidden = 0
         #: Per shown row: its six texts and its 1-3-15 state. Built once per refresh, so a
         #: repaint (and the header measuring its columns) reads a list, not the feed.
         self._rows: list[tuple[tuple[str, ...], State]] = []
@@ -131,11 +137,20 @@ class IncidentQueueModel(QAbstractTableModel):
     def incident_id(self, row: int) -> str:
         return self._ids[row]
 
+    def incident_ids(self) -> list[str]:
+        """The shown cases in queue order, most urgent first."""
+        return list(self._ids)
+
     def row_of(self, incident_id: str) -> int:
         try:
             return self._ids.index(incident_id)
         except ValueError:
             return -1
+
+    def set_filter(self, keep: QueueFilter | None) -> None:
+        """Show only the cases ``keep`` accepts (None: all); the others count in ``hidden``."""
+        self._keep = keep
+        self.refresh()
 
     def standing_of(self, incident_id: str) -> Standing | None:
         return self._standing.get(incident_id)
@@ -144,13 +159,18 @@ class IncidentQueueModel(QAbstractTableModel):
         """Re-read the clock and the incidents; reorder by urgency."""
         now = self._clock()
         standings: dict[str, Standing] = {}
+        hidden = 0
         for incident in self._feed.state.incidents.values():
             if incident.status == "closed":
                 continue
             where = standing(incident, now)
             if where.stage == "done" and not self._show_handled:
                 continue
+            if self._keep is not None and not self._keep(incident, where):
+                hidden += 1
+                continue
             standings[incident.id] = where
+        self.hidden = hidden
 
         def key(incident_id: str) -> tuple[int, float, int, float]:
             inc = self._feed.state.incidents[incident_id]
@@ -218,10 +238,18 @@ class IncidentQueueModel(QAbstractTableModel):
 
 
 class IncidentQueueView(QTableView):
-    """The queue as a wall shows it: big rows, no grid, no editing, countdown first."""
+    """The queue as a wall shows it: big rows, no grid, no editing, countdown first.
 
-    def __init__(self, model: IncidentQueueModel, parent: QWidget | None = None) -> None:
+    ``min_rows`` (0: no floor) is how many rows the view keeps room for whatever its
+    neighbours want: a desk operator works from the list, so a dock opened beside it must
+    not squeeze it to a row or two.
+    """
+
+    def __init__(
+        self, model: IncidentQueueModel, parent: QWidget | None = None, *, min_rows: int = 0
+    ) -> None:
         super().__init__(parent)
+        self.min_rows = min_rows
         self.setObjectName("IncidentQueue")
         self.setModel(model)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -254,7 +282,23 @@ class IncidentQueueView(QTableView):
             )
             painter.end()
 
-    def showEvent(self, event: object) -> None:  # type: ignore[override]
+    def row_height(self) -> int:
         # Row height follows the font the theme gives (readable at 5 m), plus air.
-        self.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.5))
+        self.ensurePolished()
+        return int(self.fontMetrics().height() * 1.5)
+
+    def showEvent(self, event: object) -> None:  # type: ignore[override]
+        self.verticalHeader().setDefaultSectionSize(self.row_height())
         super().showEvent(event)  # type: ignore[arg-type]
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self.min_rows <= 0:
+            return hint
+        header = self.horizontalHeader().sizeHint().height()
+        rows = self.min_rows * self.row_height()
+        return QSize(hint.width(), header + rows + 2 * self.frameWidth())
+
+    def visible_rows(self) -> int:
+        """How many whole rows the viewport shows now."""
+        return self.viewport().height() // max(1, self.verticalHeader().defaultSectionSize())

@@ -10,8 +10,10 @@ sends, built here so no widget assembles a request. Sending them is the desk's b
 
 from __future__ import annotations
 
+import math
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Final, Literal
 
@@ -120,7 +122,145 @@ class WallPushOrder:
         return args
 
 
-Order = DispatchOrder | WallPushOrder
+@dataclass(frozen=True, slots=True)
+class AcceptOrder:
+    """``case.step`` ``accept``: the operator takes the case on (the 1 of 1-3-15)."""
+
+    case_id: str
+
+    op: ClassVar[str] = "case.step"
+
+    def args(self) -> dict[str, object]:
+        return {"case_id": self.case_id, "action": "accept"}
+
+
+Order = DispatchOrder | WallPushOrder | AcceptOrder
+
+#: Statuses of a case nobody has been sent to yet: what "the next urgent case" looks for.
+AWAITING_DISPATCH: Final = frozenset({"reported", "accepted"})
+
+
+def next_case(
+    queue: Iterable[str], incidents: Mapping[str, Incident], current: str | None
+) -> str | None:
+    """The most urgent case still waiting for officers, other than ``current``.
+
+    ``queue`` is the desk's queue in its order (most urgent first), so the first waiting
+    case in it is the one the 1-3-15 clock presses hardest.
+    """
+    for case_id in queue:
+        incident = incidents.get(case_id)
+        if (
+            case_id != current
+            and incident is not None
+            and incident.status in AWAITING_DISPATCH
+            and not incident.units
+        ):
+            return case_id
+    return None
+
+
+def find_case(query: str, queue: Iterable[str], state: FeedState) -> str | None:
+    """The first case, in queue order, whose number, address or text, or the name of an
+    officer sent to it, contains ``query`` (case-insensitive); None for none or "" asked."""
+    wanted = query.strip().casefold()
+    if not wanted:
+        return None
+    for case_id in queue:
+        incident = state.incidents.get(case_id)
+        if incident is None:
+            continue
+        names = [state.units[u].name for u in incident.units if u in state.units]
+        fields = [case_id, incident.address or "", incident.text or "", *names]
+        if any(wanted in text.casefold() for text in fields):
+            return case_id
+    return None
+
+
+def find_officer(query: str, state: FeedState) -> str | None:
+    """The officer (not a vehicle) whose name contains ``query``, when exactly one does:
+    the desk opens their drill-down instead of guessing between namesakes."""
+    wanted = query.strip().casefold()
+    if not wanted:
+        return None
+    found = [u.id for u in state.units.values() if is_person(u) and wanted in u.name.casefold()]
+    return found[0] if len(found) == 1 else None
+
+
+#: Zoom at which a street and the officers on it are readable (Leaflet's scale).
+STREET_ZOOM: Final = 16
+#: The widest the desk zooms out to keep a case's recommended officers in view: beyond
+#: that the case itself is lost among the district's other markers.
+WIDEST_CASE_ZOOM: Final = 13
+#: How many of the recommended officers the map keeps in view around the case.
+FRAMED_OFFICERS: Final = 3
+_EQUATOR_M_PER_PX: Final = 156_543.033_92  # Web Mercator, zoom 0, 256-px tiles
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """Where the desk map looks for a selected case: centred on it, zoomed so the nearest
+    recommended officers are around it."""
+
+    lat: float
+    lon: float
+    zoom: int
+    datum: str = "wgs84"
+
+
+def case_view(
+    incident: Incident, recommendations: Sequence[Recommendation], half_extent_px: float
+) -> CaseView | None:
+    """The map view for ``incident`` (None when it has no place).
+
+    Street zoom when the nearest officers are that close; otherwise one step out at a time
+    until the farthest of the first :data:`FRAMED_OFFICERS` fits in ``half_extent_px``
+    (half the map's shorter side), never wider than :data:`WIDEST_CASE_ZOOM`.
+    """
+    if incident.lat is None or incident.lon is None:
+        return None
+    reach = max((r.distance_m for r in recommendations[:FRAMED_OFFICERS]), default=0.0)
+    zoom = STREET_ZOOM
+    if reach > 0 and half_extent_px > 0:
+        m_per_px_z0 = _EQUATOR_M_PER_PX * math.cos(math.radians(incident.lat))
+        fits = math.floor(math.log2(m_per_px_z0 * half_extent_px / reach))
+        zoom = max(WIDEST_CASE_ZOOM, min(STREET_ZOOM, fits))
+    return CaseView(incident.lat, incident.lon, zoom, incident.datum)
+
+
+@dataclass
+class DispatchGuard:
+    """Keeps one dispatch from being sent twice by accident.
+
+    A dispatch may not leave while another is in flight, nor within :attr:`hold_s` of a
+    confirmation: the desk moves on to the next case when one is confirmed, so a held or
+    doubled Ctrl+D (or a second click) would otherwise land on a case the operator has not
+    looked at yet.
+    """
+
+    hold_s: float = 2.0
+    clock: Callable[[], float] = time.monotonic
+    in_flight: str | None = None
+    confirmed_at: float | None = None
+
+    def allows(self) -> bool:
+        if self.in_flight is not None:
+            return False
+        return self.confirmed_at is None or self.clock() - self.confirmed_at >= self.hold_s
+
+    def holding_for(self) -> float:
+        """Seconds until a confirmation stops holding dispatch back (0: not holding)."""
+        if self.confirmed_at is None:
+            return 0.0
+        return max(0.0, self.hold_s - (self.clock() - self.confirmed_at))
+
+    def sent(self, case_id: str) -> None:
+        self.in_flight = case_id
+
+    def settled(self, confirmed: bool) -> None:
+        self.in_flight = None
+        if confirmed:
+            self.confirmed_at = self.clock()
 
 
 @dataclass

@@ -153,16 +153,44 @@
         <translation>Dispatch failed: {e}</translation>
     </message>
     <message>
-        <source>已派遣 {names} → {id}（{status}）</source>
-        <translation>Dispatched {names} → {id} ({status})</translation>
+        <source>已派遣 {names} 前往案件 {id}</source>
+        <translation>Dispatched {names} to case {id}</translation>
     </message>
     <message>
-        <source>所有大屏</source>
-        <translation>all walls</translation>
+        <source>、</source>
+        <translation>, </translation>
     </message>
     <message>
         <source>请先选择案件</source>
         <translation>Select a case first</translation>
+    </message>
+    <message>
+        <source>正在受理…</source>
+        <translation>Accepting…</translation>
+    </message>
+    <message>
+        <source>受理失败：{e}</source>
+        <translation>Accept failed: {e}</translation>
+    </message>
+    <message>
+        <source>已受理案件 {id}</source>
+        <translation>Accepted case {id}</translation>
+    </message>
+    <message>
+        <source>全部来源</source>
+        <translation>All sources</translation>
+    </message>
+    <message>
+        <source>全部环节</source>
+        <translation>All stages</translation>
+    </message>
+    <message>
+        <source>已筛除 {n} 件</source>
+        <translation>{n} hidden by the filter</translation>
+    </message>
+    <message>
+        <source>所有大屏</source>
+        <translation>all walls</translation>
     </message>
     <message>
         <source>推送失败：{e}</source>
@@ -193,6 +221,10 @@
         <translation>Duty desk</translation>
     </message>
     <message>
+        <source>查找：案件编号、地址或警员姓名（Ctrl+F）</source>
+        <translation>Find: case number, address or officer name (Ctrl+F)</translation>
+    </message>
+    <message>
         <source>1-3-15 案件队列</source>
         <translation>1-3-15 case queue</translation>
     </message>
@@ -213,12 +245,83 @@
         <translation>Case timeline</translation>
     </message>
     <message>
+        <source>视图</source>
+        <translation>View</translation>
+    </message>
+    <message>
+        <source>恢复默认布局</source>
+        <translation>Reset layout</translation>
+    </message>
+    <message>
+        <source>新案件提示音</source>
+        <translation>New-case chime</translation>
+    </message>
+    <message>
+        <source>帮助</source>
+        <translation>Help</translation>
+    </message>
+    <message>
+        <source>没有找到“{q}”</source>
+        <translation>Nothing found for “{q}”</translation>
+    </message>
+    <message>
+        <source>队列中没有待派遣的案件</source>
+        <translation>No case in the queue is waiting for officers</translation>
+    </message>
+    <message>
         <source>{m} 分钟</source>
         <translation>{m} min</translation>
     </message>
     <message>
         <source>本辖区</source>
         <translation>local team</translation>
+    </message>
+</context>
+<context>
+    <name>desk_keys</name>
+    <message>
+        <source>回到案件队列（↑↓ 选择案件）</source>
+        <translation>Back to the case queue (↑↓ to choose a case)</translation>
+    </message>
+    <message>
+        <source>上一个案件</source>
+        <translation>Previous case</translation>
+    </message>
+    <message>
+        <source>下一个案件</source>
+        <translation>Next case</translation>
+    </message>
+    <message>
+        <source>受理</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <source>派遣所选警员</source>
+        <translation>Dispatch the chosen officers</translation>
+    </message>
+    <message>
+        <source>下一个紧急案件</source>
+        <translation>Next urgent case</translation>
+    </message>
+    <message>
+        <source>查找：案件编号、地址或警员姓名</source>
+        <translation>Find a case number, address or officer name</translation>
+    </message>
+    <message>
+        <source>推送到大屏</source>
+        <translation>Push to wall</translation>
+    </message>
+    <message>
+        <source>显示或隐藏快捷键帮助</source>
+        <translation>Show or hide this shortcut help</translation>
+    </message>
+    <message>
+        <source>关闭帮助</source>
+        <translation>Close help</translation>
+    </message>
+    <message>
+        <source>快捷键</source>
+        <translation>Keyboard shortcuts</translation>
     </message>
 </context>
 <context>
