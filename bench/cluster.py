@@ -107,18 +107,9 @@ def _hub(folder: Path, db: str, nats: list[str]) -> Iterator[dict[str, Any]]:
 
 
 def _report(external_id: str) -> bytes:
-    return json.dumps(
-        {
-            "source": "hotline",
-            "external_id": external_id,
-            "category": "占道经营",
-            "text": "八一北街有流动摊贩占道经营",
-            "lat": 29.085,
-            "lon": 119.652,
-            "address": "城中街道八一北街",
-        },
-        ensure_ascii=False,
-    ).encode()
+    from tests.support.hubs import report  # the tests' hotline report: one body for both
+
+    return json.dumps(report(external_id), ensure_ascii=False).encode()
 
 
 async def _throughput(hub: dict[str, Any], seconds: float) -> float:
