@@ -104,7 +104,8 @@ class LiveHub:
         flips between busy and available; returns the event's seq."""
         status = "busy" if step % 2 == 0 else "available"
         assert self.embedded is not None
-        seq: int = self.embedded.call(self.hub.set_unit_status(OFFICERS[1].id, status))
+        seq = self.embedded.call(self.hub.set_unit_status(OFFICERS[1].id, status))
+        assert isinstance(seq, int)
         return seq
 
     def post(
