@@ -206,9 +206,11 @@ class Hub:
             log.exception("positions offered before the stop not stored")
         self.fanout.close()
         await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
-        if self.cluster is not None:
-            await self.cluster.stop()
-        self.engine.dispose()
+        try:
+            if self.cluster is not None:
+                await self.cluster.stop()
+        finally:
+            self.engine.dispose()
 
     # ---- the stream: the fan-out's, by the names servers and tests use ---------------
 

@@ -167,10 +167,14 @@ class ClusterLog:
         return await js.add_stream(config)
 
     async def close(self) -> None:
-        if self._nc is not None:
-            await self._nc.drain()
-            self._nc = None
-            self._js = None
+        nc, self._nc, self._js = self._nc, None, None
+        if nc is None:
+            return
+        try:
+            await asyncio.wait_for(nc.drain(), 5.0)
+        except Exception as exc:  # servers gone or no quorum: drop the connection anyway
+            log.info("NATS drain on close failed (%r): closing", exc)
+            await nc.close()
 
     async def reload(self) -> None:
         """Read the stream's description again (made anew if it is gone): after an

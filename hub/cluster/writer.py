@@ -86,11 +86,15 @@ class ClusterWriter:
             raise NotDurable(str(exc) or "no quorum") from exc
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self.log.close()
-        if self._lock is not None:
-            lock = self._lock
-            self._lock = None
-            await asyncio.get_running_loop().run_in_executor(None, lock.close)
+        try:
+            if self._task is not None:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+            await self.log.close()
+        finally:
+            # Whatever the log did on the way out, the lock's connection goes back: a
+            # leaked one would hold the writer lock for as long as this process lives.
+            if self._lock is not None:
+                lock = self._lock
+                self._lock = None
+                await asyncio.get_running_loop().run_in_executor(None, lock.close)
