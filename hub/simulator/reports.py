@@ -160,15 +160,19 @@ class Reporting(SimState):
         self._seq[source] += 1
         seq = self._seq[source]
         t = datetime.datetime.fromtimestamp(ts, BEIJING)
+        # The run's start (seconds since the epoch, base 36) keeps ids apart across runs:
+        # numbering restarts with every run, and the hub takes an id it has seen for a
+        # retry of that report (the demo on a kept store lost its new reports that way).
+        run = _base36(int(self._run_start if self._run_start is not None else ts))
         if source == "hotline":
-            return f"8890-{t:%Y%m%d}-{seq:06d}"
+            return f"8890-{t:%Y%m%d}-{run}{seq:06d}"
         if source == "snap":
-            return f"SSP{t:%Y%m%d%H%M%S}{seq:05d}"
+            return f"SSP{t:%Y%m%d%H%M%S}{run}{seq:05d}"
         if source == "grid":
             code = next((t_.code for t_ in self.world.townships if t_.name == town), "330702000")
-            return f"WG{code}{t:%Y%m%d}{seq:05d}"
+            return f"WG{code}{t:%Y%m%d}{run}{seq:05d}"
         badge = self.world.officers[officer].badge if officer is not None else "0"
-        return f"XC{badge}-{seq:06d}"
+        return f"XC{badge}-{run}{seq:06d}"
 
     def _photo_list(self, r: np.random.Generator, source: Source, category: str) -> list[str]:
         if source == "hotline":
@@ -212,3 +216,13 @@ def _tiny_png(label: str, variant: int, width: int = 32, height: int = 24) -> st
         + chunk(b"IEND", b"")
     )
     return base64.b64encode(png).decode("ascii")
+
+
+def _base36(value: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = ""
+    while True:
+        value, rest = divmod(value, 36)
+        out = digits[rest] + out
+        if value == 0:
+            return out

@@ -114,6 +114,7 @@ class Simulator(Movement, Handling, Reporting):
         self._pending_status = []
         self._speed_out = np.zeros(n)
         self._seq = {s: 0 for s in ("hotline", "snap", "grid", "patrol")}
+        self._run_start = None
         self._grid_workers = {}
         self._photos = {}
         cats = catalogue.CATEGORIES
@@ -212,6 +213,7 @@ class Simulator(Movement, Handling, Reporting):
         t0 = now - dt
         if self._t is None:
             self._start_duty(t0)
+            self._run_start = t0
         self._t = now
         self._t0 = t0
         status: list[StatusChange] = self._pending_status

@@ -108,6 +108,9 @@ class SimState:
 
     # Reports.
     _seq: dict[str, int]
+    #: When this run began (its first step): in every external id, so that a demo started
+    #: again on the same store sends new reports, not retries of the last run's.
+    _run_start: float | None
     _grid_workers: dict[str, list[tuple[str, str]]]
     _photos: dict[str, list[str]]
     _cat_p: FloatArray

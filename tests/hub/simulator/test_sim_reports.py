@@ -134,3 +134,23 @@ def test_reports_do_not_depend_on_case_handling(world: WuchengWorld) -> None:
         assert [(r["source"], r["category"]) for r in a] == [
             (r["source"], r["category"]) for r in b
         ]
+
+
+def test_a_second_run_sends_new_reports_not_retries_of_the_first_runs(
+    world: WuchengWorld,
+) -> None:
+    """The demo on a kept store: numbering restarts with every run, and the hub takes an
+    id it already holds for a retry (answered with the old case, no new one). Two runs of
+    the same seed, an hour apart, must not share one id."""
+
+    def ids(start: float) -> set[tuple[str, str]]:
+        sim = Simulator(world, seed=4, incident_rate_per_hour=200, diurnal=False)
+        out: set[tuple[str, str]] = set()
+        for k in range(1, 61):
+            out |= {(r["source"], r["external_id"]) for r in sim.step(start + 60 * k, 60.0).reports}
+        return out
+
+    first, second = ids(NOW), ids(NOW + 3600.0)
+    assert len(first) > 100 and len(second) > 100
+    assert not first & second
+    assert {source for source, _ in first} == {"hotline", "snap", "grid", "patrol"}
