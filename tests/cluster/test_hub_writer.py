@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 
@@ -129,7 +130,12 @@ def test_without_a_quorum_reports_are_refused_then_stored_once_on_retry(
         health = _health(hub)
         assert health["log_seq"] < hub.hub.published_seq  # the log is behind: it says so
         nats_cluster.restart(0)
-        status, body = hub.post("/api/v1/reports", report("8890-q1"))
+        # Retried as a source does until the stream has a leader again (an election
+        # among the two servers up may outlast one ack wait on a loaded machine).
+        deadline = time.monotonic() + 60
+        while (answer := hub.post("/api/v1/reports", report("8890-q1")))[0] == 503:
+            assert time.monotonic() < deadline, answer
+        status, body = answer
         assert status == 200, body  # committed the first time: the same case, now durable
         assert _stream_log(nats_cluster.urls[:1]) == _store_log(hub)
     finally:

@@ -92,15 +92,16 @@ def test_dispatch_from_the_desk_shows_on_the_wall(
         desk.details.dispatch.click()  # the one action
         await until(lambda: wall_feed.state.incidents[case].status == "dispatched")
         assert wall_feed.state.incidents[case].units == chosen
-        row = wall_model.row_of(case)
-        status_text = wall_model.index(row, 5).data()
-        assert status_text == "已派遣"
+        # The wall's queue shows it (its model follows the feed's change signal).
+        await until(lambda: wall_model.index(wall_model.row_of(case), 5).data() == "已派遣")
         await until(lambda: "已派遣" in desk.details.status.text())
         # The case's timeline opened beside it and reloads when the case changes.
         assert desk.history is not None and desk.history.case_id == case
         await until(
             lambda: [r[1] for r in desk.history.timeline_rows()] == ["上报", "受理", "派遣"]
         )
+        if desk.history is not None:
+            await desk.history.stop()
         await desk_feed.stop()
         await wall_feed.stop()
 

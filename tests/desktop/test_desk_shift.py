@@ -30,6 +30,13 @@ from tests.support.hubs import OFFICERS, TEAMS, LiveHub, report
 CHINESE = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
+async def quiesce(desk: DeskWindow) -> None:
+    """Let the case timeline's loading end before the feed and the loop go: a dispatch
+    moves the desk on, and the next case's drill-down may still be fetching."""
+    if desk.history is not None:
+        await desk.history.stop()
+
+
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat)
 
@@ -176,6 +183,7 @@ def test_the_keyboard_takes_a_case_from_accept_to_dispatch_to_the_next(
         assert desk.selected not in (case, following)
         await settled(desk)
         await desk.stop()
+        await quiesce(desk)
         await feed.stop()
 
     loop.run_until_complete(scenario())
@@ -247,6 +255,7 @@ def test_the_queue_keeps_ten_rows_with_the_timeline_open_at_1080p(
         assert "无此地址" in desk.details.status.text()
         await settled(desk)
         await desk.stop()
+        await quiesce(desk)
         await feed.stop()
 
     loop.run_until_complete(scenario())
@@ -374,6 +383,7 @@ def test_the_confirmation_is_in_english_on_an_english_desk(
         text = desk.details.status.text()
         assert text == f"Dispatched Officer {chosen[0]} to case {case}"
         assert not CHINESE.search(text), text
+        await quiesce(desk)
         await feed.stop()
 
     loop.run_until_complete(scenario())
