@@ -274,10 +274,11 @@ def collect(args: argparse.Namespace) -> list[Finding]:
             wanted = layout_screen_names(path)
     if args.hub:
         # Before Qt: a plain asyncio loop, no Qt event loop integration needed.
+        from backend_client.transport import hub_urls
         from desktop.cli import stream_url
 
         # Every node of a cluster: a wall fails over only to nodes that would take it.
-        for node in stream_url(args.hub).split(","):
+        for node in hub_urls(stream_url(args.hub)):
             findings.append(asyncio.run(probe_hub(node, args.token, args.timeout, args.ca)))
     from desktop.checkqt import check_qt  # Qt only now: the checks above run without it
 

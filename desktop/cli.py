@@ -166,11 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
 def stream_url(hub: str) -> str:
     """``--hub`` as stream URLs: ``HOST:PORT`` or ``ws[s]://…``, or several of them
     separated by commas (a cluster's nodes, tried in turn), each given ``/stream``."""
+    from backend_client.transport import hub_urls
+
     urls = []
-    for part in hub.split(","):
-        url = part.strip().rstrip("/")
-        if not url:
-            continue
+    for part in hub_urls(hub):
+        url = part.rstrip("/")
         if not url.startswith(("ws://", "wss://")):
             url = "ws://" + url
         urls.append(url if url.endswith("/stream") else url + "/stream")

@@ -392,6 +392,24 @@ def test_live_positions_take_no_seq_never_move_a_unit_back_and_a_bad_one_is_skip
     asyncio.run(scenario())
 
 
+async def _on_the_first_of(
+    base: Snapshot, events: list[StoredEvent], b: FakeHub
+) -> tuple[FakeHub, FeedClient, Recorder, asyncio.Task[None]]:
+    """A wall given ``a,b`` (a started here, named hub-a, serving S..S+3), synced on a."""
+    a = FakeHub(base, events)
+    await a.__aenter__()
+    a.node = "hub-a"
+    a.scripts = [sends(snapshot_at(S), event(S + 1), event(S + 2), event(S + 3))]
+    recorder = Recorder()
+    client = FeedClient(f"{a.url},{b.url}", "token", recorder, backoff_initial=0.05)
+    task = asyncio.create_task(client.run())
+    deadline = time.monotonic() + 10
+    while client.state.seq != S + 3:
+        assert time.monotonic() < deadline, recorder.log
+        await asyncio.sleep(0.01)
+    return a, client, recorder, task
+
+
 def test_a_wall_given_two_hubs_resumes_on_the_second_when_the_first_dies() -> None:
     """``--hub a,b``: nodes serving one log. A dies mid-stream; the client is on B within
     5 s, resumes from its last seq with the epoch (no snapshot, no gap, no duplicate) and
@@ -401,17 +419,7 @@ def test_a_wall_given_two_hubs_resumes_on_the_second_when_the_first_dies() -> No
         base, events = _history(12)
         async with FakeHub(base, events) as b:
             b.node = "hub-b"
-            a = FakeHub(base, events)
-            await a.__aenter__()
-            a.node = "hub-a"
-            a.scripts = [sends(snapshot_at(S), event(S + 1), event(S + 2), event(S + 3))]
-            recorder = Recorder()
-            client = FeedClient(f"{a.url},{b.url}", "token", recorder, backoff_initial=0.05)
-            task = asyncio.create_task(client.run())
-            deadline = time.monotonic() + 10
-            while client.state.seq != S + 3:
-                assert time.monotonic() < deadline, recorder.log
-                await asyncio.sleep(0.01)
+            a, client, recorder, task = await _on_the_first_of(base, events, b)
             assert client.node == "hub-a" and client.status.node == "hub-a"
             died = time.monotonic()
             await a.__aexit__(None, None, None)  # the node dies with the wall on it
@@ -440,16 +448,8 @@ def test_a_hub_with_another_log_is_never_resumed_from_an_old_seq() -> None:
         async with FakeHub(base, events) as b:
             b.epoch = "log-2"
             b.scripts = [sends(event(S + 4), event(S + 5))]  # a hub ignoring the epoch
-            a = FakeHub(base, events)
-            await a.__aenter__()
-            a.scripts = [sends(snapshot_at(S), event(S + 1), event(S + 2), event(S + 3))]
-            recorder = Recorder()
-            client = FeedClient(f"{a.url},{b.url}", "token", recorder, backoff_initial=0.05)
-            task = asyncio.create_task(client.run())
+            a, client, recorder, task = await _on_the_first_of(base, events, b)
             deadline = time.monotonic() + 10
-            while client.state.seq != S + 3:
-                assert time.monotonic() < deadline, recorder.log
-                await asyncio.sleep(0.01)
             await a.__aexit__(None, None, None)
             truth = b.truth()
             while client.state.seq != truth.seq:
