@@ -1,21 +1,25 @@
-"""Reports through a cluster's writer node beside the single-process hub, same run.
+"""Reports and fixes through a cluster of two hub nodes beside the single-process hub,
+and a wall's fail-over gap, same run.
 
-Both hubs are the real command (``watchfloor hub``) in a child process on a fresh
-PostgreSQL database of the machine's local service; the cluster one is given ``--nats``
+Every hub is the real command (``watchfloor hub``) in a child process on a fresh
+PostgreSQL database of the machine's local service; cluster nodes are given ``--nats``
 and a 3-node NATS cluster (nats-server from the ``cluster`` extra, own ports, ``sync_interval:
-always``) started here. For each mode:
+always``) started here. Modes: ``single`` (one process), ``cluster`` (the writer node
+alone), ``cluster2`` (writer + standby, sources spread over both):
 
 - ``reports_per_s``: 16 sources posting reports back to back for the window; a report
   counts once answered ``201`` (single: committed; cluster: committed and in the
-  replicated log).
+  replicated log; via the standby: forwarded to the writer over NATS first).
+- ``fixes_per_s``: 16 phones posting OsmAnd fixes back to back (each answered once its
+  row is committed; a standby stores its own).
 - ``report_to_wall_p50_ms`` / ``_p99_ms``: one report at a time, 20 a second, from the
-  POST to a wall on the stream receiving its ``incident.new``.
+  POST to a wall on the stream receiving its ``incident.new`` (cluster2: posted to the
+  standby, wall on the standby: the forward and the tail of the stream included).
 - ``report_ack_p50_ms`` / ``_p99_ms``: the same reports, from the POST to the answer.
-
-Positions are not in the event log in either mode (live frames; the positions table is
-their record), so the cluster changes nothing on their path: see ``device_ingest`` and
-``hub_ingest`` for fixes per second. Only the writer node exists so far, so there is no
-fail-over gap to measure yet (docs/cluster.md).
+- ``failover_*``: a wall on the writer node (``--hub`` listing both), reports every 50 ms
+  to the standby; the writer is ``kill -9``ed. ``failover_reconnect_s``: kill to the wall
+  on the other node; ``failover_gap_s``: the wall's longest time with no event around
+  the kill (the standby's takeover included).
 
 Run: ``python bench/run.py cluster [--quick]``.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import secrets
@@ -82,7 +87,7 @@ def _hub(folder: Path, db: str, nats: list[str]) -> Iterator[dict[str, Any]]:
     command = [sys.executable, "-m", "desktop.cli", "hub", "--db", db, "--auth", str(auth)]
     command += ["--port", str(port), "--api-port", str(api)]
     if nats:
-        command += ["--nats", ",".join(nats), "--node", "bench-writer"]
+        command += ["--nats", ",".join(nats), "--node", f"bench-{port}"]
     log = (folder / f"hub-{port}.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -112,19 +117,20 @@ def _report(external_id: str) -> bytes:
     return json.dumps(report(external_id), ensure_ascii=False).encode()
 
 
-async def _throughput(hub: dict[str, Any], seconds: float) -> float:
+async def _throughput(hubs: list[dict[str, Any]], seconds: float) -> float:
     import aiohttp
 
-    headers = {
-        "Authorization": f"Bearer {hub['tokens']['source']}",
-        "Content-Type": "application/json",
-    }
     done = 0
     stop = time.perf_counter() + seconds
     run = uuid.uuid4().hex[:6]
 
     async def source(session: aiohttp.ClientSession, number: int) -> None:
         nonlocal done
+        hub = hubs[number % len(hubs)]
+        headers = {
+            "Authorization": f"Bearer {hub['tokens']['source']}",
+            "Content-Type": "application/json",
+        }
         i = 0
         while time.perf_counter() < stop:
             i += 1
@@ -139,7 +145,7 @@ async def _throughput(hub: dict[str, Any], seconds: float) -> float:
     return done / (time.perf_counter() - started)
 
 
-async def _latency(hub: dict[str, Any], count: int) -> dict[str, float]:
+async def _latency(hub: dict[str, Any], wall: dict[str, Any], count: int) -> dict[str, float]:
     import aiohttp
     from websockets.asyncio.client import connect
 
@@ -148,8 +154,8 @@ async def _latency(hub: dict[str, Any], count: int) -> dict[str, float]:
         "Authorization": f"Bearer {hub['tokens']['source']}",
         "Content-Type": "application/json",
     }
-    async with connect(hub["stream"], max_size=None) as ws:
-        await ws.send(json.dumps({"type": "hello", "token": hub["tokens"]["wall"]}))
+    async with connect(wall["stream"], max_size=None) as ws:
+        await ws.send(json.dumps({"type": "hello", "token": wall["tokens"]["wall"]}))
 
         async def read() -> None:
             async for raw in ws:
@@ -185,6 +191,96 @@ async def _latency(hub: dict[str, Any], count: int) -> dict[str, float]:
     }
 
 
+async def _fixes(hubs: list[dict[str, Any]], seconds: float) -> float:
+    import aiohttp
+
+    from tests.support.hubs import OFFICERS
+
+    done = 0
+    stop = time.perf_counter() + seconds
+
+    async def phone(session: aiohttp.ClientSession, number: int) -> None:
+        nonlocal done
+        hub = hubs[number % len(hubs)]
+        device = OFFICERS[number % len(OFFICERS)].device
+        step = 0
+        while time.perf_counter() < stop:
+            step += 1
+            query = {
+                "id": device,
+                "lat": f"{29.08 + step * 1e-6:.7f}",
+                "lon": "119.6500000",
+                "timestamp": f"{time.time():.3f}",
+                "token": hub["tokens"]["source"],
+            }
+            async with session.post(hub["api"] + "/osmand", params=query) as r:
+                if r.status == 200:
+                    done += 1
+
+    started = time.perf_counter()
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(phone(session, n) for n in range(SOURCES)))
+    return done / (time.perf_counter() - started)
+
+
+def _seed(db: str) -> None:
+    from tests.support.hubs import LiveHub
+
+    LiveHub(db).start().stop()  # the tests' roster: devices for the phones
+
+
+async def _failover(folder: Path, db: str, nats: list[str]) -> dict[str, float]:
+    from backend_client.link import LinkStatus
+    from backend_client.protocol.messages import IncidentNew
+    from backend_client.transport import FeedClient
+    from tests.support.hubprocs import TOKENS, HubProcess
+
+    a = HubProcess(db, folder / "fo", nats=tuple(nats), node="fo-a").start()
+    b = HubProcess(db, folder / "fo", nats=tuple(nats), node="fo-b").start()
+    events: list[float] = []
+    moved: list[float] = []
+
+    class Wall:
+        def on_snapshot(self, state: object) -> None:
+            pass
+
+        def on_event(self, event: object) -> None:
+            if isinstance(event, IncidentNew):
+                events.append(time.monotonic())
+
+        def on_link(self, status: LinkStatus) -> None:
+            if status.node == "fo-b" and not moved:
+                moved.append(time.monotonic())
+
+    client = FeedClient(f"{a.stream_url},{b.stream_url}", TOKENS["wall"], Wall())
+    task = asyncio.create_task(client.run())
+    try:
+        await client.wait_synced()
+        killed = 0.0
+        for i in range(120):
+            if i == 40:
+                killed = time.monotonic()
+                await asyncio.to_thread(a.kill9)
+            sent = time.monotonic()
+            while (
+                await asyncio.to_thread(b.post, "/api/v1/reports", json.loads(_report(f"fo-{i}")))
+            )[0] not in (200, 201):
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(max(0.0, 0.05 - (time.monotonic() - sent)))
+        await asyncio.sleep(1.0)
+    finally:
+        await client.stop()
+        await task
+        a.stop()
+        b.stop()
+    around = [t for t in events if killed - 5 < t < killed + 30]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(around)]
+    return {
+        "failover_reconnect_s": (moved[0] - killed) if moved else float("nan"),
+        "failover_gap_s": max(gaps) if gaps else float("nan"),
+    }
+
+
 def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]:
     from tests.support.natscluster import NatsCluster, nats_server_binary
 
@@ -199,15 +295,35 @@ def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]
         cluster = NatsCluster(folder / "nats", binary).start()
         try:
             for mode, nats in (("single", []), ("cluster", cluster.urls)):
-                with _database() as db, _hub(folder, db, nats) as hub:
-                    figures[f"{mode}_reports_per_s"] = asyncio.run(_throughput(hub, seconds))
-                    for key, value in asyncio.run(_latency(hub, count)).items():
-                        figures[f"{mode}_{key}"] = value
+                with _database() as db:
+                    _seed(db)
+                    with _hub(folder, db, nats) as hub:
+                        figures[f"{mode}_reports_per_s"] = asyncio.run(_throughput([hub], seconds))
+                        figures[f"{mode}_fixes_per_s"] = asyncio.run(_fixes([hub], seconds))
+                        for key, value in asyncio.run(_latency(hub, hub, count)).items():
+                            figures[f"{mode}_{key}"] = value
+            with _database() as db:
+                _seed(db)
+                # Started in turn: the first takes the writer lock, the second stands by.
+                with (
+                    _hub(folder, db, cluster.urls) as writer,
+                    _hub(folder, db, cluster.urls) as standby,
+                ):
+                    two = [writer, standby]
+                    figures["cluster2_reports_per_s"] = asyncio.run(_throughput(two, seconds))
+                    figures["cluster2_fixes_per_s"] = asyncio.run(_fixes(two, seconds))
+                    for key, value in asyncio.run(_latency(standby, standby, count)).items():
+                        figures[f"cluster2_{key}"] = value
+            with _database() as db:
+                _seed(db)
+                figures.update(asyncio.run(_failover(folder, db, cluster.urls)))
         finally:
             cluster.stop()
-    figures["cluster_vs_single_reports"] = (
-        figures["cluster_reports_per_s"] / figures["single_reports_per_s"]
-    )
+    for mode in ("cluster", "cluster2"):
+        for what in ("reports", "fixes"):
+            figures[f"{mode}_vs_single_{what}"] = (
+                figures[f"{mode}_{what}_per_s"] / figures[f"single_{what}_per_s"]
+            )
     figures["load_average_1m"] = os.getloadavg()[0]
     return {k: round(v, 3) for k, v in figures.items()}
 

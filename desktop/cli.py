@@ -340,15 +340,9 @@ def _run_hub(args: argparse.Namespace) -> int:
         nats=nats,
         manage_gc=True,
     )
-    if not nats:
-        asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))
-        return 0
-    from hub.cluster.writer import WriterBusy
-
-    try:
-        asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))
-    except WriterBusy as exc:
-        raise ConfigError(f"{exc}: standby nodes are not built yet (docs/cluster.md)") from None
+    # In a cluster every node starts so: the first to take the writer lock writes, the
+    # others stand by and take over when it dies (docs/cluster.md).
+    asyncio.run(serve_forever(HubRuntime(config, tokens, extras, tls=tls)))
     return 0
 
 

@@ -100,13 +100,15 @@ class Fanout:
             for listener in self.listeners:
                 listener(event)
 
-    def publish_positions(self, frame: UnitPositions) -> None:
-        # Live, not logged: seq 0 in the outboxes (a wall that missed it is resynced with
-        # positions_frame() after its resume, or a snapshot).
+    def publish_positions(self, frame: UnitPositions) -> bytes:
+        """Live fixes, not logged: seq 0 in the outboxes (a wall that missed them is
+        resynced with positions_frame() after its resume, or a snapshot). Returns the
+        frame as sent (a cluster node passes it on to the others)."""
         self.state.apply_positions(frame.fixes)
         encoded = encode(frame)
         for subscriber in self.subscribers:
             subscriber.offer(0, encoded)
+        return encoded
 
     async def heartbeats(self) -> None:
         """Send a heartbeat every ``heartbeat_seconds``, until cancelled."""

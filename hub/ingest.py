@@ -12,6 +12,7 @@ and :mod:`hub.ingest_models` (the bodies as msgspec types).
 
 from __future__ import annotations
 
+import functools
 import ssl
 import time
 
@@ -37,6 +38,7 @@ from hub.ingest_store import (
     SOURCE_NAMES,
     StorageFull,
     StoreUnavailable,
+    answer_forwarded_report,
     nul_field,
     sla_for,
     store_report,
@@ -111,6 +113,8 @@ class IngestServer:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.tls: ssl.SSLContext | None = None  # set by HubRuntime: https:// only
+        # A cluster's writer stores the reports its standbys took (hub/cluster/node.py).
+        hub.rpc_handlers["report"] = functools.partial(answer_forwarded_report, hub)
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)
@@ -135,9 +139,9 @@ class IngestServer:
             {
                 "status": "ok",
                 "node": self.hub.node,
-                # One process on its own store, or the writer node of a cluster (whose
-                # log is mirrored into JetStream: how far is "log_seq").
-                "mode": "single" if self.hub.cluster is None else "cluster-writer",
+                # One process on its own store, or a cluster's writer node (whose log is
+                # mirrored into JetStream: how far is "log_seq") or one of its standbys.
+                "mode": self.hub.mode,
                 **self.hub.cluster_health(),
                 "epoch": self.hub.epoch,
                 "seq": self.hub.published_seq,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from backend_client.protocol.messages import IncidentNew, SlaMarks, Ticker
 from backend_client.vocabulary import SOURCES
 from hub.auth import Principal
-from hub.cluster import NotDurable
+from hub.cluster import NotDurable, NoWriter
 from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
 from hub.domain.wording import report_line
 from hub.ingest_models import ReportIn
@@ -105,16 +105,72 @@ async def store_report(hub: Hub, report: ReportIn, principal: Principal) -> tupl
     not yet replicated: either way it must not be acknowledged, and a retry (same source
     and external id) is answered with the same case.
     """
+    if not hub.writing:
+        # A cluster's standby: the writer node numbers the report's events.
+        return await _forward_report(hub, report, principal)
     incident_id, seq, created = await _commit_report(hub, report, principal)
     try:
-        # Its incident.new and ticker (seq, seq + 1); a report found stored: what was.
-        await hub.durable(seq + 1 if created else seq)
+        # Its incident.new and ticker (seq, seq + 1), whether stored now or before.
+        await hub.durable(seq + 1)
     except NotDurable as exc:
         log.error(
             "report %s/%s not yet in the event log: %s", report.source, report.external_id, exc
         )
         raise StoreUnavailable from exc
     return incident_id, seq, created
+
+
+class ForwardedReport(msgspec.Struct, frozen=True):
+    """A report a standby node took, as it asks the writer node to store it."""
+
+    report: ReportIn
+    name: str
+    role: str
+
+
+class ForwardedAnswer(msgspec.Struct, frozen=True, omit_defaults=True):
+    id: str = ""
+    seq: int = 0
+    created: bool = False
+    #: ``storage_full`` or ``store_unavailable``: not stored, or not yet acknowledgeable.
+    error: str = ""
+
+
+async def _forward_report(
+    hub: Hub, report: ReportIn, principal: Principal
+) -> tuple[str, int, bool]:
+    payload = msgspec.json.encode(ForwardedReport(report, principal.name, principal.role))
+    try:
+        answer = msgspec.json.decode(await hub.forward("report", payload), type=ForwardedAnswer)
+    except NoWriter as exc:
+        # 503: the source retries (same external id), by then on a writer that has it.
+        log.warning("report %s/%s: %s", report.source, report.external_id, exc)
+        raise StoreUnavailable from exc
+    if answer.error == "storage_full":
+        raise StorageFull
+    if answer.error:
+        raise StoreUnavailable
+    return answer.id, answer.seq, answer.created
+
+
+async def answer_forwarded_report(hub: Hub, payload: bytes) -> bytes:
+    """On the writer node: store a report a standby took; the answer it gives its source."""
+    forwarded = msgspec.json.decode(payload, type=ForwardedReport)
+    principal = Principal(forwarded.name, forwarded.role)
+    try:
+        incident_id, seq, created = await store_report(hub, forwarded.report, principal)
+    except StorageFull:
+        return msgspec.json.encode(ForwardedAnswer(error="storage_full"))
+    except StoreUnavailable:
+        return msgspec.json.encode(ForwardedAnswer(error="store_unavailable"))
+    return msgspec.json.encode(ForwardedAnswer(id=incident_id, seq=seq, created=created))
+
+
+def report_seq(incident_id: str) -> int:
+    """The ``seq`` of a stored report's ``incident.new``: its case id ends with it
+    (``WC<yymmdd>-<seq>``, made so in :func:`_commit_report`). A retry is answered with it,
+    on any node of a cluster, as the first answer was."""
+    return int(incident_id.rsplit("-", 1)[1])
 
 
 async def _commit_report(hub: Hub, report: ReportIn, principal: Principal) -> tuple[str, int, bool]:
@@ -131,7 +187,7 @@ async def _commit_report(hub: Hub, report: ReportIn, principal: Principal) -> tu
                 IncidentRow.external_id == report.external_id,
             )
         )
-        return None if existing is None else (existing.id, hub.published_seq, False)
+        return None if existing is None else (existing.id, report_seq(existing.id), False)
 
     def work(session: Session, emitter: Emitter) -> tuple[str, int, bool]:
         found = find(session)

@@ -100,14 +100,22 @@ class HubRuntime:
             self.jt808 = Jt808Gateway(self.hub, self.config.host, self.config.jt808_port)
             await self.jt808.start()
             self.config.jt808_port = self.jt808.port
-        for extra in self.extras:
-            self._stoppers.append(await extra(self.hub))
+        if self.hub.writing:
+            await self._start_extras()
+        else:
+            # A cluster's standby: the simulator runs once per cluster, on the writer.
+            self.hub.on_writer.append(self._start_extras)
         if self.config.manage_gc:
             self.collector = HubCollector()
             self._collector_task = asyncio.create_task(self.collector.run(), name="hub-gc")
         log.info("hub on %s, ingest on %s", self.stream_url, self.api_url)
         if self.jt808 is not None:
             log.info("JT/T 808 gateway on %s", self.jt808_address)
+
+    async def _start_extras(self) -> None:
+        assert self.hub is not None
+        for extra in self.extras:
+            self._stoppers.append(await extra(self.hub))
 
     async def stop(self) -> None:
         if self._collector_task is not None:

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,11 +17,14 @@ import msgspec
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from backend_client.protocol import decode_server
 from backend_client.protocol.messages import (
+    Alert,
     Fix,
     StoredEvent,
     Team,
     Unit,
+    UnitPositions,
     UnitStatus,
     UnitStatusName,
 )
@@ -36,6 +39,7 @@ from hub.fanout import Subscriber as Subscriber  # re-exported: the stream serve
 from hub.positions import MAX_BATCH_FIXES, PositionPipeline
 from hub.roster import MerchantRecord, OfficerRecord, TeamRecord, seed_roster
 from hub.snapshot_load import load_state
+from hub.sos import raise_sos_work
 from hub.store.db import make_engine, upgrade_schema
 from hub.store.models import Officer
 from hub.store.settings import EPOCH_SETTING, new_epoch, stored_setting
@@ -43,7 +47,8 @@ from hub.timers import HubTimers, load_patrol
 from hub.writer import Emitter, Published, StoreWriter, event_type
 
 if TYPE_CHECKING:
-    from hub.cluster.writer import ClusterWriter
+    from hub.cluster.eventlog import LogEntry
+    from hub.cluster.node import ClusterNode, RpcHandler
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,8 @@ _NO_POSITION: dict[str, Any] = {
 }
 
 HEARTBEAT_SECONDS = 5.0
+#: A standby node tries the writer lock this often (see hub/cluster/node.py).
+LOCK_POLL_SECONDS = 0.5
 #: At most one unit.positions frame per this long. Under a steady load a fix waits for
 #: the next frame, up to this long: at 50 ms that wait alone was the p99 of the hub's
 #: share of "hub report -> map pixel" (52 ms of 75 at 5,000 officers, budget 60). 20 ms
@@ -140,7 +147,7 @@ class Hub:
             self.writer,
             config.position_batch_seconds,
             {unit.id: unit.ts for unit in self.state.units.values() if unit.ts is not None},
-            publish=self.fanout.publish_positions,
+            publish=self._publish_positions,
             max_batch=config.position_batch_fixes,
         )
         self.timers = HubTimers(
@@ -151,18 +158,31 @@ class Hub:
             sla_tick_seconds=config.sla_tick_seconds,
             supervision_seconds=config.supervision_seconds,
         )
-        #: The writer node's mirror of the log into JetStream (cluster mode), else None.
-        self.cluster: ClusterWriter | None = None
+        #: This node's part in a cluster (cluster mode), else None: the writer, mirroring
+        #: its log into JetStream, or a standby following it (hub/cluster/node.py).
+        self.cluster: ClusterNode | None = None
+        #: The store's own epoch: message ids in the cluster's log are made of it.
+        self.store_epoch = self.epoch
+        #: Set once this node numbers events: always in one process; in a cluster once
+        #: it holds the writer lock and has caught up (until then it forwards writes).
+        self.writing = not config.nats
+        #: What a standby's forwarded requests are answered with on the writer, by name
+        #: (``report``, ``op``): set by the servers that own them.
+        self.rpc_handlers: dict[str, RpcHandler] = {"sos": self._answer_sos}
+        #: Called once this node has become the writer (the simulator starts there).
+        self.on_writer: list[Callable[[], Awaitable[None]]] = []
         if config.nats:
-            from hub.cluster.writer import ClusterWriter
+            from hub.cluster.node import ClusterNode
 
-            self.cluster = ClusterWriter(
+            self.cluster = ClusterNode(
                 self.engine,
                 config.nats,
                 node=self.node,
                 replicas=config.nats_replicas,
                 ack_seconds=config.log_ack_seconds,
             )
+            # A standby until the writer lock is taken: it stores fixes, numbers nothing.
+            self.writer.may_emit = False
         self._tasks: list[asyncio.Task[None]] = []
         #: Parts of ``GET /api/v1/health`` that servers beside the hub add (the JT/T 808
         #: gateway's counts), by name.
@@ -176,22 +196,35 @@ class Hub:
     # ---- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.writer.bind(asyncio.get_running_loop())
         if self.cluster is not None:
-            # Before anything is served: the lock, and the stream holding all the store has.
+            # Before anything is served: the log, and either the writer lock with the
+            # stream holding all the store has, or the tail of the stream.
+            cluster = self.cluster
             try:
-                self.epoch = await self.cluster.start(self.epoch, self.writer.last_seq)
+                self.epoch = await cluster.connect()
+                if await cluster.try_lock():
+                    await self._become_writer()
+                else:
+                    await cluster.follow(self.fanout.published_seq, self._on_log_entry)
+                    self._tasks.append(
+                        asyncio.create_task(self._wait_for_lock(), name="hub-writer-lock")
+                    )
+                await cluster.receive_positions(self._positions_from_peer)
             except BaseException:
                 # Not started, so never stopped: let go of the log, the store and its pool.
-                await self.cluster.stop()
+                for task in self._tasks:
+                    task.cancel()
+                await cluster.stop()
                 self.writer.close()
                 self.engine.dispose()
                 raise
-        self.writer.bind(asyncio.get_running_loop())
-        self._tasks = [
+        self._tasks += [
             asyncio.create_task(self.fanout.heartbeats(), name="hub-heartbeat"),
             asyncio.create_task(self.positions.run(), name="hub-positions"),
         ]
-        self.timers.start()
+        if self.cluster is None:
+            self.timers.start()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -221,16 +254,148 @@ class Hub:
         if self.cluster is not None:
             self.cluster.offer([(e.seq, event_type(e), frame) for e, frame in events])
 
+    def _publish_positions(self, frame: UnitPositions) -> None:
+        encoded = self.fanout.publish_positions(frame)
+        if self.cluster is not None:
+            # The other nodes' walls see this node's devices too (live only, not logged).
+            asyncio.get_running_loop().create_task(self.cluster.share_positions(encoded))
+
+    def _positions_from_peer(self, data: bytes) -> None:
+        try:
+            frame = decode_server(data)
+        except Exception as exc:  # another node's bug must not stop this one's walls
+            log.warning("unreadable positions from another node: %r", exc)
+            return
+        if isinstance(frame, UnitPositions):
+            self.fanout.publish_positions(frame)
+
+    @property
+    def mode(self) -> str:
+        """``single``, ``cluster-writer`` or ``cluster-standby`` (health, logs)."""
+        if self.cluster is None:
+            return "single"
+        return "cluster-writer" if self.writing else "cluster-standby"
+
     def cluster_health(self) -> dict[str, Any]:
         """For ``/api/v1/health``: how far the log is mirrored, and the NATS server."""
-        if self.cluster is None or self.cluster.mirror is None:
+        if self.cluster is None:
             return {}
         mirror = self.cluster.mirror
         return {
-            "log_seq": mirror.mirrored,
-            "log_error": str(mirror.failure) if mirror.failure else None,
+            "log_seq": mirror.mirrored if mirror is not None else self.published_seq,
+            "log_error": str(mirror.failure) if mirror and mirror.failure else None,
             "nats": self.cluster.log.connected_url,
         }
+
+    # ---- a cluster's standby, and its taking over ------------------------------------
+
+    async def _on_log_entry(self, entry: LogEntry) -> None:
+        """An event the writer appended: a standby's walls get it as the writer's do."""
+        if entry.seq <= self.fanout.published_seq:
+            return  # delivered again after a server change: already applied
+        if entry.seq != self.fanout.published_seq + 1:
+            # The stream's numbering is the store's and an ordered consumer skips nothing;
+            # should it ever, the store has what is missing.
+            missing = await self.fanout.frames_since(self.fanout.published_seq, entry.seq - 1)
+            if missing is None:
+                log.error("log entries before %d are in neither stream nor store", entry.seq)
+                return
+            self.fanout.publish([(decode_server(f), f) for _s, f in missing])  # type: ignore[misc]
+        event = decode_server(entry.data)
+        self.fanout.publish([(event, entry.data)])  # type: ignore[list-item]
+        if isinstance(event, UnitStatus) and event.unit.id not in self.devices.values():
+            # A new officer (seeded on the writer): its device's fixes may come here.
+            self.devices = await asyncio.get_running_loop().run_in_executor(
+                None, self._load_devices
+            )
+
+    def _load_devices(self) -> dict[str, str]:
+        with Session(self.engine) as session:
+            return {officer.device: officer.id for officer in session.scalars(select(Officer))}
+
+    async def _wait_for_lock(self) -> None:
+        assert self.cluster is not None
+        while True:
+            await asyncio.sleep(LOCK_POLL_SECONDS)
+            try:
+                taken = await self.cluster.try_lock()
+            except Exception as exc:  # the store is away: try again, stay a standby
+                log.warning("writer lock not tried: %r", exc)
+                continue
+            if taken:
+                log.warning("node %s took the writer lock: taking over", self.node)
+                try:
+                    await self._become_writer()
+                except Exception:
+                    # Not one history (LogDiverged) or a bug: let a sound node have the
+                    # lock rather than hold it without writing.
+                    log.critical("node %s cannot take over: standing down", self.node)
+                    self.writer.may_emit = False
+                    await self.cluster.release_lock()
+                    raise
+                return
+
+    async def _become_writer(self) -> None:
+        """Holding the writer lock: stop following, take the store's events this node
+        has not applied (the dead writer's last commits), append what the stream lacks,
+        then number events, run the hub's timers and answer the standbys."""
+        cluster = self.cluster
+        assert cluster is not None
+        await cluster.unfollow()
+        # Offers queue from here on (the mirror skips what catch_up appends).
+        cluster.prepare_mirror(self.store_epoch)
+        last = await self.writer.promote(self.fanout.published_seq)
+        while True:
+            try:
+                await cluster.start_mirror(last)
+                break
+            except cluster.Unavailable as exc:
+                # No quorum for now: keep the lock (nobody else could do better) and try
+                # again; reports are refused until then, never acknowledged unreplicated.
+                log.warning("log not caught up yet (%s): retrying", exc)
+                await asyncio.sleep(1.0)
+        loop = asyncio.get_running_loop()
+
+        def reload() -> tuple[dict[str, str], Any]:
+            with Session(self.engine) as session:
+                return self._load_devices(), load_patrol(session, self.config.supervision)
+
+        self.devices, patrol = await loop.run_in_executor(None, reload)
+        self.patrol.zones.clear()
+        self.patrol.zones.update(patrol.zones)
+        self.patrol.rectify_by.clear()
+        self.patrol.rectify_by.update(patrol.rectify_by)
+        self.timers.start()
+        handlers = self.rpc_handlers
+
+        def lookup(name: str) -> RpcHandler:
+            # Looked up when asked: the servers register theirs after the hub started.
+            async def answer(payload: bytes) -> bytes:
+                return await handlers[name](payload)
+
+            return answer
+
+        await cluster.serve({name: lookup(name) for name in ("report", "op", "sos")})
+        self.writing = True
+        for callback in self.on_writer:
+            await callback()
+
+    async def raise_sos(self, alert: Alert) -> bool:
+        """Store an SOS alert and stream its ``alert.new``, unless one is active for the
+        officer (False); a standby has the writer do it. Raises when it is not stored."""
+        if self.writing:
+            return await self.writer.submit(raise_sos_work(alert))
+        return await self.forward("sos", msgspec.json.encode(alert)) == b"1"
+
+    async def _answer_sos(self, payload: bytes) -> bytes:
+        raised = await self.raise_sos(msgspec.json.decode(payload, type=Alert))
+        return b"1" if raised else b"0"
+
+    async def forward(self, name: str, payload: bytes) -> bytes:
+        """A standby asks the writer node to do ``name``; raises
+        :class:`hub.cluster.node.NoWriter` when no writer answers in time."""
+        assert self.cluster is not None
+        return await self.cluster.forward(name, payload)
 
     async def durable(self, seq: int) -> None:
         """Return once the events up to ``seq`` are as durable as this hub makes them:

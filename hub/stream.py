@@ -51,6 +51,8 @@ class StreamServer:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.router = RequestRouter(hub)
+        # A cluster's writer does the writes its standbys' clients ask for.
+        hub.rpc_handlers["op"] = self.router.answer_forwarded
         self._server: Server | None = None
         self.tls: ssl.SSLContext | None = None  # set by HubRuntime: wss:// only
 

@@ -33,15 +33,24 @@ Published = list[tuple[StoredEvent, bytes]]
 EventFactory = Callable[[int, float], StoredEvent]
 
 
+class NotWriter(Exception):
+    """A change that makes events was asked of a cluster's standby node: only the writer
+    node numbers events (the standby forwards such work to it, hub/cluster/node.py)."""
+
+
 class Emitter:
     """Hands out ``seq`` numbers to the events of one unit of work."""
 
-    def __init__(self, session: Session, next_seq: int) -> None:
+    def __init__(self, session: Session, next_seq: int, *, may_emit: bool = True) -> None:
         self._session = session
         self.next_seq = next_seq
         self.events: Published = []
+        self._may_emit = may_emit
 
     def emit(self, make: EventFactory, ts: float | None = None) -> StoredEvent:
+        if not self._may_emit:
+            # Raised inside the unit of work: its transaction is rolled back whole.
+            raise NotWriter("this hub node is a standby: events are numbered by the writer")
         stamp = time.time() if ts is None else ts
         event = make(self.next_seq, stamp)
         frame = encode(event)
@@ -78,12 +87,44 @@ class StoreWriter:
         # lost connection may have committed all the same, so the next unit of work first
         # reads back where the log really ends (see _resync).
         self._unsure = False
-        with Session(engine) as session:
+        #: False on a cluster's standby node: work that only stores rows (fixes) runs,
+        #: work that makes events raises :class:`NotWriter` (see :meth:`promote`).
+        self.may_emit = True
+        self.last_seq = self._read_last_seq()
+
+    def _read_last_seq(self) -> int:
+        with Session(self._engine) as session:
             # Above the floor too: numbers once handed out stay used after their rows
             # left the log (hub/store/settings.py), so a client's since never means
             # another event.
             stored = int(session.scalar(select(func.max(StoredEventRow.seq))) or 0)
-            self.last_seq = max(stored, seq_floor(session))
+            return max(stored, seq_floor(session))
+
+    async def promote(self, published_seq: int) -> int:
+        """Become the one that numbers events (a cluster's standby took the writer lock):
+        continue after the last event in the store, whoever committed it, and publish
+        those past ``published_seq`` (what this node has applied) first; returns the last.
+        Runs on the writer's own thread, so it is ordered before every later unit of
+        work and its publication before theirs (call_soon_threadsafe is FIFO)."""
+
+        def promote() -> int:
+            with Session(self._engine) as session:
+                rows = session.execute(
+                    select(StoredEventRow.seq, StoredEventRow.frame)
+                    .where(StoredEventRow.seq > published_seq)
+                    .order_by(StoredEventRow.seq)
+                ).all()
+            self.last_seq = max(self._read_last_seq(), published_seq)
+            self.may_emit = True
+            if rows and self._loop is not None and not self._loop.is_closed():
+                events: Published = [
+                    (decode_server(bytes(frame)), bytes(frame))  # type: ignore[misc]
+                    for _seq, frame in rows
+                ]
+                self._loop.call_soon_threadsafe(self._publish, events)
+            return self.last_seq
+
+        return await asyncio.wrap_future(self._pool.submit(promote))
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -101,7 +142,7 @@ class StoreWriter:
         if self._unsure:
             self._resync()
         with Session(self._engine, expire_on_commit=False) as session:
-            emitter = Emitter(session, self.last_seq + 1)
+            emitter = Emitter(session, self.last_seq + 1, may_emit=self.may_emit)
             try:
                 result = work(session, emitter)
                 emitter.flush_rows()

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
@@ -335,3 +336,60 @@ class ClusterLog:
         finally:
             await subscription.unsubscribe()
         return entries
+
+    async def tail(
+        self, since: int, on_entry: Callable[[LogEntry], Awaitable[None]]
+    ) -> Subscription:
+        """Deliver every entry after ``since`` to ``on_entry``, in order, as it is appended,
+        until the returned subscription is unsubscribed: how a standby node follows the
+        writer. An ordered consumer: when its server goes away it is made again at the
+        last seq it delivered, so nothing is skipped or delivered twice."""
+
+        async def take(msg: Msg) -> None:
+            seq = int(msg.metadata.sequence.stream)
+            await on_entry(LogEntry(seq=seq, subject=msg.subject, data=msg.data))
+
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + APPEND_DEADLINE_S
+        while True:
+            try:
+                return await self._jetstream().subscribe(
+                    SUBJECTS,
+                    stream=self.stream,
+                    cb=take,
+                    ordered_consumer=True,
+                    config=ConsumerConfig(
+                        deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=since + 1
+                    ),
+                )
+            except (NatsTimeout, NoRespondersError, APIError) as exc:
+                if isinstance(exc, APIError) and (exc.code or 0) < 500:
+                    raise
+                if loop.time() > give_up:
+                    raise LogUnavailable(f"tail from {since}: {exc!r}") from exc
+                await asyncio.sleep(0.2)
+
+    # ---- the nodes' own messages (core NATS: not in the log) ---------------------------
+
+    def _client(self) -> Client:
+        if self._nc is None:
+            raise LogUnavailable("not connected")
+        return self._nc
+
+    async def publish(self, subject: str, data: bytes) -> None:
+        """Send to whichever nodes listen now; nothing is kept (live positions)."""
+        await self._client().publish(subject, data)
+
+    async def subscribe(
+        self, subject: str, handler: Callable[[Msg], Awaitable[None]]
+    ) -> Subscription:
+        return await self._client().subscribe(subject, cb=handler)
+
+    async def request(self, subject: str, data: bytes, timeout: float) -> bytes:
+        """Ask the one node that answers ``subject``; raises :class:`LogUnavailable` when
+        none does (no writer now) or it does not answer within ``timeout``."""
+        try:
+            answer = await self._client().request(subject, data, timeout=timeout)
+        except (NatsTimeout, NoRespondersError) as exc:
+            raise LogUnavailable(f"{subject}: {exc!r}") from exc
+        return bytes(answer.data)

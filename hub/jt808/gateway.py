@@ -66,7 +66,7 @@ from hub.jt808.messages import (
 )
 from hub.positions import FixesNotStored
 from hub.service import Hub
-from hub.sos import SOS_KIND, raise_sos_work, sos_alert
+from hub.sos import SOS_KIND, sos_alert
 from hub.store.settings import stored_setting
 
 log = logging.getLogger(__name__)
@@ -386,7 +386,7 @@ class Jt808Gateway:
         alert = sos_alert(officer, unit.name if unit else officer, ts, f"终端 {terminal}")
         self._sos_in_flight.add(officer)
         try:
-            if await self.hub.writer.submit(raise_sos_work(alert)):
+            if await self.hub.raise_sos(alert):
                 self.counts["sos.raised"] += 1
                 log.warning("jt808: SOS from %s (terminal %s)", officer, terminal)
         except Exception:

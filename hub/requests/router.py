@@ -7,13 +7,16 @@ type is ``invalid``, naming the field) and encodes the handler's answer Struct."
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
+
+import msgspec
 
 from backend_client.protocol import Error, Request, Response, encode
 from backend_client.protocol.ops import OPS, to_result
 from hub.auth import Principal
-from hub.cluster import NotDurable
+from hub.cluster import NotDurable, NoWriter
 from hub.domain.lifecycle import CaseRuleError
 from hub.requests.actions import ActionOps
 from hub.requests.audit import AuditOps
@@ -21,6 +24,21 @@ from hub.requests.base import Handler, RequestError, parse_args
 from hub.requests.stats import StatsOps
 from hub.requests.views import ViewOps
 from hub.service import Hub
+
+log = logging.getLogger(__name__)
+
+NO_WRITER_MESSAGE = (
+    "no writer node answered in time (a cluster's writer is being replaced): if it did not "
+    "receive the request nothing was done; read the case before repeating it"
+)
+
+
+class ForwardedOp(msgspec.Struct, frozen=True):
+    """A write a standby node's client asked for, as the standby asks the writer node."""
+
+    name: str
+    role: str
+    request: Request
 
 
 class RequestRouter(ViewOps, ActionOps, AuditOps, StatsOps):
@@ -44,6 +62,11 @@ class RequestRouter(ViewOps, ActionOps, AuditOps, StatsOps):
         assert self.ops.keys() == OPS.keys(), sorted(self.ops.keys() ^ OPS.keys())
         self.walls_online = Counter()
 
+    async def answer_forwarded(self, payload: bytes) -> bytes:
+        """On the writer node: a standby's client's write, answered as if asked here."""
+        forwarded = msgspec.json.decode(payload, type=ForwardedOp)
+        return await self.handle(Principal(forwarded.name, forwarded.role), forwarded.request)
+
     async def handle(self, who: Principal, request: Request) -> bytes:
         handler = self.ops.get(request.op)
         if handler is None:
@@ -58,6 +81,15 @@ class RequestRouter(ViewOps, ActionOps, AuditOps, StatsOps):
                     id=request.id,
                 )
             )
+        if OPS[request.op].writes and not self.hub.writing:
+            # A cluster's standby: the writer node takes every step (one numbering, one
+            # set of rules); its answer is the client's, id and all.
+            payload = msgspec.json.encode(ForwardedOp(who.name, who.role, request))
+            try:
+                return await self.hub.forward("op", payload)
+            except NoWriter as exc:
+                log.warning("%s from %s not forwarded: %s", request.op, who.name, exc)
+                return encode(Error(code="no_writer", message=NO_WRITER_MESSAGE, id=request.id))
         try:
             args = parse_args(OPS[request.op].args, request.args)
             answer = await handler(who, args)

@@ -1,7 +1,7 @@
 """The hub as a cluster's writer node (``--nats``, PostgreSQL): a report is answered
 201 only once its events are in the replicated log, at the store's seq; a NATS leader
-killed mid-burst, a log without a quorum, a writer that died before mirroring, and a
-second writer on the same store."""
+killed mid-burst, a log without a quorum, and a writer that died before mirroring (a
+second node on the same store is a standby: tests/cluster/test_standby.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.cluster.eventlog import ClusterLog
-from hub.cluster.writer import WriterBusy
 from hub.store.models import StoredEventRow
 from tests.hub.conftest import _fresh_schema, postgres_database  # noqa: F401 (fixture)
 from tests.support.hubs import LiveHub, report
@@ -158,22 +157,6 @@ def test_a_writer_that_died_before_mirroring_is_caught_up_by_the_next(
         assert _stream_log(nats_cluster.urls) == _store_log(hub)
     finally:
         hub.stop()
-
-
-def test_a_second_writer_on_the_same_store_refuses_to_start(
-    nats_cluster: NatsCluster, pg_url: str
-) -> None:
-    first = LiveHub(pg_url, nats=tuple(nats_cluster.urls)).start()
-    try:
-        second = LiveHub(pg_url, nats=tuple(nats_cluster.urls))
-        with pytest.raises(WriterBusy):
-            second.start(seed=False)
-        second.stop()
-    finally:
-        first.stop()
-    # The first gone, its lock went with it: another node may write now.
-    third = LiveHub(pg_url, nats=tuple(nats_cluster.urls)).start(seed=False)
-    third.stop()
 
 
 def test_a_desk_step_is_answered_once_the_log_has_it(
