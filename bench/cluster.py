@@ -292,33 +292,41 @@ def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="wf-bench-cluster-") as tmp:
         folder = Path(tmp)
-        cluster = NatsCluster(folder / "nats", binary).start()
-        try:
-            for mode, nats in (("single", []), ("cluster", cluster.urls)):
-                with _database() as db:
-                    _seed(db)
-                    with _hub(folder, db, nats) as hub:
-                        figures[f"{mode}_reports_per_s"] = asyncio.run(_throughput([hub], seconds))
-                        figures[f"{mode}_fixes_per_s"] = asyncio.run(_fixes([hub], seconds))
-                        for key, value in asyncio.run(_latency(hub, hub, count)).items():
-                            figures[f"{mode}_{key}"] = value
+
+        @contextmanager
+        def store(nats: bool) -> Iterator[tuple[str, list[str]]]:
+            # A fresh database and, in a cluster, a fresh log: a stream holding another
+            # store's history is refused at start (LogDiverged), as it should be.
             with _database() as db:
                 _seed(db)
-                # Started in turn: the first takes the writer lock, the second stands by.
-                with (
-                    _hub(folder, db, cluster.urls) as writer,
-                    _hub(folder, db, cluster.urls) as standby,
-                ):
-                    two = [writer, standby]
-                    figures["cluster2_reports_per_s"] = asyncio.run(_throughput(two, seconds))
-                    figures["cluster2_fixes_per_s"] = asyncio.run(_fixes(two, seconds))
-                    for key, value in asyncio.run(_latency(standby, standby, count)).items():
-                        figures[f"cluster2_{key}"] = value
-            with _database() as db:
-                _seed(db)
-                figures.update(asyncio.run(_failover(folder, db, cluster.urls)))
-        finally:
-            cluster.stop()
+                if not nats:
+                    yield db, []
+                    return
+                cluster = NatsCluster(folder / f"nats-{uuid.uuid4().hex[:6]}", binary).start()
+                try:
+                    yield db, cluster.urls
+                finally:
+                    cluster.stop()
+
+        for mode in ("single", "cluster"):
+            with store(mode == "cluster") as (db, urls), _hub(folder, db, urls) as hub:
+                figures[f"{mode}_reports_per_s"] = asyncio.run(_throughput([hub], seconds))
+                figures[f"{mode}_fixes_per_s"] = asyncio.run(_fixes([hub], seconds))
+                for key, value in asyncio.run(_latency(hub, hub, count)).items():
+                    figures[f"{mode}_{key}"] = value
+        # Started in turn: the first takes the writer lock, the second stands by.
+        with (
+            store(True) as (db, urls),
+            _hub(folder, db, urls) as writer,
+            _hub(folder, db, urls) as standby,
+        ):
+            two = [writer, standby]
+            figures["cluster2_reports_per_s"] = asyncio.run(_throughput(two, seconds))
+            figures["cluster2_fixes_per_s"] = asyncio.run(_fixes(two, seconds))
+            for key, value in asyncio.run(_latency(standby, standby, count)).items():
+                figures[f"cluster2_{key}"] = value
+        with store(True) as (db, urls):
+            figures.update(asyncio.run(_failover(folder, db, urls)))
     for mode in ("cluster", "cluster2"):
         for what in ("reports", "fixes"):
             figures[f"{mode}_vs_single_{what}"] = (
