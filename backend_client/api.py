@@ -33,14 +33,23 @@ from backend_client.protocol.ops import (
     Args,
     AuditAnswer,
     AuditArgs,
+    CaseDecideAnswer,
+    CaseDecideArgs,
     CaseHistoryAnswer,
     CaseHistoryArgs,
+    CaseRecordsAnswer,
+    CaseRecordsArgs,
     CaseRelatedAnswer,
     CaseRelatedArgs,
     CaseStepAnswer,
     CaseStepArgs,
+    DecisionTier,
+    DiscretionAnswer,
+    DiscretionArgs,
     DispatchAnswer,
     DispatchArgs,
+    HotspotsAnswer,
+    HotspotsArgs,
     MerchantAnswer,
     MerchantArgs,
     MerchantListAnswer,
@@ -50,6 +59,8 @@ from backend_client.protocol.ops import (
     StatsGroup,
     TrackAnswer,
     TrackArgs,
+    UnitsAtAnswer,
+    UnitsAtArgs,
     WallListAnswer,
     WallListArgs,
     WallPushAnswer,
@@ -220,6 +231,24 @@ class HubApi:
         """The period ``start <= t < end``'s figures per ``group`` (see StatsArgs)."""
         return await self._ask("stats.query", StatsArgs(start, end, group), StatsAnswer)
 
+    async def stats_hotspots(self, start: float, end: float) -> Reply[HotspotsAnswer]:
+        """Case counts per map cell in ``start <= t < end`` and the recurrence points of
+        the 30 days before ``end`` (see HotspotsArgs)."""
+        return await self._ask("stats.hotspots", HotspotsArgs(start, end), HotspotsAnswer)
+
+    async def case_records(self, case_id: str) -> Reply[CaseRecordsAnswer]:
+        """The case's electronic records, every version (the person masked by role)."""
+        return await self._ask("case.records", CaseRecordsArgs(case_id), CaseRecordsAnswer)
+
+    async def discretion_suggest(self, case_id: str) -> Reply[DiscretionAnswer]:
+        """The benchmark, a suggested tier and why (advice), and the decisions taken."""
+        return await self._ask("discretion.suggest", DiscretionArgs(case_id), DiscretionAnswer)
+
+    async def units_at(self, ts: float) -> Reply[UnitsAtAnswer]:
+        """Every officer and vehicle at ``ts``: its last fix within 10 minutes before it
+        (or none) and its duty status then, when known (supervisors; audited)."""
+        return await self._ask("units.at", UnitsAtArgs(ts), UnitsAtAnswer)
+
     # ---- writes -----------------------------------------------------------------------
 
     async def dispatch(self, incident_id: str, unit_ids: Sequence[str]) -> DispatchAnswer:
@@ -254,3 +283,10 @@ class HubApi:
     ) -> WallPushAnswer:
         args = WallPushArgs(kind, wall, id, lat, lon, zoom)
         return await self._tell("wall.push", args, WallPushAnswer)
+
+    async def case_decide(
+        self, case_id: str, tier: DecisionTier, amount: float, reason: str, *, waived: bool = False
+    ) -> CaseDecideAnswer:
+        """The officer's decision on the case (a ``decision`` step of its timeline)."""
+        args = CaseDecideArgs(case_id, tier, amount, reason, waived)
+        return await self._tell("case.decide", args, CaseDecideAnswer)

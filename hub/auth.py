@@ -1,7 +1,8 @@
 """Tokens and roles (DESIGN.md, "Auth file").
 
 ``wall`` reads the stream; ``operator`` also dispatches, steps cases and acknowledges;
-``supervisor`` also reads the audit log; ``source`` only ingests; ``admin`` may do all.
+``supervisor`` also reads the audit log and who was where (``units.at``); ``source`` only
+ingests; ``admin`` may do all.
 """
 
 from __future__ import annotations
@@ -31,10 +32,14 @@ _READ = frozenset(
         "merchant.profile",
         "unit.track",
         "stats.query",
+        "stats.hotspots",
+        "case.records",
+        "discretion.suggest",
     }
 )
-_OPERATE = _READ | {"dispatch", "alert.ack", "case.step", "wall.push", "wall.list"}
-_SUPERVISE = _OPERATE | {"audit.query"}
+_OPERATE = _READ | {"dispatch", "alert.ack", "case.step", "wall.push", "wall.list", "case.decide"}
+# units.at shows where every unit was: a supervisor's question, audited.
+_SUPERVISE = _OPERATE | {"audit.query", "units.at"}
 PERMISSIONS: dict[str, frozenset[str]] = {
     "wall": _READ,
     "operator": _OPERATE,

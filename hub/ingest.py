@@ -33,6 +33,7 @@ from hub.ingest_http import (
 from hub.ingest_models import Accepted, Reporter, ReportIn
 from hub.ingest_open311 import post_open311
 from hub.ingest_osmand import KNOTS_TO_MS, osmand, osmand_root
+from hub.ingest_records import answer_forwarded_record, post_record
 from hub.ingest_store import (
     PG_DISK_FULL,
     SOURCE_NAMES,
@@ -107,6 +108,7 @@ class IngestServer:
                 web.get("/", self.osmand_root),
                 web.get("/api/v1/health", self.health),
                 web.post("/open311/v2/requests.json", self.post_open311),
+                web.post("/api/v1/cases/{case_id}/records", self.post_record),
                 web.get("/openapi.json", self.openapi),
             ]
         )
@@ -115,6 +117,7 @@ class IngestServer:
         self.tls: ssl.SSLContext | None = None  # set by HubRuntime: https:// only
         # A cluster's writer stores the reports its standbys took (hub/cluster/node.py).
         hub.rpc_handlers["report"] = functools.partial(answer_forwarded_report, hub)
+        hub.rpc_handlers["record"] = functools.partial(answer_forwarded_record, hub)
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)
@@ -190,6 +193,9 @@ class IngestServer:
 
     async def post_open311(self, request: web.Request) -> web.Response:
         return await post_open311(self.hub, request)
+
+    async def post_record(self, request: web.Request) -> web.Response:
+        return await post_record(self.hub, request)
 
     async def osmand_root(self, request: web.Request) -> web.Response:
         return await osmand_root(self.hub, request)

@@ -8,6 +8,16 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from backend_client.protocol.ops import (
+    QA,
+    Clip,
+    RecordKind,
+    RecordName,
+    RecordOfficer,
+    RecordPerson,
+    Signature,
+)
+
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 
@@ -85,3 +95,46 @@ class GeoReportReceipt(msgspec.Struct):
 # GeoReport v2 answers are lists, one entry per request (always one here).
 GeoReportError = list[GeoReportProblem]
 GeoReportCreated = list[GeoReportReceipt]
+
+
+# ---- records (电子笔录): POST /api/v1/cases/{id}/records ------------------------------------
+
+# The parts of a record are the ones case.records answers with (shared with the client).
+
+
+class RecordIn(msgspec.Struct, kw_only=True):
+    """An electronic record from an officer's terminal. ``record_id`` names the record:
+    the same id with a new body is its next version (after a signature, a correction,
+    which must give ``correction_reason``); the same body again is a retry."""
+
+    record_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern="^[^\\u0000]*$")]
+    kind: RecordKind
+    template_version: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    number: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    sitting: Annotated[int, msgspec.Meta(ge=1, le=99, description="第几次 (inquiry)")] = 1
+    officers: Annotated[list[RecordOfficer], msgspec.Meta(min_length=2, max_length=8)]
+    started_at: float
+    ended_at: float
+    place: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    person: RecordPerson
+    present: Annotated[list[RecordName], msgspec.Meta(max_length=16)] = msgspec.field(
+        default_factory=list
+    )
+    notice_read: bool = False
+    qa: Annotated[list[QA], msgspec.Meta(max_length=500)] = msgspec.field(default_factory=list)
+    findings: Annotated[str, msgspec.Meta(max_length=20000)] = ""
+    signature: Signature
+    clips: Annotated[list[Clip], msgspec.Meta(max_length=32)] = msgspec.field(default_factory=list)
+    correction_reason: Annotated[str, msgspec.Meta(max_length=512)] = ""
+
+
+class RecordAccepted(msgspec.Struct):
+    """A record version stored (201), or the same body already stored (200)."""
+
+    case_id: str
+    record_id: str
+    version: Annotated[int, msgspec.Meta(description="1 for a new record")]
+    corrects: Annotated[
+        int | None, msgspec.Meta(description="the signed version this one corrects")
+    ]
+    seq: Annotated[int, msgspec.Meta(description="stream seq of the case's incident.update")]

@@ -11,7 +11,15 @@ from typing import Any
 
 import msgspec
 
-from hub.ingest_models import Accepted, GeoReportCreated, GeoReportError, Problem, ReportIn
+from hub.ingest_models import (
+    Accepted,
+    GeoReportCreated,
+    GeoReportError,
+    Problem,
+    RecordAccepted,
+    RecordIn,
+    ReportIn,
+)
 
 REF = "#/components/schemas/{name}"
 # PostgreSQL cannot store NUL, so the hub refuses it in every text field (400).
@@ -24,6 +32,7 @@ ANSWERS: dict[str, Any] = {
     "Accepted": Accepted,
     "GeoReportError": GeoReportError,
     "GeoReportCreated": GeoReportCreated,
+    "RecordAccepted": RecordAccepted,
 }
 
 
@@ -85,7 +94,9 @@ def _georeport(json: bool) -> dict[str, Any]:
             },
             "attribute[source]": {
                 "type": ["string", "null"] if json else "string",
-                "enum": ["hotline", "snap", "grid", "patrol", *([None] if json else [])],
+                # Not given (null in JSON; empty in a form, which has no null): snap.
+                "enum": ["hotline", "snap", "grid", "patrol", None if json else ""],
+                "description": "the report's source; snap when not given (null or empty)",
             },
         },
     }
@@ -116,6 +127,12 @@ def openapi_document(version: str) -> dict[str, Any]:
     _report_ref, schemas = answer_schemas()
     for name in ("ReportIn", "Reporter"):
         _no_nul(schemas[name])
+    # The record (电子笔录) and its parts: components of their own, from the same Structs
+    # that validate the body.
+    (record_ref,), record_schemas = msgspec.json.schema_components([RecordIn], ref_template=REF)
+    for name, schema in record_schemas.items():
+        _no_nul(schema)
+        schemas.setdefault(name, schema)
     schemas["GeoReportForm"] = _georeport(json=False)
     schemas["GeoReportJson"] = _georeport(json=True)
     bearer: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -238,6 +255,53 @@ def openapi_document(version: str) -> dict[str, Any]:
                     },
                 }
                 for op in ("get", "post")
+            },
+            "/api/v1/cases/{case_id}/records": {
+                "post": {
+                    "summary": "An electronic record (电子笔录) of a case from an officer's"
+                    " terminal: a new record, its next version, or (after it was signed) a"
+                    " correction; the signed version is kept unchanged",
+                    "security": bearer,
+                    "parameters": [
+                        {
+                            "name": "case_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": record_ref}},
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "a version stored (committed)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": REF.format(name="RecordAccepted")}
+                                }
+                            },
+                        },
+                        "200": {
+                            "description": "the same body is already the newest version",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": REF.format(name="RecordAccepted")}
+                                }
+                            },
+                        },
+                        "400": _error(
+                            "invalid body (field names it), or a correction of a signed"
+                            " version without correction_reason; nothing stored"
+                        ),
+                        **refusals,
+                        "404": _error("no such case"),
+                        "409": _error("the record id belongs to another case"),
+                        "413": {"description": "body over 8 MB"},
+                        **store_errors,
+                    },
+                }
             },
             "/api/v1/health": {
                 "get": {

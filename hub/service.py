@@ -375,7 +375,7 @@ class Hub:
 
             return answer
 
-        await cluster.serve({name: lookup(name) for name in ("report", "op", "sos")})
+        await cluster.serve({name: lookup(name) for name in ("report", "op", "sos", "record")})
         self.writing = True
         for callback in self.on_writer:
             await callback()

@@ -28,6 +28,15 @@ AUDIT_PAGE = 200
 #: ``stats.query``: the longest period one request may cover, in days (a year and a
 #: month: a year-on-year comparison of a month still fits).
 STATS_MAX_DAYS = 400
+#: stats.hotspots: the heat grid's cell side (about 500 m at Wucheng's latitude), the most
+#: cells answered, and what makes a recurrence point (重复发生点, CASEWORK-NOTES: 3 or
+#: more cases of one category at one place within 30 days; a place is a square of about
+#: 50 m).
+HOTSPOT_CELL_DEG = 0.005
+HOTSPOT_MAX_CELLS = 2000
+RECURRENCE_PLACE_DEG = 0.0005
+RECURRENCE_DAYS = 30
+RECURRENCE_MIN = 3
 #: ``stats.query``: what a period's cases are grouped by (see :class:`StatsArgs`).
 StatsGroup = Literal["source", "category", "team", "day", "stage"]
 
@@ -124,6 +133,15 @@ class StatsArgs(Args):
     start: float
     end: float
     group: StatsGroup
+
+
+class HotspotsArgs(Args):
+    """``stats.hotspots``: where cases were reported in ``start <= t < end`` (hub epoch
+    seconds, at most :data:`STATS_MAX_DAYS` days), as counts per map cell, and the
+    recurrence points of the 30 days before ``end``."""
+
+    start: float
+    end: float
 
 
 # ---- rows inside answers -----------------------------------------------------------------
@@ -269,6 +287,30 @@ class AuditRecord(msgspec.Struct):
     detail: dict[str, Any]
 
 
+class HotCell(msgspec.Struct):
+    """A square of the map grid (:data:`HOTSPOT_CELL_DEG` a side, WGS-84) and the cases
+    reported in it: ``lat``/``lon`` is the mean place of those cases."""
+
+    lat: float
+    lon: float
+    count: int
+
+
+class RecurrencePoint(msgspec.Struct):
+    """A recurrence point (重复发生点): :data:`RECURRENCE_MIN` or more cases of one
+    category at one place (a :data:`RECURRENCE_PLACE_DEG` square) within
+    :data:`RECURRENCE_DAYS` days."""
+
+    lat: float
+    lon: float
+    category: str
+    count: int
+    first: float
+    last: float
+    #: One of the cases' addresses, to name the place.
+    address: str
+
+
 # ---- answers -----------------------------------------------------------------------------
 
 
@@ -351,6 +393,260 @@ class StatsAnswer(Answer):
     #: of the rows'.
     total: StatsRow
     formulas: StatsFormulas
+
+
+class HotspotsAnswer(Answer):
+    start: float
+    end: float
+    #: The grid's cell side in degrees.
+    cell_deg: float
+    #: Cells with cases, most first (at most :data:`HOTSPOT_MAX_CELLS`).
+    cells: list[HotCell]
+    #: The recurrence window: ``[recurrence_since, end)``.
+    recurrence_since: float
+    #: Most cases first.
+    recurrences: list[RecurrencePoint]
+
+
+# ---- records (电子笔录) and discretion (裁量): issue 19 ------------------------------------
+
+RecordName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+RecordKind = Annotated[
+    Literal["inquiry", "inspection", "survey"],
+    msgspec.Meta(description="inquiry 询问笔录, inspection 现场检查笔录, survey 勘验笔录"),
+]
+SignatureState = Annotated[
+    Literal["draft", "awaiting_signature", "signed", "refused"],
+    msgspec.Meta(description="signed and refused are final: a later version is a correction"),
+]
+#: 裁量阶次: 轻微 / 一般 / 较重 / 严重.
+Tier = Literal["minor", "general", "serious", "severe"]
+#: A decision's tier: one of :data:`Tier`, or ``none`` (不予处罚, 首违不罚 included).
+DecisionTier = Literal["none", "minor", "general", "serious", "severe"]
+
+
+class RecordOfficer(msgspec.Struct):
+    """An officer on the record, with the law-enforcement certificate number (执法证号)."""
+
+    name: RecordName
+    certificate: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    role: Annotated[
+        Literal["interviewer", "recorder", "inspector"],
+        msgspec.Meta(description="询问人, 记录人 or 检查人"),
+    ] = "inspector"
+    unit: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
+class RecordPerson(msgspec.Struct):
+    """The person interviewed, or the party inspected; in an answer, masked unless the
+    role may see citizens' data (as a case's reporter is)."""
+
+    name: RecordName
+    sex: Literal["", "男", "女"] = ""
+    age: Annotated[int, msgspec.Meta(ge=0, le=150)] | None = None
+    id_number: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    employer: Annotated[str, msgspec.Meta(max_length=128)] = ""
+    address: Annotated[str, msgspec.Meta(max_length=256)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
+
+
+class QA(msgspec.Struct):
+    """One question and its answer, as read back to the interviewee."""
+
+    q: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    a: Annotated[str, msgspec.Meta(max_length=4000)]
+
+
+class Signature(msgspec.Struct):
+    """Where the signing stands; a refusal names its reason and a witness (见证人)."""
+
+    state: SignatureState
+    at: float | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=256)] = ""
+    witness: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
+class Clip(msgspec.Struct):
+    """A body-camera clip of the interview or inspection (device number, start, end)."""
+
+    device: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    start: float
+    end: float
+
+
+class RecordVersion(msgspec.Struct, kw_only=True):
+    """One stored version of a record, as the asking role may see it."""
+
+    version: int
+    #: The signed (or refused) version this one corrects; ``null`` otherwise.
+    corrects: int | None
+    correction_reason: str
+    received_at: float
+    #: Who sent it (the terminal's token name).
+    actor: str
+    template_version: str
+    number: str
+    sitting: int
+    officers: list[RecordOfficer]
+    started_at: float
+    ended_at: float
+    place: str
+    person: RecordPerson
+    present: list[str]
+    notice_read: bool
+    qa: list[QA]
+    findings: str
+    signature: Signature
+    clips: list[Clip]
+
+
+class RecordInfo(msgspec.Struct, kw_only=True):
+    """A record with every version, oldest first; ``state`` is the newest version's."""
+
+    record_id: str
+    kind: str
+    created_at: float
+    state: str
+    #: An inquiry whose newest version links no body-camera clip (the drill-down's badge).
+    missing_clip: bool
+    versions: list[RecordVersion]
+
+
+class BenchmarkTier(msgspec.Struct):
+    """One 裁量阶次 of a benchmark: when it applies and the fine range (元)."""
+
+    tier: Tier
+    label: str
+    conditions: list[str]
+    fine_min: float
+    fine_max: float
+    measure: str = ""
+
+
+class Benchmark(msgspec.Struct, kw_only=True):
+    """One row of a 行政处罚裁量基准 (resources/discretion/): the matter, its legal basis,
+    its tiers, the 首违不罚 conditions and where it was published. ``sample``: shipped as
+    an example, to be replaced by the customer's published benchmark."""
+
+    code: str
+    name: str
+    aliases: list[str]
+    legal_basis: str
+    tiers: list[BenchmarkTier]
+    first_offence_waiver: bool
+    first_offence_conditions: list[str]
+    source: str
+    sample: bool
+
+
+class DiscretionFacts(msgspec.Struct, kw_only=True):
+    """What the suggestion was read from."""
+
+    #: No earlier penalty decision for this matter on the merchant's (or place's) cases.
+    first_offence: bool
+    #: The earlier cases with a penalty decision for the same matter.
+    earlier_penalties: list[str]
+    #: The case was handled and, if a rectification was ordered, followed up or closed.
+    corrected: bool
+    #: From the case's priority: ``minor`` (4-5), ``general`` (3), ``serious`` (1-2).
+    harm: Literal["minor", "general", "serious"]
+
+
+class Decision(msgspec.Struct, kw_only=True):
+    """An officer's decision on a case (a ``decision`` step of its timeline)."""
+
+    tier: DecisionTier
+    amount: float
+    reason: str
+    matter: str
+    suggested_tier: str
+    waived: bool
+    actor: str
+    ts: float
+
+
+class CaseRecordsArgs(Args):
+    case_id: str
+
+
+class DiscretionArgs(Args):
+    case_id: str
+
+
+class CaseDecideArgs(Args):
+    """The officer's decision: the tier, the fine in 元 (0 for ``none``) and the reason
+    (always required: the suggestion is advice, the reason is the officer's)."""
+
+    case_id: str
+    tier: DecisionTier
+    amount: float
+    reason: str
+    #: 首违不罚 applied (``tier`` must then be ``none`` and ``amount`` 0).
+    waived: bool = False
+
+
+class CaseRecordsAnswer(Answer):
+    case_id: str
+    records: list[RecordInfo]
+
+
+class DiscretionAnswer(Answer, kw_only=True):
+    """The matching benchmark and a suggested tier with its reasons: advice only."""
+
+    case_id: str
+    #: The matter the case was matched to (benchmark code), ``null`` when none matches.
+    matter: str | None
+    benchmark: Benchmark | None
+    suggested_tier: DecisionTier | None
+    #: 首违不罚 conditions all met: the suggestion is no penalty.
+    waiver_suggested: bool
+    fine_min: float | None
+    fine_max: float | None
+    reasons: list[str]
+    facts: DiscretionFacts
+    #: The decisions taken on the case so far, oldest first.
+    decisions: list[Decision]
+
+
+class CaseDecideAnswer(Answer, kw_only=True):
+    case_id: str
+    seq: int
+    tier: DecisionTier
+    amount: float
+    suggested_tier: str
+    #: The decision's tier is the suggested one.
+    follows_suggestion: bool
+
+
+# ---- who was where at a moment (units.at): issue 18 ------------------------------------
+
+#: ``units.at``: a unit's last fix counts for the moment asked when it is at most this old.
+UNITS_AT_WINDOW_S = 600.0
+
+
+class UnitsAtArgs(Args):
+    """``units.at``: every officer and vehicle as it was at ``ts`` (hub epoch seconds)."""
+
+    ts: float
+
+
+class UnitAt(msgspec.Struct):
+    """One unit at the moment asked: its last fix at or before it, within
+    :data:`UNITS_AT_WINDOW_S` (``fix`` is ``null``: no fix), and its duty status then
+    (``null`` when the stored status changes do not tell it)."""
+
+    id: str
+    kind: str
+    fix: TrackFix | None
+    status: str | None
+
+
+class UnitsAtAnswer(Answer):
+    ts: float
+    #: How old a fix may be and still count (seconds).
+    window: float
+    #: Every unit of the roster, in id order.
+    units: list[UnitAt]
 
 
 # ---- the op table ------------------------------------------------------------------------
@@ -452,6 +748,53 @@ OPS: dict[str, Op] = {
         " 受理, 应结案, 结案, 按期结案, 结案率, 按期结案率, 1-3-15 compliance and response-time"
         " medians per stage, with the formulas (below)",
         "– (aggregates only)",
+    ),
+    "stats.hotspots": Op(
+        HotspotsArgs,
+        HotspotsAnswer,
+        False,
+        "where the period's cases were reported (`start <= t < end`, ≤ 400 days): counts"
+        " per grid cell (`cell_deg` a side, WGS-84), most first, and the recurrence points"
+        " of the 30 days before `end` (3 or more cases of one category within about 50 m)",
+        "– (aggregates only)",
+    ),
+    # ---- records and discretion (issue 19) ----
+    "case.records": Op(
+        CaseRecordsArgs,
+        CaseRecordsAnswer,
+        False,
+        "the case's electronic records (电子笔录), each with every version oldest first (a"
+        " signed version is never changed: a correction is a new version); the person is"
+        " masked unless the role sees citizens' data; `missing_clip` flags an inquiry with"
+        " no body-camera clip",
+        "`view.records`",
+    ),
+    "discretion.suggest": Op(
+        DiscretionArgs,
+        DiscretionAnswer,
+        False,
+        "the benchmark matching the case's category, a suggested tier (or 首违不罚) and why:"
+        " first offence from the merchant's earlier penalty decisions for the matter, harm"
+        " and correction from the case; advice only; plus the decisions taken",
+        "`view.discretion`",
+    ),
+    "case.decide": Op(
+        CaseDecideArgs,
+        CaseDecideAnswer,
+        True,
+        "the officer's decision (tier, amount in 元, reason) as a `decision` step of the"
+        " case's timeline, beside the suggestion it was given",
+        "`case.decide`",
+    ),
+    # ---- who was where (issue 18) ----
+    "units.at": Op(
+        UnitsAtArgs,
+        UnitsAtAnswer,
+        False,
+        "every officer and vehicle at `ts`: its last fix with `ts - 600 <= fix ts <= ts`"
+        " (`null`: no fix), and its duty status then from the stored `unit.status` changes"
+        " (`null` when they do not tell it)",
+        "`view.units_at` (`detail.ts`)",
     ),
 }
 

@@ -21,7 +21,11 @@ from hub.domain.lifecycle import CaseRuleError
 from hub.requests.actions import ActionOps
 from hub.requests.audit import AuditOps
 from hub.requests.base import Handler, RequestError, parse_args
+from hub.requests.discretion import DiscretionOps
+from hub.requests.hotspots import HotspotOps
+from hub.requests.records import RecordOps
 from hub.requests.stats import StatsOps
+from hub.requests.units_at import UnitsAtOps
 from hub.requests.views import ViewOps
 from hub.service import Hub
 
@@ -41,7 +45,9 @@ class ForwardedOp(msgspec.Struct, frozen=True):
     request: Request
 
 
-class RequestRouter(ViewOps, ActionOps, AuditOps, StatsOps):
+class RequestRouter(
+    ViewOps, ActionOps, AuditOps, StatsOps, RecordOps, DiscretionOps, HotspotOps, UnitsAtOps
+):
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.ops: dict[str, Handler] = {
@@ -57,6 +63,11 @@ class RequestRouter(ViewOps, ActionOps, AuditOps, StatsOps):
             "wall.push": self.wall_push,
             "wall.list": self.wall_list,
             "stats.query": self.stats_query,
+            "stats.hotspots": self.stats_hotspots,
+            "case.records": self.case_records,
+            "discretion.suggest": self.discretion_suggest,
+            "case.decide": self.case_decide,
+            "units.at": self.units_at,
         }
         # Every op of the shared table has a handler, and nothing else does.
         assert self.ops.keys() == OPS.keys(), sorted(self.ops.keys() ^ OPS.keys())

@@ -332,3 +332,58 @@ class HubSetting(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# ---- records (电子笔录): issue 19 --------------------------------------------------------
+
+
+class CaseRecord(Base):
+    """An electronic record (询问笔录, 现场检查笔录, ...) made on a case. Its content lives
+    in its versions: nothing acknowledged is overwritten, and a signed (or refused) version
+    is never changed; a later POST under the same id is a new version (a correction)."""
+
+    __tablename__ = "case_records"
+    __table_args__ = (Index("ix_case_records_incident", "incident_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[float] = mapped_column(Float)
+    #: The newest version's number (1, 2, ...).
+    latest: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CaseRecordVersion(Base):
+    """One version of a record, as the officer's terminal sent it (``content``: the
+    validated body, the person unmasked: masking is per reader, at the hub's edge)."""
+
+    __tablename__ = "case_record_versions"
+    __table_args__ = (UniqueConstraint("record_id", "version", name="uq_record_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("case_records.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    template_version: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(24))
+    started_at: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float] = mapped_column(Float)
+    received_at: Mapped[float] = mapped_column(Float)
+    actor: Mapped[str] = mapped_column(String(64))
+    #: The signed (or refused) version this one corrects; NULL for a first or draft version.
+    corrects: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: SHA-256 of the body as validated: the same body again (a retry) is not a new version.
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class RecordClip(Base):
+    """A body-camera clip proving a record version: device number and time span."""
+
+    __tablename__ = "record_clips"
+    __table_args__ = (Index("ix_record_clips_version", "version_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("case_record_versions.id"))
+    device: Mapped[str] = mapped_column(String(64))
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)

@@ -109,6 +109,34 @@ def test_a_standby_serves_walls_and_forwards_writes_to_the_writer(
         writer.stop()
 
 
+def test_a_record_taken_by_a_standby_is_stored_by_the_writer(
+    nats_cluster: NatsCluster, pg_url: str
+) -> None:
+    from tests.hub.test_records import inquiry
+
+    nats = tuple(nats_cluster.urls)
+    writer = LiveHub(pg_url, nats=nats, node="hub-a").start()
+    standby = LiveHub(pg_url, nats=nats, node="hub-b").start(seed=False)
+    try:
+        status, body = standby.post("/api/v1/reports", report("8890-rec"))
+        assert status == 201, body
+        case_id = body["id"]
+        path = f"/api/v1/cases/{case_id}/records"
+        status, body = standby.post(path, inquiry())
+        assert status == 201 and body["version"] == 1, body
+        # Its retry, on either node, is the version already stored.
+        for node in (standby, writer):
+            again = node.post(path, inquiry())
+            assert again[0] == 200 and again[1]["version"] == 1, again
+        # Refused at the standby's edge, naming the field, nothing forwarded or stored.
+        status, body = standby.post(path, inquiry(officers=[]))
+        assert status == 400 and body["field"].startswith("officers"), body
+        assert _stream_log(nats_cluster.urls) == _store_log(writer)
+    finally:
+        standby.stop()
+        writer.stop()
+
+
 def test_fixes_taken_by_a_standby_are_stored_and_shown_on_every_node(
     nats_cluster: NatsCluster, pg_url: str
 ) -> None:

@@ -48,6 +48,11 @@ def _op_args(incident_id: str) -> dict[str, dict[str, Any]]:
         "wall.push": {"wall": "", "kind": "incident", "id": incident_id},
         "wall.list": {},
         "stats.query": {"start": now - 3600, "end": now, "group": "day"},
+        "units.at": {"ts": now - 60},
+        "stats.hotspots": {"start": now - 3600, "end": now},
+        "case.records": {"case_id": incident_id},
+        "discretion.suggest": {"case_id": incident_id},
+        "case.decide": {"case_id": incident_id, "tier": "none", "amount": 0, "reason": "r"},
     }
 
 

@@ -19,14 +19,19 @@ from backend_client.protocol.ops import (
     OPS,
     AlertAckAnswer,
     AuditAnswer,
+    CaseDecideAnswer,
     CaseHistoryAnswer,
+    CaseRecordsAnswer,
     CaseRelatedAnswer,
     CaseStepAnswer,
+    DiscretionAnswer,
     DispatchAnswer,
+    HotspotsAnswer,
     MerchantAnswer,
     MerchantListAnswer,
     StatsAnswer,
     TrackAnswer,
+    UnitsAtAnswer,
     WallListAnswer,
     WallPushAnswer,
 )
@@ -119,6 +124,12 @@ def test_every_op_round_trips_through_the_facade(hub: LiveHub, tmp_path: Path) -
             assert len(track.answer.points) == 1
             _ts, lat, lon, _speed, _heading = track.answer.points[0]
             assert lat == pytest.approx(29.081) and lon == pytest.approx(119.6005)
+            # Who was where (issue 18): every unit at this moment, U001 at that fix.
+            where = await api.units_at(now)
+            assert isinstance(where.answer, UnitsAtAnswer)
+            at_fix = {u.id: u.fix for u in where.answer.units}
+            assert at_fix["U001"] is not None and at_fix["U001"][1] == pytest.approx(29.081)
+            asked.add("units.at")
 
             acked = await api.alert_ack(alert.id)
             assert acked == AlertAckAnswer(alert.id)
@@ -137,6 +148,39 @@ def test_every_op_round_trips_through_the_facade(hub: LiveHub, tmp_path: Path) -
             stats = await api.stats_query(now - 3600, now + 3600, "source")
             assert isinstance(stats.answer, StatsAnswer) and not stats.cached
             assert [(r.key, r.received) for r in stats.answer.rows] == [("hotline", 2)]
+            hot = await api.stats_hotspots(now - 3600, now + 3600)
+            assert isinstance(hot.answer, HotspotsAnswer) and not hot.cached
+            assert sum(c.count for c in hot.answer.cells) == 2
+            asked.add("stats.hotspots")
+
+            # Records and discretion (issue 19): a matter the shipped benchmarks know.
+            shop = await post(hub, "8890-shop", category="店外经营", merchant_id="M-001")
+            record = {
+                "record_id": "JC-1",
+                "kind": "inspection",
+                "template_version": "现场检查笔录 2024.1",
+                "officers": [
+                    {"name": "王强", "certificate": "1"},
+                    {"name": "陈明", "certificate": "2"},
+                ],
+                "started_at": now - 600,
+                "ended_at": now,
+                "place": "店门口",
+                "person": {"name": "李四"},
+                "findings": "桌椅摆放至人行道",
+                "signature": {"state": "draft"},
+            }
+            assert (await asyncio.to_thread(hub.post, f"/api/v1/cases/{shop}/records", record))[
+                0
+            ] == 201
+            records = await api.case_records(shop)
+            assert isinstance(records.answer, CaseRecordsAnswer)
+            assert [r.record_id for r in records.answer.records] == ["JC-1"]
+            advice = await api.discretion_suggest(shop)
+            assert isinstance(advice.answer, DiscretionAnswer) and advice.answer.matter == "09005"
+            decided = await api.case_decide(shop, "minor", 0, "劝导后改正")
+            assert isinstance(decided, CaseDecideAnswer) and decided.case_id == shop
+            asked.update({"case.records", "discretion.suggest", "case.decide"})
             asked.update(
                 {
                     "case.history",
