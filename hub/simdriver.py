@@ -15,11 +15,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 import msgspec
-from sqlalchemy import insert, select
+import numpy as np
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import (
@@ -30,13 +32,34 @@ from backend_client.protocol.messages import (
 )
 from backend_client.resources import resources_dir
 from hub.auth import Principal
+from hub.cases import (
+    LIFECYCLE_KINDS,
+    SLA_OPEN_STATUSES,
+    StepArgs,
+    apply_step,
+    clock_of,
+    parse_action,
+)
+from hub.domain import lifecycle
+from hub.domain.lifecycle import CaseEventKind
 from hub.ingest import IngestServer, ReportIn
 from hub.roster import MerchantRecord, OfficerRecord, TeamRecord
 from hub.service import Hub
 from hub.simulator import SimStep, Simulator, WuchengWorld
+from hub.simulator.history import History, case_rows, rest_of_case
 from hub.simulator.inspections import InspectionRecord, make_inspections
-from hub.store.models import Inspection
-from hub.writer import Emitter
+from hub.store.db import make_engine, upgrade_schema
+from hub.store.models import CaseEvent as CaseEventRow
+from hub.store.models import Incident as IncidentRow
+from hub.store.models import (
+    Inspection,
+    Officer,
+    Position,
+    StoredEventRow,
+    local_day,
+    mark_days_changed,
+)
+from hub.writer import Emitter, StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +106,24 @@ class SimulatorDriver:
             unit = self.hub.state.units.get(officer.id)
             if unit is not None and unit.status != status:
                 await self.hub.set_unit_status(officer.id, status)
-        # Cases left open by an earlier run are the simulator's to finish too.
+        # Cases left open by an earlier run are the simulator's to finish too, from now
+        # on: their steps are never stamped back into the time the demo was stopped
+        # (those finished while it was off were closed by prepare_store already).
+        now = time.time()
         for incident in list(self.hub.state.incidents.values()):
             if (
-                incident.status != "closed"
+                # Not a case waiting for a rectification: nobody is sent to it now.
+                incident.status in SLA_OPEN_STATUSES
                 and incident.lat is not None
                 and incident.lon is not None
             ):
                 self.sim.on_incident(
-                    incident.id, incident.lat, incident.lon, incident.reported_at, incident.category
+                    incident.id,
+                    incident.lat,
+                    incident.lon,
+                    incident.reported_at,
+                    incident.category,
+                    resume_at=now,
                 )
 
     def start(self) -> None:
@@ -242,27 +274,47 @@ def vehicles_for(officers: int) -> int:
     return round(officers * VEHICLES_PER_OFFICER)
 
 
+#: The district's roster, shops and streets: one world whatever the run's seed, so a
+#: kept store meets the same officers again (the seed varies what happens in it).
+WORLD_SEED = 20240601
+
+
+def load_world(
+    officers: int,
+    merchants: int | None = None,
+    vehicles: int | None = None,
+    seed: int = WORLD_SEED,
+) -> WuchengWorld:
+    """The simulated district: ``merchants`` defaults to ten per officer (200..3000),
+    ``vehicles`` to Wucheng's ratio (114 enforcement vehicles for 300 officers)."""
+    shops = merchants if merchants is not None else max(200, min(3000, officers * 10))
+    cars = vehicles if vehicles is not None else vehicles_for(officers)
+    return WuchengWorld.load(
+        resources_dir(), seed=seed, officers=officers, merchants=shops, vehicles=cars
+    )
+
+
 def simulator_extra(
     officers: int = 300,
     merchants: int | None = None,
-    seed: int = 20240601,
+    seed: int = WORLD_SEED,
     incident_rate_per_hour: float = 180.0,
     diurnal: bool = True,
     vehicles: int | None = None,
+    world_seed: int | None = None,
 ) -> Callable[[Hub], Awaitable[Callable[[], Awaitable[None]]]]:
     """A :class:`hub.runtime.HubRuntime` extra that runs the simulator on the hub's loop.
 
-    ``vehicles`` defaults to Wucheng's ratio: 114 enforcement vehicles for 300 officers.
+    ``seed`` drives the reports and the officers; ``world_seed`` (default: ``seed``) the
+    district's roster and shops. ``vehicles`` defaults to Wucheng's ratio: 114
+    enforcement vehicles for 300 officers.
     """
-    cars = vehicles if vehicles is not None else vehicles_for(officers)
+
+    wseed = seed if world_seed is None else world_seed
 
     async def start(hub: Hub) -> Callable[[], Awaitable[None]]:
-        shops = merchants if merchants is not None else max(200, min(3000, officers * 10))
         world = await asyncio.get_running_loop().run_in_executor(
-            None,
-            lambda: WuchengWorld.load(
-                resources_dir(), seed=seed, officers=officers, merchants=shops, vehicles=cars
-            ),
+            None, partial(load_world, officers, merchants, vehicles, wseed)
         )
         driver = SimulatorDriver(
             hub,
@@ -272,10 +324,201 @@ def simulator_extra(
         )
         await driver.seed()
         inspections = await asyncio.get_running_loop().run_in_executor(
-            None, make_inspections, world, seed, time.time()
+            # The world's: a kept store meets the same inspections whatever the run's seed.
+            None,
+            make_inspections,
+            world,
+            wseed,
+            time.time(),
         )
         await hub.writer.submit(partial(store_inspections, records=inspections))
         driver.start()
         return driver.stop
 
     return start
+
+
+# ---- the demo's store at start: what happened while it was off, and its history -----
+
+DAY_S = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class StorePrep:
+    """What :func:`prepare_store` did: cases finished while the demo was off, cases left
+    to the live officers, past cases written (and their timeline rows), and how long."""
+
+    finished: tuple[str, ...]
+    left_open: tuple[str, ...]
+    history_cases: int
+    history_events: int
+    seconds: float
+
+
+def stopped_at(session: Session) -> float | None:
+    """When the store last saw anything happen (its last event, step or fix): when an
+    earlier run stopped."""
+    times = [
+        session.scalar(select(func.max(StoredEventRow.ts))),
+        session.scalar(select(func.max(CaseEventRow.ts))),
+        session.scalar(select(func.max(Position.ts))),
+    ]
+    known = [float(t) for t in times if t is not None]
+    return max(known, default=None)
+
+
+def finish_left_open(
+    session: Session, emitter: Emitter, now: float, seed: int
+) -> tuple[list[str], list[str]]:
+    """Finish the cases an earlier run left open, as its officers would have while the
+    demo was off; returns (finished, left to the live officers).
+
+    The demo's world does not stop when its window closes: a case that was on time when
+    the run stopped is taken on with the simulator's delays from its last step, each
+    step written as the hub writes it (:func:`hub.cases.apply_step`: status, units,
+    marks) and judged by the 1-3-15 clock as it is (a step that comes late is a miss,
+    recorded). Left to the live officers instead (taken up from now on, still open on
+    the wall): a case already overdue when the run stopped (it really is overdue), and
+    one whose rest would end after ``now`` (a quick restart: it is still under way).
+    A handled case only waiting for the desk's close is closed, by ``now`` at the
+    latest (the live simulator closes only cases it handled). Cases waiting for a
+    rectification keep waiting.
+
+    Why finish rather than resume: the deadlines are the case's own, fixed at its report
+    (hub/ingest_store.py ``sla_for``), and moving them would falsify the record; left
+    alone, every case open at the stop read as overdue on the next start (the issue's
+    4 % compliance and a queue of stale misses), though nothing was late in the demo's
+    own story.
+    """
+    stop = stopped_at(session)
+    if stop is None:
+        return [], []
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1EF7]))
+    people = list(session.scalars(select(Officer.id).where(Officer.kind != "vehicle")))
+    finished: list[str] = []
+    left: list[str] = []
+    open_rows = session.scalars(
+        select(IncidentRow)
+        .where(IncidentRow.status.in_(sorted(SLA_OPEN_STATUSES | {"handled"})))
+        .order_by(IncidentRow.reported_at)
+    ).all()
+    for row in open_rows:
+        clock = clock_of(row)
+        overdue = clock is not None and (
+            bool((row.sla or {}).get("missed")) or bool(clock.missed(stop))
+        )
+        if overdue and row.status != "handled":
+            left.append(row.id)
+            continue
+        timeline = [
+            lifecycle.CaseEvent(CaseEventKind(r.kind), r.ts, r.actor, dict(r.detail or {}))
+            for r in session.scalars(
+                select(CaseEventRow)
+                .where(CaseEventRow.incident_id == row.id)
+                .order_by(CaseEventRow.ts, CaseEventRow.id)
+            )
+            if r.kind in LIFECYCLE_KINDS
+        ]
+        case = lifecycle.case_from_events(row.id, timeline)
+        moving = any(e.kind == CaseEventKind.MOVING for e in timeline)
+        plan = rest_of_case(case, moving, people, rng)
+        if case.status == "handled" and plan:
+            # Only the desk's close was missing, and that is never left to a later run.
+            plan = [replace(plan[-1], ts=min(plan[-1].ts, now))]
+        if not plan or plan[-1].ts > now:
+            left.append(row.id)
+            continue
+        for step in plan:
+            apply_step(
+                session,
+                emitter,
+                row.id,
+                parse_action(step.action),
+                step.actor,
+                step.ts,
+                StepArgs(units=step.units),
+                # Judged as of the step, as the hub would have judged it then: as of now,
+                # the stages after it would read as missed.
+                step.ts,
+            )
+        finished.append(row.id)
+    return finished, left
+
+
+def store_history(
+    session: Session, _emitter: Emitter, rows: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+) -> int:
+    """Insert past cases' rows (:func:`hub.simulator.history.case_rows`) in bulk: no
+    stream events (walls never saw these cases live), no audit (nobody viewed them)."""
+    if rows:
+        # Core inserts (executemany, on the connection) of the rows as built: the
+        # session's ORM bulk path took twice as long for nothing an ORM object would add.
+        db = session.connection()
+        db.execute(insert(IncidentRow), [incident for incident, _ in rows])
+        db.execute(insert(CaseEventRow), [e for _, events in rows for e in events])
+        # Past the ORM's listeners: say which days' kept stats.query figures are stale.
+        days = {local_day(i["reported_at"]) for i, _ in rows}
+        days |= {local_day(i["handle_by"]) for i, _ in rows if i["handle_by"] is not None}
+        mark_days_changed(db, days)
+    return sum(len(events) for _, events in rows)
+
+
+def prepare_store(
+    db_url: str,
+    world: WuchengWorld,
+    seed: int,
+    history_days: float,
+    now: float | None = None,
+    chunk: int = 5000,
+) -> StorePrep:
+    """Make the demo's store look like a centre that has been running: finish what an
+    earlier run left open (:func:`finish_left_open`), then write the cases of the days
+    it has not seen, up to ``history_days`` back (all of them on a new store; since the
+    last stored report on a kept one). Before the hub opens the store, so its live
+    picture, and every wall's, starts from the result, and no sweep of the 1-3-15 clock
+    runs in between."""
+    started = time.perf_counter()
+    now = time.time() if now is None else now
+    engine = make_engine(db_url)
+    try:
+        upgrade_schema(engine)
+        writer = StoreWriter(engine, lambda _events: None)
+        try:
+            # Read before the left-open cases are finished: their steps fall in the gap.
+            stop, last = writer.run_sync(
+                lambda session, _e: (
+                    stopped_at(session),
+                    session.scalar(select(func.max(IncidentRow.reported_at))),
+                )
+            )
+            finished, left = writer.run_sync(partial(finish_left_open, now=now, seed=seed))
+            # A kept store has its history up to when it stopped: only the gap is new.
+            start = max(
+                now - history_days * DAY_S,
+                float(last) + 1.0 if last is not None else 0.0,
+                stop if stop is not None else 0.0,
+            )
+            cases = events = 0
+            if history_days > 0 and start < now:
+                # Drawn here while the writer stores the batch before: the two overlap.
+                pending: list[concurrent.futures.Future[int]] = []
+                with concurrent.futures.ThreadPoolExecutor(1) as storing:
+                    batch: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+                    for past in History(world, seed).cases(start, now):
+                        batch.append(case_rows(past))
+                        if len(batch) >= chunk:
+                            pending.append(
+                                storing.submit(writer.run_sync, partial(store_history, rows=batch))
+                            )
+                            cases += len(batch)
+                            batch = []
+                    pending.append(
+                        storing.submit(writer.run_sync, partial(store_history, rows=batch))
+                    )
+                    cases += len(batch)
+                    events = sum(f.result() for f in pending)
+        finally:
+            writer.close()
+    finally:
+        engine.dispose()
+    return StorePrep(tuple(finished), tuple(left), cases, events, time.perf_counter() - started)

@@ -143,10 +143,13 @@ class Simulator(Movement, Handling, Reporting):
         lon: float,
         reported_at: float,
         category: str | None = None,
+        resume_at: float | None = None,
     ) -> None:
         """The hub stored an incident: plan how the officers' side will answer it.
 
-        Idempotent: the same id again is ignored, as a retried ingest is.
+        ``resume_at``: a case left open by an earlier run, taken up at that time (its
+        steps are planned from then, never stamped back into a time the simulator did not
+        run). Idempotent: the same id again is ignored, as a retried ingest is.
         """
         if incident_id in self._cases:
             return
@@ -175,7 +178,7 @@ class Simulator(Movement, Handling, Reporting):
             reported_at=reported_at,
             township_team=township,
             specialist_team=specialist,
-            accept_at=reported_at + accept,
+            accept_at=(reported_at if resume_at is None else max(reported_at, resume_at)) + accept,
             dispatch_delay=float(r.uniform(3, 30)),
             on_scene_s=float(on_scene),
             close_delay=float(r.uniform(60, 600)),

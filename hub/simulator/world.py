@@ -7,7 +7,7 @@ of the district's geometry (:mod:`~hub.simulator.zones`), built from the distric
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -98,6 +98,7 @@ class WuchengWorld:
     merchant_lon: FloatArray
     merchant_lat: FloatArray
     zone_rings_xy: list[FloatArray]
+    _outline_index: geo.RingIndex | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -153,7 +154,9 @@ class WuchengWorld:
 
     def contains(self, lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
         """Whether each point lies inside the district outline."""
-        return geo.contains(self.outline, np.asarray(lon), np.asarray(lat))
+        if self._outline_index is None:
+            self._outline_index = geo.RingIndex(self.outline)
+        return self._outline_index(np.asarray(lon), np.asarray(lat))
 
     def in_zone(self, team: int, lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
         x, y = geo.to_xy(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from backend_client.geo import points_in_ring
 from hub.simulator import Simulator, WuchengWorld, geo, names
 from hub.simulator.world import TEAM_SPECS
 
@@ -174,3 +175,20 @@ def test_twenty_thousand_officers_build_and_step_quickly() -> None:
     assert len(world.officers) == 20_000
     # Generous bound: the budget is 2 s on the reference machine; only catch blow-ups.
     assert t1 - t0 < 10.0
+
+
+def test_the_outline_index_answers_as_the_full_ring_test(world: WuchengWorld) -> None:
+    # WuchengWorld.contains tests a point against the edges of its band only (history's
+    # 90 days of reports ask it tens of thousands of times): the same answers, edge for
+    # edge, inside, outside, beyond the outline's extent and on its extreme vertices.
+    r = np.random.default_rng(8)
+    ring = world.outline
+    lon = r.uniform(ring[:, 0].min() - 0.05, ring[:, 0].max() + 0.05, 5000)
+    lat = r.uniform(ring[:, 1].min() - 0.05, ring[:, 1].max() + 0.05, 5000)
+    lon = np.concatenate([lon, ring[:, 0], ring[:5, 0] + 1e-9])
+    lat = np.concatenate([lat, ring[:, 1], ring[:5, 1]])
+    one_by_one = np.array(
+        [world.contains(np.array([a]), np.array([b]))[0] for a, b in zip(lon, lat, strict=True)]
+    )
+    assert np.array_equal(one_by_one, points_in_ring(ring, lon, lat))
+    assert 0.2 < one_by_one[:5000].mean() < 0.8

@@ -1,0 +1,348 @@
+"""Months of past cases, so that a demo's analytics have a history from its first minute.
+
+The reports are the simulator's own (:meth:`Reporting._report`: the same sources,
+categories, places, reporters and words as live ones), over a district of a few hundred
+cases a day; each case's timeline is taken step by step through the domain's lifecycle
+(:mod:`hub.domain.lifecycle`) and judged by the 1-3-15 clock (:class:`SlaClock`), with the
+same delays the live simulator draws for its operators and officers. What comes out are
+the rows the hub would have stored had it seen those cases live (:func:`case_rows`): the
+incident, its timeline and its ``sla_missed`` notes. Not stored here: no I/O, as the rest
+of the simulator.
+
+Every past case is closed by the end of the period, but for the few of its last days
+waiting for a shop's rectification (a real centre's cases in hand): history never floods
+a wall's live picture of open cases, and leaves nothing on the 1-3-15 clock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from backend_client.geo import gcj02_to_wgs84
+from backend_client.protocol.messages import SlaMarks
+from hub.domain import lifecycle
+from hub.domain.lifecycle import Case, CaseEvent, Person
+from hub.domain.sla import ONE_THREE_FIFTEEN, STAGES, SlaClock, SlaLimits
+from hub.simulator import catalogue, geo
+from hub.simulator.reports import BEIJING
+from hub.simulator.sim import Simulator
+from hub.simulator.world import WuchengWorld
+from hub.store.models import case_figures
+
+DAY = 86400.0
+#: A district of 26 townships: a few hundred cases on an ordinary weekday.
+CASES_PER_DAY = 300.0
+#: Weekends are quieter (Monday is 0); citizens report less, grid workers rest.
+WEEKDAY_FACTOR = (1.05, 1.05, 1.0, 1.0, 1.05, 0.85, 0.8)
+#: The slowest case takes about an hour from report to close; history stops this long
+#: before the end of its period so that every case it writes is closed by then.
+SETTLE_S = 3600.0
+
+# The actors the hub records for the simulator's steps (hub/simdriver.py: the simulated
+# terminal for desk and field steps, the hub itself for "moving", read off a status).
+SIM_NAME = "模拟终端"
+DESK = Person(SIM_NAME, "operator")
+FIELD = Person(SIM_NAME, "officer")
+SLA_MISSED_KIND = "sla_missed"  # hub/cases.py's name of the clock's notes
+
+
+@dataclass(frozen=True, slots=True)
+class PastCase:
+    """One case of the past: the report as the simulator sends it, and its timeline."""
+
+    id: str
+    report: dict[str, Any]
+    reported_at: float
+    case: Case
+    events: tuple[CaseEvent, ...]
+
+
+# The delays of each step, as the live simulator draws them (sim.py ``on_incident``,
+# handling.py ``_assign``), a little quicker: a district's published 1-3-15 figures are
+# around nine cases in ten on time per stage, and its 按期结案率 around 80 %.
+
+
+def accept_delay(r: np.random.Generator) -> float:
+    u = r.random()
+    return float(
+        r.uniform(5, 50) if u < 0.93 else r.uniform(60, 150) if u < 0.985 else r.uniform(150, 400)
+    )
+
+
+def dispatch_delay(r: np.random.Generator) -> float:
+    return float(r.uniform(3, 30))
+
+
+def turnout(r: np.random.Generator) -> float:
+    u = r.random()
+    return float(
+        r.uniform(10, 90) if u < 0.9 else r.uniform(90, 240) if u < 0.97 else r.uniform(240, 480)
+    )
+
+
+def travel(r: np.random.Generator) -> float:
+    """Most scenes are a few minutes away by e-bike, some across the district."""
+    return float(np.clip(r.lognormal(math.log(200.0), 0.5), 30.0, 1500.0))
+
+
+def on_scene(r: np.random.Generator) -> float:
+    u = r.random()
+    return max(float(r.uniform(90, 300) if u < 0.88 else r.uniform(300, 900)), 60.0)
+
+
+def close_delay(r: np.random.Generator) -> float:
+    return float(r.uniform(60, 600))
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStep:
+    """A step still to take on a stored case: ``action`` is the hub's wire name
+    (hub/cases.py ``ACTION_NAMES``), ``units`` what the action needs of them."""
+
+    action: str
+    actor: Person
+    ts: float
+    units: tuple[str, ...] = ()
+
+
+def rest_of_case(
+    case: Case, moving_done: bool, officers: Sequence[str], r: np.random.Generator
+) -> list[PlannedStep]:
+    """The steps that would finish ``case`` from where its timeline stops, with the
+    simulator's delays from its last step: accept, dispatch (``officers``: one of them,
+    drawn, when the case has nobody yet), moving, arrive, handle and close.
+    Empty for a case that is not on the officers' way to a close (closed, or waiting for
+    a rectification)."""
+    order = ("reported", "accepted", "dispatched", "arrived", "handled")
+    if case.status not in order:
+        return []
+    at = order.index(case.status)
+    t = case.last_step_at
+    units = case.units
+    steps: list[PlannedStep] = []
+    if at < 1:
+        t += accept_delay(r)
+        steps.append(PlannedStep("accept", DESK, t))
+    if at < 2:
+        if not units:
+            if not officers:
+                return []
+            units = (officers[int(r.integers(0, len(officers)))],)
+        t += dispatch_delay(r)
+        steps.append(PlannedStep("dispatch", DESK, t, units))
+    if at < 3:
+        if not moving_done:
+            t += turnout(r)
+            steps.append(PlannedStep("moving", lifecycle.HUB, t, units[:1]))
+        t += travel(r)
+        steps.append(PlannedStep("arrive", FIELD, t, units[:1]))
+    if at < 4:
+        t += on_scene(r)
+        steps.append(PlannedStep("handle", FIELD, t))
+    t += close_delay(r)
+    steps.append(PlannedStep("close", DESK, t))
+    return steps
+
+
+class History:
+    """Past cases of ``world``, drawn from their own streams (``seed``): a live simulator
+    of the same world is not shifted by them."""
+
+    def __init__(
+        self,
+        world: WuchengWorld,
+        seed: int,
+        cases_per_day: float = CASES_PER_DAY,
+        limits: SlaLimits = ONE_THREE_FIFTEEN,
+    ) -> None:
+        self.world = world
+        self.per_day = cases_per_day
+        self.limits = limits
+        # The reports come from a simulator of their own, never stepped: its officers
+        # stand where they start (a patrol report is filed by one of them).
+        # WGS-84 photo reports: the hub stores WGS-84, so a GCJ-02 place would only be
+        # converted there and back again.
+        self._sim = Simulator(
+            world, seed=seed ^ 0x4157, incident_rate_per_hour=0.0, snap_datum="wgs84"
+        )
+        self._rng = np.random.default_rng(np.random.SeedSequence([seed, 0x415]))
+        persons = np.array([o.kind != "vehicle" for o in world.officers], dtype=np.bool_)
+        self._team_persons = [
+            np.flatnonzero(persons & (world.officer_team == t)) for t in range(len(world.teams))
+        ]
+        self._ids = [o.id for o in world.officers]
+        self._used: set[str] = set()
+        self._team_of_cell: dict[tuple[int, int], int] = {}
+
+    def cases(self, start: float, end: float) -> Iterator[PastCase]:
+        """The cases reported in ``[start, end - SETTLE_S)``, in report order, each closed
+        before ``end`` or (a few) rectifying with a follow-up after it."""
+        stop = end - SETTLE_S
+        hour = 3600.0
+        t = math.floor(start / hour) * hour
+        while t < stop:
+            t0, t1 = max(t, start), min(t + hour, stop)
+            t += hour
+            if t1 <= t0:
+                continue
+            day = datetime.datetime.fromtimestamp(t0, BEIJING)
+            # A slow swing over the months and the day of the week, so trends show.
+            swing = 1.0 + 0.08 * math.sin(2 * math.pi * t0 / (29 * DAY))
+            self._sim.rate = self.per_day / 24.0 * WEEKDAY_FACTOR[day.weekday()] * swing
+            for report in self._sim._reports(t0, t1):
+                yield self._case(report, end)
+
+    # ---------------------------------------------------------------- one case
+
+    def _case(self, report: dict[str, Any], end: float) -> PastCase:
+        r = self._rng
+        ts = float(report["reported_at"])
+        case_id = self._case_id(ts)
+        step = lifecycle.open_case(case_id, ts, FIELD, {"source": report["source"]})
+        events = list(step.events)
+        case = step.case
+
+        def take(next_step: lifecycle.Step) -> None:
+            nonlocal case
+            events.extend(next_step.events)
+            case = next_step.case
+
+        t = ts + accept_delay(r)
+        take(lifecycle.accept(case, DESK, t))
+        t += dispatch_delay(r)
+        units = self._officers(report)
+        take(lifecycle.dispatch(case, DESK, t, units))
+        t += turnout(r)
+        take(lifecycle.report_moving(case, lifecycle.HUB, t, units[0]))
+        t += travel(r)
+        take(lifecycle.arrive(case, FIELD, t, units[0]))
+        t += on_scene(r)
+        take(lifecycle.handle(case, FIELD, t))
+        t += close_delay(r)
+        # A shop told to put things right: a deadline of days, then a follow-up visit
+        # and the close. One whose visit is still to come stays open, rectifying: the
+        # few cases of the last days a centre always has in hand (nothing of the 1-3-15
+        # clock is left to run on them, and the simulator's officers leave them be).
+        if report.get("merchant_id") and r.random() < 0.06 and t < end:
+            deadline = t + float(r.integers(1, 6)) * DAY
+            followup = deadline + r.uniform(600, 4 * 3600)
+            take(lifecycle.order_rectification(case, FIELD, t, deadline, "责令限期整改"))
+            if followup + 3600 >= end:
+                return PastCase(case_id, report, ts, case, tuple(events))
+            take(lifecycle.start_followup(case, FIELD, followup, units[0]))
+            t = followup + r.uniform(600, 3600)
+        take(lifecycle.close(case, DESK, min(t, end)))
+        return PastCase(case_id, report, ts, case, tuple(events))
+
+    def _officers(self, report: dict[str, Any]) -> tuple[str, ...]:
+        """The township team's officer, and for a joint inspection a specialist too."""
+        r = self._rng
+        x, y = geo.to_xy(
+            np.array([report["lon"]], dtype=np.float64), np.array([report["lat"]], dtype=np.float64)
+        )
+        # The township team of the place, by 500 m cell: history needs it for every
+        # case, and the exact test against every zone was a third of its time.
+        cell = (round(float(x[0]) / 500.0), round(float(y[0]) / 500.0))
+        team = self._team_of_cell.get(cell)
+        if team is None:
+            team = self._sim._township_team_at(cell[0] * 500.0, cell[1] * 500.0)
+            self._team_of_cell[cell] = team
+        chosen = [self._pick(team)]
+        cat = catalogue.CATEGORY_BY_NAME.get(report["category"])
+        if cat is not None and cat.specialist and r.random() < 0.5:
+            second = self._pick(self.world.team_index(cat.specialist))
+            if second != chosen[0]:
+                chosen.append(second)
+        return tuple(chosen)
+
+    def _pick(self, team: int) -> str:
+        pool = self._team_persons[team]
+        if len(pool) == 0:  # a tiny roster: anyone of the district
+            pool = np.flatnonzero(np.ones(len(self._ids), dtype=np.bool_))
+        return self._ids[int(pool[int(self._rng.integers(0, len(pool)))])]
+
+    def _case_id(self, ts: float) -> str:
+        """``WC<yymmdd>-9<second of day><n>``: the hub's shape (``WC<date>-<7 digits>``),
+        in a range its live numbering (the event seq) does not reach."""
+        local = datetime.datetime.fromtimestamp(ts, BEIJING)
+        second = local.hour * 3600 + local.minute * 60 + local.second
+        for n in range(10):
+            case_id = f"WC{local:%y%m%d}-9{second:05d}{n}"
+            if case_id not in self._used:
+                self._used.add(case_id)
+                return case_id
+        raise RuntimeError(f"more than ten past cases in one second at {ts}")  # pragma: no cover
+
+
+def case_rows(
+    past: PastCase, limits: SlaLimits = ONE_THREE_FIFTEEN
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``incidents`` row and the ``case_events`` rows the hub would have stored.
+
+    As hub/ingest_store.py stores a report (GCJ-02 converted to WGS-84, the deadlines
+    fixed at the report) and hub/cases.py a step (status, units, the clock's marks and
+    the figure columns derived from them: ``case_figures``) and a
+    miss (an ``sla_missed`` note stamped with the deadline; the hub's sweep records it
+    within a second of it, before the late step, so ``done_at`` is null).
+    """
+    report = past.report
+    lat, lon = float(report["lat"]), float(report["lon"])
+    if report.get("datum") == "gcj02":
+        lat, lon = gcj02_to_wgs84(lat, lon)
+    ts = past.reported_at
+    clock = SlaClock.from_events(ts, past.events, limits)
+    last = past.events[-1].ts
+    marks: SlaMarks = clock.marks(last)
+    marks.missed = [str(s) for s in STAGES if str(s) in marks.missed]
+    incident = {
+        "id": past.id,
+        "source": report["source"],
+        "external_id": report["external_id"],
+        "category": report["category"],
+        "text": report.get("text", ""),
+        "address": report.get("address", ""),
+        "lat": lat,
+        "lon": lon,
+        "reporter": report.get("reporter"),
+        "photos": list(report.get("photos", [])),
+        "priority": int(report.get("priority", 3)),
+        "status": past.case.status,
+        "units": list(past.case.units),
+        "merchant_id": report.get("merchant_id"),
+        "reported_at": ts,
+        "sla": msgspec.to_builtins(marks),
+    }
+    # The columns the hub keeps from the marks and units (revision 0009), as its ORM
+    # listeners would fill them.
+    incident.update(case_figures(incident["sla"], incident["units"]))
+    events: list[dict[str, Any]] = [
+        {
+            "incident_id": past.id,
+            "kind": str(e.kind),
+            "ts": e.ts,
+            "actor": e.actor,
+            "detail": dict(e.detail) or None,
+        }
+        for e in past.events
+    ]
+    events.extend(
+        {
+            "incident_id": past.id,
+            "kind": SLA_MISSED_KIND,
+            "ts": clock.deadline(stage),
+            "actor": "hub",
+            "detail": {"stage": str(stage), "done_at": None},
+        }
+        for stage in STAGES
+        if str(stage) in marks.missed
+    )
+    # In the order the hub would have written them (the timeline reads by ts, then id).
+    events.sort(key=lambda e: e["ts"])
+    return incident, events
