@@ -283,6 +283,10 @@ def collect(args: argparse.Namespace) -> list[Finding]:
     from desktop.checkqt import check_qt  # Qt only now: the checks above run without it
 
     findings += check_qt(args.timeout, web=not args.no_web, wanted_screens=wanted)
+    # Spoken announcements: warnings only, a wall without sound still runs (desktop/speech).
+    from desktop.speech.check import speech_findings
+
+    findings += speech_findings()
     return findings
 
 

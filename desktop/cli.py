@@ -88,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--vehicles", type=int, help="simulated vehicles (default: 114 per 300 officers)"
     )
     demo.add_argument("--db", help="SQLAlchemy URL (default: a SQLite file in the user data dir)")
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="carry on with the last demo's store (default: a fresh one, 90 days of history)",
+    )
+    demo.add_argument(
+        "--seed", type=int, help="the simulator's seed (default: from the clock, new each run)"
+    )
     demo.add_argument("--windowed", action="store_true", help="windows instead of fullscreen")
 
     hub = sub.add_parser("hub", help="run the feed hub")
@@ -160,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="what a wall needs here: screens, hub, GPU, fonts, layout")
     add_check_arguments(check)
+
+    # --- spoken announcements: an installer tests the speakers (desktop/speech/speak.py) ---
+    from desktop.speech.speak import add_speak_arguments
+
+    speak = sub.add_parser("speak", help="say TEXT in the wall's voice (or --out FILE.wav)")
+    add_speak_arguments(speak)
+    speak.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="voice language")
+    speak.add_argument("--config", type=Path, help="configuration file (TOML)")
+    speak.add_argument("--log-level", default="WARNING")
     return parser
 
 
@@ -209,6 +226,13 @@ def main(argv: list[str] | None = None) -> int:
             args.lang = args.lang or config.lang or "zh_CN"
             args.wall_layout = _wall_layout(args.layout, config.layout)
             return run_demo(args)
+        if args.command == "speak":
+            from desktop.speech.speak import run_speak
+
+            # The wall's own voice: the layout it would run, and the language it would show.
+            config = _client_config(args, "wall")
+            args.lang = args.lang or config.lang or "zh_CN"
+            return run_speak(args, _wall_layout(args.layout, config.layout).speech)
         if args.command == "hub":
             return _run_hub(args)
         if args.command in ("wall", "desk", "tail"):

@@ -22,6 +22,7 @@ LAYOUT_TITLES = (
     QT_TRANSLATE_NOOP("header", "案件 1-3-15"),
     QT_TRANSLATE_NOOP("header", "态势一张图"),
     QT_TRANSLATE_NOOP("header", "效能监督"),
+    QT_TRANSLATE_NOOP("header", "驾驶舱"),
     QT_TRANSLATE_NOOP("header", "值班台"),
 )
 

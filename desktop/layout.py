@@ -30,10 +30,12 @@ from desktop.layoutschema import (
     Option,
     PanelTable,
     PlaylistEntry,
+    RuleTable,
     ScreenLost,
     ScreenTable,
     WallTable,
 )
+from desktop.speech.settings import SpeechTable, quiet_problem
 
 __all__ = [  # the schema's names, for those who import them from here
     "KPI_CHARTS",
@@ -116,6 +118,8 @@ class WallLayout:
     cursor_idle_s: float = 3.0
     title: str = DEFAULT_TITLE
     kinds: frozenset[str] = field(default_factory=frozenset)
+    speech: SpeechTable = field(default_factory=SpeechTable)
+    rules: tuple[RuleTable, ...] = ()
 
 
 def default_layout_path() -> Path:
@@ -160,8 +164,24 @@ class _Reader:
             seen[screen.screen] = i
         kinds = frozenset(v.kind for s in screens for p in s.panels for v in p.views)
         wall = data.wall
+        for i, hours in enumerate(data.speech.quiet_hours):
+            problem = quiet_problem(hours)
+            if problem is not None:
+                raise self.fail(["speech", "quiet_hours", i], problem)
+        for i, rule in enumerate(data.rules):
+            for j, name in enumerate(rule.screens):
+                if name not in seen:
+                    known = ", ".join(repr(k) for k in seen)
+                    raise self.fail(["rules", i, "screens", j], f"no such screen (known: {known})")
         return WallLayout(
-            self.file.path, screens, wall.on_screen_lost, wall.cursor_idle_s, wall.title, kinds
+            self.file.path,
+            screens,
+            wall.on_screen_lost,
+            wall.cursor_idle_s,
+            wall.title,
+            kinds,
+            speech=data.speech,
+            rules=tuple(data.rules),
         )
 
     def screen(self, raw: ScreenTable, i: int) -> ScreenSpec:

@@ -15,8 +15,24 @@ from typing import Annotated, Any, Final, Literal
 import msgspec
 from msgspec import Meta
 
+from desktop.speech.settings import SpeechTable
+
 ScreenLost = Literal["move", "wait"]
-PANEL_KINDS: Final = ("map", "ticker", "queue", "kpi", "alerts", "clock", "situation")
+PANEL_KINDS: Final = (
+    "map",
+    "ticker",
+    "queue",
+    "kpi",
+    "alerts",
+    "clock",
+    "situation",
+    # The cockpit (驾驶舱): figures over history from the hub's stats.query.
+    "trend",
+    "sources",
+    "categories",
+    "ranking",
+    "rates",
+)
 KPI_CHARTS: Final = ("per_hour", "compliance", "officers", "response")
 MAX_GRID: Final = 12
 DEFAULT_TITLE: Final = "婺城区综合行政执法指挥平台"
@@ -77,6 +93,12 @@ PANEL_OPTIONS: Final[dict[str, dict[str, Option]]] = {
         "follow": Option(str, "none", "an officer id to keep centred, or none"),
         "merchants": Option(bool, True, "merchants by risk (high-risk only at district zoom)"),
         "alerts": Option(bool, True, "rings around the subjects of open supervision alerts"),
+        "hotspots": Option(
+            int,
+            0,
+            "days of case heat and recurrence points to draw (stats.hotspots); 0: none",
+            _range(0, 400),
+        ),
     },
     "ticker": {
         "speed": Option(int, 120, "scroll speed, pixels per second", _range(20, 600)),
@@ -98,6 +120,43 @@ PANEL_OPTIONS: Final[dict[str, dict[str, Option]]] = {
     },
     "situation": {
         "title": Option(str, "态势研判", "heading of the pinned situation slot"),
+    },
+    "trend": {
+        "days": Option(int, 31, "local days shown, today the last", _range(2, 400)),
+        "refresh_s": Option(int, 60, "seconds between queries to the hub", _range(10, 3600)),
+    },
+    "sources": {
+        "days": Option(
+            int, 30, "the period: the last N local days, today included", _range(1, 400)
+        ),
+        "refresh_s": Option(int, 60, "seconds between queries to the hub", _range(10, 3600)),
+    },
+    "categories": {
+        "days": Option(
+            int, 30, "the period: the last N local days, today included", _range(1, 400)
+        ),
+        "top": Option(int, 8, "bars shown; the rest are summed as one", _range(1, 30)),
+        "refresh_s": Option(int, 60, "seconds between queries to the hub", _range(10, 3600)),
+    },
+    "ranking": {
+        "days": Option(
+            int, 30, "the period: the last N local days, today included", _range(1, 400)
+        ),
+        "by": Option(
+            str,
+            "closure_rate",
+            "closure_rate (结案率) or on_time_rate (按期结案率)",
+            _one_of(("closure_rate", "on_time_rate")),
+        ),
+        "top": Option(int, 10, "teams shown", _range(1, 40)),
+        "refresh_s": Option(int, 60, "seconds between queries to the hub", _range(10, 3600)),
+    },
+    "rates": {
+        "days": Option(
+            int, 30, "the period: the last N local days, today included", _range(1, 400)
+        ),
+        "formulas": Option(bool, True, "show how each figure is made, under it"),
+        "refresh_s": Option(int, 60, "seconds between queries to the hub", _range(10, 3600)),
     },
 }
 
@@ -166,8 +225,33 @@ class ScreenTable(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     title: Annotated[str, _doc("heading of this window (default: the wall's)")] = ""
 
 
+RuleTrigger = Literal["priority1", "sos"]
+
+
+class RuleTable(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """``[[rules]]``: something that changes the wall by itself (as a video-management
+    system's rule-triggered presets do)."""
+
+    on: Annotated[
+        RuleTrigger,
+        _doc("priority1: a new case of priority 1; sos: an officer's SOS alarm"),
+    ]
+    screens: Annotated[
+        list[int | str],
+        _doc("the windows whose maps fly to it (screen index or name, as in [[screens]])"),
+    ]
+    minutes: Annotated[
+        float, Meta(gt=0, le=120, description="how long the maps stay there before going back")
+    ] = 5.0
+    zoom: Annotated[float, Meta(ge=10, le=19, description="map zoom while there")] = 16.0
+
+
 class LayoutFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """A whole layout file."""
 
     screens: Annotated[list[ScreenTable], _doc("the windows, one [[screens]] table each")]
     wall: Annotated[WallTable, _doc("settings of the whole wall")] = WallTable()
+    speech: Annotated[SpeechTable, _doc("spoken announcements and alarm sounds")] = SpeechTable()
+    rules: Annotated[
+        list[RuleTable], _doc("what changes the wall by itself, one [[rules]] each")
+    ] = msgspec.field(default_factory=list)

@@ -38,13 +38,20 @@ PANEL_TITLES = {
     "queue": QT_TRANSLATE_NOOP("panels", "1-3-15 案件队列"),
     "kpi": QT_TRANSLATE_NOOP("panels", "效能指标"),
     "alerts": QT_TRANSLATE_NOOP("panels", "督办告警"),
+    "trend": QT_TRANSLATE_NOOP("panels", "案件趋势"),
+    "sources": QT_TRANSLATE_NOOP("panels", "案件来源"),
+    "categories": QT_TRANSLATE_NOOP("panels", "案件类别"),
+    "ranking": QT_TRANSLATE_NOOP("panels", "结案排名"),
+    "rates": QT_TRANSLATE_NOOP("panels", "结案与响应"),
 }
 
 
 #: Panels whose construction may wait until the map shows live data: they cost start-up
 #: time (pyqtgraph alone is ~0.2 s to import) and read the whole feed state when built,
 #: so building them late loses nothing. Ticker and clock are cheap and stay.
-DEFERRABLE_KINDS = frozenset({"queue", "kpi", "alerts", "situation"})
+DEFERRABLE_KINDS = frozenset(
+    {"queue", "kpi", "alerts", "situation", "trend", "sources", "categories", "ranking", "rates"}
+)
 
 
 class PanelContext:
@@ -116,6 +123,11 @@ def _map(ctx: PanelContext, view: PanelView) -> QWidget:
         register=ctx.register,
     )
     feed = ctx.feed
+    if int(opts["hotspots"]):
+        from widgets.cockpit.hotspots import HotspotLayer
+
+        # A child of the map: asks while the map lives, stops with it.
+        HotspotLayer(panel.map, feed, int(opts["hotspots"]))
 
     def on_push(push: WallPush) -> None:
         # An operator's "show this place on the wall": every map of the addressed wall goes
@@ -189,6 +201,13 @@ def _situation(ctx: PanelContext, view: PanelView) -> QWidget:
     return SituationPanel(ctx.feed, title=str(view.options["title"]), requests=ctx.requests)
 
 
+def _cockpit(ctx: PanelContext, view: PanelView) -> QWidget:
+    # pyqtgraph again: imported by walls with a cockpit panel only.
+    from widgets.cockpit import build_panel
+
+    return build_panel(view.kind, ctx.feed, view.options)
+
+
 #: One builder per panel kind of the layout schema (desktop.layout.PANEL_KINDS).
 PANEL_BUILDERS: dict[str, PanelBuilder] = {
     "map": _map,
@@ -198,6 +217,11 @@ PANEL_BUILDERS: dict[str, PanelBuilder] = {
     "alerts": _alerts,
     "clock": _clock,
     "situation": _situation,
+    "trend": _cockpit,
+    "sources": _cockpit,
+    "categories": _cockpit,
+    "ranking": _cockpit,
+    "rates": _cockpit,
 }
 
 

@@ -30,6 +30,8 @@ from desktop.panels import PANEL_TITLES as PANEL_TITLES
 from desktop.panels import PanelContext as PanelContext
 from desktop.panels import PanelGrid as PanelGrid
 from desktop.panels import RequestsSource
+from desktop.speech.wall import WallSpeech
+from desktop.wall_rules import WallRules
 from widgets.banner import StaleBanner
 from widgets.panel import PanelFrame
 from widgets.ticker import TickerBar
@@ -218,6 +220,10 @@ class WallShell(QObject):
             self.windows.append(window)
             self._bound.append(spec.screen if isinstance(spec.screen, str) else None)
         self.on_screen: dict[int, ScreenLike] = {}
+        # Spoken announcements (desktop/speech): one voice per wall, however many screens.
+        self.speech = WallSpeech(feed, layout.speech, self)
+        # Rule-triggered views (desktop/wall_rules.py): maps fly to an SOS or a priority-1 case.
+        self.rules = WallRules(feed, layout.rules, self.windows, self)
 
     def finish_panels(self) -> None:
         """Build the panels held back for a fast first map frame (see DEFERRABLE_KINDS)."""
@@ -327,6 +333,7 @@ class WallShell(QObject):
         self.quitRequested.emit()
 
     def close_all(self) -> None:
+        self.speech.stop()
         for window in self.windows:
             window.allow_close = True
             window.close()

@@ -37,7 +37,9 @@ EXCLUDED_MODULES: Final[tuple[str, ...]] = (
     "PySide6.QtHelp",
     "PySide6.QtHttpServer",
     "PySide6.QtLocation",
-    "PySide6.QtMultimedia",
+    # PySide6.QtMultimedia stays: the wall plays its announcements through QAudioSink
+    # (desktop/speech/player.py). Its FFmpeg backend plugin does not (see "multimedia" in
+    # DROPPED_PLUGIN_TYPES): QAudioSink and QMediaDevices work without any backend.
     "PySide6.QtMultimediaWidgets",
     "PySide6.QtNetworkAuth",
     "PySide6.QtNfc",
@@ -142,7 +144,8 @@ DROPPED_LIBRARY_PREFIXES: Final[tuple[str, ...]] = (
     "libQt6QuickTemplates2",
     "libQt6QuickParticles",
     "libQt6QuickTimeline",
-    "libQt6Multimedia",
+    "libQt6MultimediaQuick",
+    "libQt6MultimediaWidgets",
     "libQt6Pdf",
     "libQt6Charts",
     "libQt6DataVisualization",
@@ -159,7 +162,7 @@ DROPPED_LIBRARY_PREFIXES: Final[tuple[str, ...]] = (
     "libQt6SerialPort",  # only for the NMEA positioning plugin, dropped below
     # Reached only through QML plugins' dependencies (QML files are not bundled);
     # nothing we load links them (checked with ldd over the bundle's modules/plugins).
-    "libQt6Concurrent",
+    # (libQt6Concurrent is not among them any more: libQt6Multimedia links it.)
     "libQt6Location",
     "libQt6PositioningQuick",
     "libQt6QmlLocalStorage",
@@ -284,6 +287,9 @@ DROPPED_PLUGIN_TYPES: Final[tuple[str, ...]] = (
     "position",
     "qmltooling",
     "sqldrivers",
+    # The FFmpeg media backend (video, decoding): ~20 MB with libav*, and raw PCM through
+    # QAudioSink, all the wall plays, needs no backend (checked: "No QtMultimedia backends
+    # found. Only QMediaDevices, QAudioDevice, QSoundEffect, QAudioSink ... available").
     "multimedia",
     "designer",
     "virtualkeyboard",
@@ -629,3 +635,48 @@ def _skipped(path: Path) -> bool:
 def folder_size(path: Path) -> int:
     """Bytes under ``path``, symlinks not followed (a bundle can contain a few)."""
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+# ---- speech: espeak-ng and the part of its data the wall speaks with -------------------
+
+#: espeak-ng dictionaries bundled: Mandarin and English (the wall's two languages). The
+#: other ~100 languages' dictionaries are 9 MB a wall never uses.
+ESPEAK_DICTS: Final[tuple[str, ...]] = ("cmn", "en")
+#: Files of espeak-ng-data every voice needs (phonemes, intonation), and the voice files.
+ESPEAK_COMMON: Final[tuple[str, ...]] = (
+    "phondata",
+    "phondata-manifest",
+    "phonindex",
+    "phontab",
+    "intonations",
+)
+ESPEAK_FOLDERS: Final[tuple[str, ...]] = ("lang", "voices")
+#: In the bundle's top folder: desktop/speech/engine.py looks there first.
+ESPEAK_LIBRARY: Final = "libespeak-ng.so.1"
+ESPEAK_DATA: Final = "espeak-ng-data"
+
+
+def find_espeak() -> tuple[Path, Path] | None:
+    """The build machine's libespeak-ng and its espeak-ng-data folder (Debian and Ubuntu
+    keep both in the multiarch library folder), or None."""
+    for libdir in (Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib64"), Path("/usr/lib")):
+        library = libdir / ESPEAK_LIBRARY
+        data = libdir / ESPEAK_DATA
+        if library.is_file() and data.is_dir():
+            return library, data
+    return None
+
+
+def espeak_datas(data: Path) -> list[tuple[str, str]]:
+    """(source, bundle folder) pairs of the espeak-ng-data a Mandarin/English wall needs."""
+    pairs: list[tuple[str, str]] = []
+    wanted = [data / name for name in ESPEAK_COMMON]
+    wanted += [data / f"{lang}_dict" for lang in ESPEAK_DICTS]
+    for path in wanted:
+        if path.is_file():
+            pairs.append((str(path), ESPEAK_DATA))
+    for folder in ESPEAK_FOLDERS:
+        for path in sorted((data / folder).rglob("*")):
+            if path.is_file():
+                pairs.append((str(path), str(Path(ESPEAK_DATA) / path.parent.relative_to(data))))
+    return pairs

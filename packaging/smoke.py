@@ -40,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INSIDE = "--inside-namespace"
 HIDDEN_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
+HIDDEN_SPEECH_DIRS = ("/usr/lib/x86_64-linux-gnu/espeak-ng-data", "/usr/share/espeak-ng-data")
 
 TWO_SCREENS: dict[str, list[dict[str, object]]] = {
     "screens": [
@@ -261,6 +262,30 @@ def step_check(runner: Runner, expect_bundled_font: bool) -> str:
     return f"screens {screens}; font {font['detail']}"
 
 
+def step_speak(runner: Runner, expect_bundled: bool) -> str:
+    """``speak --out``: the bundle's own espeak-ng and its data render Mandarin that is
+    not silence (with the system's espeak-ng-data hidden when run as root)."""
+    import array
+    import math
+    import wave
+
+    out = runner.work / "speak.wav"
+    result = runner.run("speak", "speak", "随手拍上报，城东街道飘萍路，渣土撒漏", "--out", str(out))
+    expect(result, 0, "speak --out")
+    with wave.open(str(out), "rb") as w:
+        samples = array.array("h", w.readframes(w.getnframes()))
+        seconds = w.getnframes() / w.getframerate()
+    rms = math.sqrt(sum(v * v for v in samples) / max(1, len(samples)))
+    if seconds < 2.0 or rms < 500:
+        raise SmokeError(f"speak: {seconds:.2f} s at RMS {rms:.0f}: silence, not speech")
+    checked = runner.run("check speech", "check", "--no-web", "--json")
+    findings = {f["name"]: f for f in json.loads(checked.stdout)["findings"]}
+    engine = findings["speech engine"]["detail"]
+    if expect_bundled and str(runner.exe.parent) not in engine:
+        raise SmokeError(f"check: espeak-ng data not from the bundle: {engine}")
+    return f"speak: {seconds:.2f} s, RMS {rms:.0f}; {engine}"
+
+
 def step_hub(runner: Runner) -> str:
     port, api = free_port(), free_port()
     db = runner.work / "hub.db"
@@ -379,6 +404,11 @@ def inside_namespace(hide_fonts: bool, work: Path) -> list[str]:
             if Path(folder).is_dir():
                 subprocess.run(["mount", "--bind", str(empty), folder], check=True)
         notes.append("system fonts: hidden")
+        # The same for espeak-ng's data: the bundle must speak with its own.
+        for folder in HIDDEN_SPEECH_DIRS:
+            if Path(folder).is_dir():
+                subprocess.run(["mount", "--bind", str(empty), folder], check=True)
+        notes.append("system espeak-ng data: hidden")
     return notes
 
 
@@ -408,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         runner = Runner(args.bundle.resolve(), work)
         notes.append(step_version(runner))
         notes.append(step_check(runner, expect_bundled_font=hide))
+        notes.append(step_speak(runner, expect_bundled=hide))
         notes.append(step_hub(runner))
         if not args.skip_demo:
             notes.append(step_demo(runner, out / "demo-wall.png", args.after))

@@ -31,6 +31,8 @@
  *   incidents.js  incident markers and their clusters
  *   merchants.js  the merchants' canvas
  *   alerts.js     alert rings on officers, incidents and merchants
+ *   hotspot.js    the cockpit's heat of cases and recurrence points (stats.hotspots)
+ *   dispatch.js   the desk's dispatch plan: the case ringed, lines from its officers
  *   main.js       watchfloor.init: panes, layers, clicks and the QWebChannel bridge
  * Each file is one closure; what they share sits on watchfloor.shared, which is not part
  * of the page's API (Python and the tests call only the functions on watchfloor itself).

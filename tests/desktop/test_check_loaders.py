@@ -43,7 +43,8 @@ def test_an_unknown_top_level_table_in_a_layout_names_its_line(tmp_path: Path) -
     )
     finding = check.check_layout(layout)
     assert finding is not None and finding.exit_code == 2
-    assert f"{layout}:7: field 'walll': unknown field (known: screens, wall)" in finding.detail
+    expected = f"{layout}:7: field 'walll': unknown field (known: screens, wall, speech, rules)"
+    assert expected in finding.detail
 
 
 def test_the_hub_is_probed_with_the_walls_client(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,7 @@ from desktop.layout import (
     ScreenTable,
     WallTable,
 )
+from desktop.layoutschema import RuleTable
 from hub.auth import AuthFile, TokenEntry
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
@@ -33,6 +34,7 @@ DECLARED: dict[str, type[msgspec.Struct]] = {
     "[[screens]]": ScreenTable,
     "[[screens.panels]]": PanelTable,
     "playlist entries": PlaylistEntry,
+    "[[rules]]": RuleTable,
     "[wall] of watchfloor.toml": WallSection,
     "[desk] of watchfloor.toml": DeskSection,
     "auth file": AuthFile,

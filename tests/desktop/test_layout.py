@@ -148,7 +148,7 @@ def test_map_layers_can_be_switched_off_per_panel(tmp_path: Path) -> None:
     ("change", "line", "field", "problem"),
     [
         # An unknown top-level table: once reported without a line.
-        (("[wall]", "[wal]"), 1, "wal", "unknown field (known: screens, wall)"),
+        (("[wall]", "[wal]"), 1, "wal", "unknown field (known: screens, wall, speech, rules)"),
         (('kind = "map"\n', ""), 9, "screens[0].panels[0].kind", "either kind or playlist"),
         (('screen = "WALL-1"\n', ""), 4, "screens[0].screen", "is required"),
         (("rows = 2", "rows = 13"), 6, "screens[0].rows", "<= 12"),

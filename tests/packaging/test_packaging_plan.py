@@ -55,6 +55,11 @@ import bundleplan  # noqa: E402
         "psycopg_binary/_psycopg.cpython-311-x86_64-linux-gnu.so",
         "psycopg_binary.libs/libpq-e9b5c9ac.so.5.18",
         "psycopg_binary.libs/libssl-6a9b88ec.so.3",
+        # Spoken announcements: QAudioSink, and espeak-ng in the top folder.
+        "PySide6/Qt/lib/libQt6Multimedia.so.6",
+        "PySide6/Qt/lib/libQt6Concurrent.so.6",  # libQt6Multimedia links it
+        "PySide6/QtMultimedia.abi3.so",
+        "libespeak-ng.so.1",
         # Chinese text encodings stay; only other CJK codecs are excluded (by module).
         "python3.11/lib-dynload/_codecs_cn.cpython-311-x86_64-linux-gnu.so",
     ],
@@ -67,7 +72,10 @@ def test_libraries_the_wall_needs_stay(dest: str) -> None:
     "dest",
     [
         "PySide6/Qt/lib/libQt6Quick3DRuntimeRender.so.6",
-        "PySide6/Qt/lib/libQt6Multimedia.so.6",
+        # QtMultimedia's FFmpeg backend: the wall's QAudioSink needs no backend.
+        "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so",
+        "PySide6/Qt/lib/libavcodec.so.61",
+        "PySide6/Qt/lib/libQt6MultimediaWidgets.so.6",
         "PySide6/Qt/lib/libQt6Pdf.so.6",
         "PySide6/Qt/plugins/position/libqtposition_nmea.so",
         "PySide6/Qt/plugins/imageformats/libqpdf.so",
@@ -402,3 +410,18 @@ def test_spec_uses_the_plan() -> None:
     ):
         assert f"bundleplan.{name}" in spec
     assert not (ROOT / "packaging" / "__init__.py").exists(), "would shadow the packaging library"
+
+
+def test_espeak_data_is_trimmed_to_the_walls_languages(tmp_path: Path) -> None:
+    data = tmp_path / "espeak-ng-data"
+    for name in ("phondata", "phontab", "phonindex", "intonations", "cmn_dict", "en_dict"):
+        (data / name).parent.mkdir(parents=True, exist_ok=True)
+        (data / name).write_bytes(b"x")
+    (data / "ru_dict").write_bytes(b"x")
+    (data / "lang" / "sit").mkdir(parents=True)
+    (data / "lang" / "sit" / "cmn-Latn-pinyin").write_text("name x")
+    pairs = bundleplan.espeak_datas(data)
+    names = {Path(src).name: dest for src, dest in pairs}
+    assert "ru_dict" not in names
+    assert names["cmn_dict"] == "espeak-ng-data"
+    assert names["cmn-Latn-pinyin"] == "espeak-ng-data/lang/sit"

@@ -7,6 +7,7 @@ before creating the QApplication.
 """
 
 from widgets.map.alerts import AlertInfo
+from widgets.map.dispatch import DispatchLine, DispatchPlan
 from widgets.map.incidents import ClockState, IncidentInfo
 from widgets.map.merchants import MerchantInfo
 from widgets.map.page import MapConfig
@@ -17,6 +18,8 @@ from widgets.map.view import MapView
 __all__ = [
     "AlertInfo",
     "ClockState",
+    "DispatchLine",
+    "DispatchPlan",
     "IncidentInfo",
     "MapConfig",
     "MapView",

@@ -51,6 +51,8 @@ MAP_SCRIPTS: Final = (
     "incidents.js",
     "merchants.js",
     "alerts.js",
+    "hotspot.js",
+    "dispatch.js",
     "main.js",
 )
 

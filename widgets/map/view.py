@@ -23,6 +23,8 @@ from PySide6.QtWidgets import QWidget
 
 from backend_client.geo import Datum, check_datum, convert
 from widgets.map.alerts import AlertInfo
+from widgets.map.dispatch import DispatchPlan
+from widgets.map.hotspots import Hotspots
 from widgets.map.incidents import IncidentInfo, sort_for_page
 from widgets.map.merchants import MerchantInfo, page_payload
 from widgets.map.page import MapConfig, build_map_html, wucheng_origin
@@ -94,6 +96,8 @@ class MapView(QWebEngineView):
         self._merchant_payload: dict[str, Any] | None = None
         self._merchants_visible = self._config.merchants
         self._alerts: dict[str, AlertInfo] = {}
+        self._dispatch: DispatchPlan | None = None
+        self._hotspots: Hotspots | None = None
         self._trails = self._config.trails
         self._trail_args: dict[str, Any] | None = None  # set_trails() since the config
         self._following: str | None = None
@@ -287,6 +291,37 @@ class MapView(QWebEngineView):
     def alerts(self) -> Sequence[AlertInfo]:
         return tuple(self._alerts.values())
 
+    def show_dispatch(self, plan: DispatchPlan | None) -> None:
+        """Ring a case and draw a labelled line from each recommended officer to it
+        (None clears). The same plan again sends nothing: the desk calls this on every
+        refresh of its recommendations."""
+        if plan == self._dispatch:
+            return
+        self._dispatch = plan
+        self._send_state("setDispatch", self._dispatch_item())
+
+    @property
+    def dispatch_plan(self) -> DispatchPlan | None:
+        return self._dispatch
+
+    def _dispatch_item(self) -> dict[str, Any]:
+        return {} if self._dispatch is None else self._dispatch.page_item(self._to_map)
+
+    def show_hotspots(self, hotspots: Hotspots | None) -> None:
+        """Draw the heat of cases and the recurrence points (None clears); the same
+        again sends nothing (the cockpit refreshes them on a timer)."""
+        if hotspots == self._hotspots:
+            return
+        self._hotspots = hotspots
+        self._send_state("setHotspots", self._hotspots_item())
+
+    @property
+    def hotspots(self) -> Hotspots | None:
+        return self._hotspots
+
+    def _hotspots_item(self) -> dict[str, Any]:
+        return {} if self._hotspots is None else self._hotspots.page_item(self._to_map)
+
     def fit_incident(self, incident_id: str, max_zoom: float = 16) -> None:
         """Frame an incident and the officers assigned to it (stops following)."""
         if incident_id not in self._incidents:
@@ -402,6 +437,10 @@ class MapView(QWebEngineView):
         # Last: rings look their subjects up among officers, incidents and merchants.
         if self._alerts:
             self._send_state("setAlerts", {"items": [a.page_item() for a in self._alerts.values()]})
+        if self._dispatch is not None:
+            self._send_state("setDispatch", self._dispatch_item())
+        if self._hotspots is not None:
+            self._send_state("setHotspots", self._hotspots_item())
         if self._following is not None:
             self._send_state("followUnit", {"id": self._following})
         self.ready.emit()
