@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QTableWidget,
+    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -33,9 +34,11 @@ from backend_client.stories.desk import (
     DispatchGuard,
     DispatchOrder,
     Order,
+    Recommendation,
 )
 from backend_client.stories.source import Requester
 from backend_client.transport import RequestFailed
+from desktop.desk_map import distance_text, eta_text
 from widgets.text import translate
 
 # The desk's log lines keep the one name they had when the desk was one module.
@@ -104,13 +107,42 @@ class DetailPanel(QWidget):
         box.addLayout(buttons)
         box.addWidget(self.status)
 
+    def show_recommendations(
+        self,
+        recommendations: Sequence[Recommendation],
+        team_name: Callable[[str], str],
+        chosen_rows: Sequence[int],
+    ) -> None:
+        """One row per recommended officer (name, team, distance, ETA, local team), with
+        ``chosen_rows`` selected."""
+        table = self.table
+        table.setRowCount(len(recommendations))
+        for row, rec in enumerate(recommendations):
+            cells = [
+                rec.unit.name,
+                team_name(rec.unit.team),
+                distance_text(rec.distance_m),
+                eta_text(rec.eta_s),
+                translate("desk", "本辖区") if rec.in_zone else "",
+            ]
+            for col, text in enumerate(cells):
+                table.setItem(row, col, QTableWidgetItem(text))
+        # One selection signal for the whole reselection (the map redraws the plan on
+        # it), not one per row.
+        table.blockSignals(True)
+        table.clearSelection()
+        for row in chosen_rows:
+            table.selectRow(row)
+        table.blockSignals(False)
+
 
 class Dispatcher:
     """Sends the operator's orders on the selected case (``accept``, ``dispatch``), one
     dispatch at a time, and confirms each on the case panel's status line.
 
     ``settled`` runs when the hub has answered, either way; ``confirmed`` when a dispatch
-    was accepted (the desk moves the operator on). The :class:`DispatchGuard` refuses a
+    was accepted (the desk moves the operator on); ``taken`` with the case of every
+    accepted order. The :class:`DispatchGuard` refuses a
     second dispatch while one is in flight or just confirmed.
     """
 
@@ -122,8 +154,11 @@ class Dispatcher:
         settled: Callable[[], None],
         confirmed: Callable[[DispatchOrder], None] | None = None,
         guard: DispatchGuard | None = None,
+        taken: Callable[[str], None] | None = None,
     ) -> None:
         self.feed = feed
+        #: Told the case of every order the hub accepted (what "only mine" lists).
+        self.taken = taken
         self.triage = triage
         self.details = panel
         self.settled = settled
@@ -156,6 +191,8 @@ class Dispatcher:
         else:
             confirmed = True
             self.details.status.setText(self.confirmation(order))
+            if self.taken is not None:
+                self.taken(order.incident_id)
         finally:
             self.guard.settled(confirmed)
             self.pending = None
@@ -192,5 +229,7 @@ class Dispatcher:
             self.details.status.setText(
                 translate("desk", "已受理案件 {id}").format(id=order.case_id)
             )
+            if self.taken is not None:
+                self.taken(order.case_id)
         finally:
             self.settled()

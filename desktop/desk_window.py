@@ -5,7 +5,10 @@ the move on to the next urgent case once one is dispatched.
 
 The case panel and its orders are in :mod:`desktop.desk_case`, the dock arrangement in
 :mod:`desktop.desk_layout`, the keyboard in :mod:`desktop.desk_keys`, pushes to the walls
-in :mod:`desktop.desk_push`; ``watchfloor desk`` itself is :mod:`desktop.desk`.
+in :mod:`desktop.desk_push`, the queue's filters in :mod:`desktop.desk_filters`, the
+dispatch plan on the map in :mod:`desktop.desk_map`, the drill-down being read in
+:mod:`desktop.desk_reading`, the new-case chime in :mod:`desktop.desk_chime`;
+``watchfloor desk`` itself is :mod:`desktop.desk`.
 """
 
 from __future__ import annotations
@@ -17,21 +20,19 @@ from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDockWidget,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from backend_client.cache import CachedRequests
-from backend_client.privacy import SEES_REPORTER
+from backend_client.codes import merchant_of
 from backend_client.protocol.messages import Incident
 from backend_client.qt import QtFeed
-from backend_client.stories import CaseStory, MerchantRegister
+from backend_client.stories import MerchantRegister
 from backend_client.stories.desk import (
     CaseView,
     DeskTriage,
@@ -43,14 +44,16 @@ from backend_client.stories.desk import (
     find_officer,
     next_case,
 )
-from backend_client.stories.opening import open_story
 from desktop.desk_case import DetailPanel, Dispatcher
-from desktop.desk_filters import QueueFilterBar
+from desktop.desk_chime import DeskChime
+from desktop.desk_filters import MyCases, QueueFilterBar
 from desktop.desk_keys import HelpOverlay, install_shortcuts
 from desktop.desk_layout import DeskArrangement
+from desktop.desk_map import dispatch_plan
+from desktop.desk_past import DeskPast
 from desktop.desk_push import WallPush
+from desktop.desk_reading import DeskReading
 from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
-from widgets.drillopen import make_drilldown
 from widgets.queue import IncidentQueueModel, IncidentQueueView, QueueFilter
 from widgets.situation import incident_lines
 from widgets.text import translate
@@ -95,8 +98,16 @@ class DeskWindow(QMainWindow):
         self.model.modelReset.connect(self._reselect)
         self.details = DetailPanel()
         self.details.dispatch.clicked.connect(self.dispatch_selected)
+        # The chosen officer's line on the map follows the operator's choice in the table.
+        self.details.table.itemSelectionChanged.connect(self.show_plan)
         self.dispatcher = Dispatcher(
-            feed, self.triage, self.details, self._refresh_detail, self._dispatched, guard
+            feed,
+            self.triage,
+            self.details,
+            self._refresh_detail,
+            self._dispatched,
+            guard,
+            taken=self._mine,
         )
         self.wall_push = WallPush(feed, self.triage, self.details, self, self.push_subject)
 
@@ -115,8 +126,11 @@ class DeskWindow(QMainWindow):
         queue_layout.setContentsMargins(0, 0, 0, 0)
         queue_layout.setSpacing(4)
         queue_layout.addWidget(self.search_box)
-        self.filters = QueueFilterBar()
+        #: The cases this desk's user took on or dispatched ("only mine").
+        self.mine = MyCases(self.settings)
+        self.filters = QueueFilterBar(feed.state, self.mine)
         self.filters.changed.connect(self._filter_queue)
+        feed.snapshotLoaded.connect(self._on_snapshot)
         queue_layout.addWidget(self.filters)
         queue_layout.addWidget(self.queue, 1)
         self._dock("queue", translate("desk", "1-3-15 案件队列"), queue_box)
@@ -136,18 +150,15 @@ class DeskWindow(QMainWindow):
             self.map_panel: QWidget = live_map
         else:
             self.map_panel = QLabel(translate("desk", "地图未加载"))
-        self._dock("map", translate("desk", "态势一张图"), self.map_panel)
+        #: The map at a past moment (回看, units.at): its bar sits above the map.
+        self.past = DeskPast(feed, self.live_map, self)
+        self._dock("map", translate("desk", "态势一张图"), self.past.container(self.map_panel))
         self._dock("details", translate("desk", "案件详情与派遣"), self.details)
-        # The selected case's whole story (timeline, 1-3-15 marks), read through the local
-        # cache so it stays readable while the hub is away.
+        # The selected case's whole story (timeline, 1-3-15 marks), or an officer's or
+        # merchant's, read through the local cache so it stays readable while the hub is away.
         self.requests = requests
-        self.history: CaseDrilldown | None = None
-        #: The merchant or officer drill-down shown in the history dock instead of a case.
-        self.entity: MerchantDrilldown | OfficerDrilldown | None = None
-        self._stopping: set[asyncio.Future[None]] = set()
-        self.history_holder = QWidget()
-        self.history_layout = QVBoxLayout(self.history_holder)
-        self._dock("history", translate("desk", "案件时间线"), self.history_holder)
+        self.reading = DeskReading(feed, requests, self._wire, lambda: self.docks["history"].show())
+        self._dock("history", translate("desk", "案件时间线"), self.reading.holder)
         self.arrangement = DeskArrangement(self, self.docks, self.settings)
         self.arrangement.restore()
         self._sized = False
@@ -179,8 +190,8 @@ class DeskWindow(QMainWindow):
         self.chime.setCheckable(True)
         self.chime.setChecked(str(self.settings.value("chime", "false")).lower() == "true")
         self.chime.toggled.connect(self._chime_toggled)
-        #: New-case chimes rung since the window opened.
-        self.chimes = 0
+        #: The chime's sound (silent on a PC without an audio output).
+        self.chime_sound = DeskChime(self)
         help_menu = self.menuBar().addMenu(translate("desk", "帮助"))
         help_menu.addAction(self.shortcuts["help"])
 
@@ -196,6 +207,11 @@ class DeskWindow(QMainWindow):
     def selected(self) -> str | None:
         """The case the operator is handling (the triage model's selection)."""
         return self.triage.selected
+
+    @property
+    def chimes(self) -> int:
+        """New-case chimes rung since the window opened."""
+        return self.chime_sound.count
 
     @property
     def recommendations(self) -> list[Recommendation]:
@@ -263,6 +279,11 @@ class DeskWindow(QMainWindow):
     def search(self, query: str) -> str | None:
         """Select the first queued case matching ``query`` (number, address, an officer
         sent to it); else open the one officer of that name; else say nothing matched."""
+        merchant = merchant_of(query)
+        if merchant is not None:
+            # A merchant's 一户一码, typed by a scanner gun: open its file.
+            self.open_entity("merchant", merchant)
+            return merchant
         state = self.feed.state
         case = find_case(query, self.model.incident_ids(), state)
         if case is not None:
@@ -331,50 +352,33 @@ class DeskWindow(QMainWindow):
         self.map_view = view
         return view
 
+    def show_plan(self) -> None:
+        """Draw the case in hand on the desk map: ringed, with a labelled line from each
+        recommended officer (the chosen ones marked); nothing when no case is in hand."""
+        if self.live_map is not None:
+            self.live_map.map.show_dispatch(dispatch_plan(self.triage, self.chosen_units()))
+
+    @property
+    def history(self) -> CaseDrilldown | None:
+        """The case drill-down in the history dock, if a case is shown there."""
+        return self.reading.history
+
+    @property
+    def entity(self) -> MerchantDrilldown | OfficerDrilldown | None:
+        """The merchant or officer drill-down shown in the history dock instead of a case."""
+        return self.reading.entity
+
     def _open_history(self) -> None:
         """Show the selected case's drill-down (once per case; it reloads on changes)."""
-        if self.requests is None or self.selected is None:
+        if self.selected is None:
             return
         if self.history is not None and self.history.case_id == self.selected:
             return
-        self._show_case(self.selected)
-
-    def _show_case(self, case_id: str) -> None:
-        """The case's story, opened here and handed to its drill-down in the history dock."""
-        assert self.requests is not None
-        story = open_story("incident", case_id, self.requests, self.feed.state, self.feed.now())
-        assert isinstance(story, CaseStory)
-        self._clear_history_dock()
-        role = self.feed.client.role or ""
-        self.history = CaseDrilldown(case_id, story, show_reporter=role in SEES_REPORTER)
-        self._wire(self.history)
-        self.history_layout.addWidget(self.history)
-        self.history.start()
-
-    def _clear_history_dock(self) -> None:
-        for panel in (self.history, self.entity):
-            if panel is not None:
-                self.history_layout.removeWidget(panel)
-                # Its load must not outlive it: the desk moves from case to case quickly
-                # now, and a load left running on a deleted panel is a leaked task.
-                stopping = asyncio.ensure_future(panel.stop())
-                self._stopping.add(stopping)
-                stopping.add_done_callback(self._stopping.discard)
-                panel.deleteLater()
-        self.history = None
-        self.entity = None
+        self.reading.show_case(self.selected)
 
     async def stop(self, timeout: float = 2.0) -> None:
-        """End the drill-downs' loads (the one shown and any being replaced), waiting at
-        most ``timeout`` seconds: closing the desk must not hang on a request."""
-        stops = [
-            asyncio.ensure_future(panel.stop())
-            for panel in (self.history, self.entity)
-            if panel is not None
-        ]
-        pending = [*stops, *self._stopping]
-        if pending:
-            await asyncio.wait(pending, timeout=timeout)
+        """End the drill-downs' loads: see :meth:`DeskReading.stop`."""
+        await self.reading.stop(timeout)
 
     def _wire(self, panel: CaseDrilldown | MerchantDrilldown | OfficerDrilldown) -> None:
         # A drill-down asks; the desk decides: a related case opens in the queue's
@@ -391,28 +395,30 @@ class DeskWindow(QMainWindow):
             # A closed or older case is not in the queue; its story is still in the store.
             if self.requests is None:
                 return
-            self._show_case(entity_id)
+            self.reading.show_case(entity_id)
             self.docks["history"].show()
             return
         self.open_entity("unit" if kind == "officer" else kind, entity_id)
 
     def open_entity(self, kind: str, entity_id: str) -> None:
         """A map click: an officer's or a merchant's drill-down in the history dock."""
-        if self.requests is None or kind not in ("unit", "merchant"):
-            return
-        panel = make_drilldown(kind, entity_id, self.feed, self.requests)
-        if not isinstance(panel, MerchantDrilldown | OfficerDrilldown):
-            return
-        self._clear_history_dock()
-        self.entity = panel
-        self._wire(panel)
-        self.history_layout.addWidget(panel)
-        self.docks["history"].show()
-        panel.start()
+        self.reading.show_entity(kind, entity_id)
 
     def _filter_queue(self, keep: object) -> None:
         self.model.set_filter(cast("QueueFilter | None", keep))
         self.filters.show_hidden(self.model.hidden)
+
+    def _on_snapshot(self) -> None:
+        # Teams come with the snapshot; the user's name with the welcome before it.
+        self.filters.set_teams(self.feed.state.teams.values())
+        self.mine.sign_in(self.feed.client.name or "")
+
+    def _mine(self, case_id: str) -> None:
+        """A case this desk's order moved (accepted or dispatched): it is "mine" now."""
+        self.mine.add(case_id)
+        if self.filters.only_mine:
+            self.model.refresh()
+            self.filters.show_hidden(self.model.hidden)
 
     def _chime_toggled(self, on: bool) -> None:
         self.settings.setValue("chime", on)
@@ -420,8 +426,7 @@ class DeskWindow(QMainWindow):
 
     def _on_incident_changed(self, incident: Incident, is_new: bool) -> None:
         if is_new and self.chime.isChecked():
-            self.chimes += 1
-            QApplication.beep()
+            self.chime_sound.ring()
         if self.history is not None and incident.id == self.history.case_id:
             self.history.start()  # a step was taken on the case being read: reload it
 
@@ -452,25 +457,14 @@ class DeskWindow(QMainWindow):
         if self.triage.incident is None:
             table.setRowCount(0)
             self.details.dispatch.setEnabled(False)
+            self.show_plan()
             return
         self._refresh_text()
-        table.setRowCount(len(recommendations))
-        for row, rec in enumerate(recommendations):
-            cells = [
-                rec.unit.name,
-                self.triage.team_name(rec.unit.team),
-                f"{rec.distance_m / 1000:.1f} km"
-                if rec.distance_m >= 1000
-                else f"{rec.distance_m:.0f} m",
-                translate("desk", "{m} 分钟").format(m=max(1, round(rec.eta_s / 60))),
-                translate("desk", "本辖区") if rec.in_zone else "",
-            ]
-            for col, text in enumerate(cells):
-                table.setItem(row, col, QTableWidgetItem(text))
-        table.clearSelection()
         first = [recommendations[0].unit.id] if recommendations else []
-        for row in self.triage.rows_of(kept or first):
-            table.selectRow(row)
+        self.details.show_recommendations(
+            recommendations, self.triage.team_name, self.triage.rows_of(kept or first)
+        )
+        self.show_plan()
         guard = self.dispatcher.guard
         self.details.dispatch.setEnabled(bool(recommendations) and guard.allows())
         holding = guard.holding_for()

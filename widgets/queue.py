@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from backend_client.protocol.messages import Incident
@@ -41,6 +41,15 @@ STATE_COLOURS = {
     "met": (colour("queue.met_text"), colour("queue.met_row")),
     "missed": (colour("queue.missed_text"), colour("queue.missed_row")),
 }
+
+#: The place column never narrows below this many characters of text (an address is what
+#: an operator reads to know where to send someone), nor below its header.
+PLACE_MIN_CHARS = 8
+#: Every address on this wall is in the district: the prefix says nothing, the street does.
+DISTRICT_PREFIXES = ("浙江省金华市婺城区", "金华市婺城区", "婺城区")
+#: Nor does the category column widen beyond this share of the table: the rest of a long
+#: category is elided (its whole text is in the cell's tooltip).
+CATEGORY_MAX_SHARE = 0.3
 
 Clock = Callable[[], float]
 #: Which cases a queue keeps (a desk's filters); the rest are counted in ``hidden``.
@@ -120,6 +129,8 @@ class IncidentQueueModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return texts[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_CATEGORY, COL_PLACE):
+            return texts[column]  # the whole text of a cell that may be elided
         if role == self.IncidentIdRole:
             return self._ids[row]
         if role == self.StateRole:
@@ -233,7 +244,12 @@ class IncidentQueueModel(QAbstractTableModel):
         if column == COL_SOURCE:
             return source_label(incident.source)
         if column == COL_PLACE:
-            return incident.address or incident.text[:24]
+            if not incident.address:
+                return incident.text[:24]
+            for prefix in DISTRICT_PREFIXES:
+                if incident.address.startswith(prefix) and len(incident.address) > len(prefix):
+                    return incident.address.removeprefix(prefix)
+            return incident.address
         return status_label(incident.status)
 
 
@@ -257,12 +273,19 @@ class IncidentQueueView(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setShowGrid(False)
         self.setWordWrap(False)
+        # Long text is cut with an ellipsis; a column is never squeezed to nothing.
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.verticalHeader().hide()
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_PLACE, QHeaderView.ResizeMode.Stretch)
+        # The category is the one free-text column besides the place (a catalogue name can
+        # run to twenty characters): sized here, capped, so it cannot push the place out.
+        header.setSectionResizeMode(COL_CATEGORY, QHeaderView.ResizeMode.Fixed)
+        model.modelReset.connect(self.fit_columns)
+        model.layoutChanged.connect(self.fit_columns)
         # Size columns to the rows on screen only: measuring every row of a 200-row queue
         # on each repaint was most of the wall's per-second cost.
         header.setResizeContentsPrecision(0)
@@ -282,6 +305,45 @@ class IncidentQueueView(QTableView):
             )
             painter.end()
 
+    def place_min_width(self) -> int:
+        """The narrowest the place column gets: :data:`PLACE_MIN_CHARS` characters, and
+        its header whole."""
+        self.ensurePolished()
+        return max(
+            self.fontMetrics().horizontalAdvance("国" * PLACE_MIN_CHARS),
+            self._header_width(COL_PLACE),
+        )
+
+    def _header_width(self, column: int) -> int:
+        # What the header's own style (a theme gives sections their font and padding)
+        # needs for the column's title: less would clip it to a broken glyph.
+        return self.horizontalHeader().sectionSizeFromContents(column).width()
+
+    def fit_columns(self) -> None:
+        """Give the category column what its longest text needs, at most
+        :data:`CATEGORY_MAX_SHARE` of the table and never so much that the place column
+        falls below :meth:`place_min_width`; never less than its header."""
+        header = self.horizontalHeader()
+        model = self.model()
+        self.ensurePolished()
+        metrics = self.fontMetrics()
+        padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 12
+        floor = self._header_width(COL_CATEGORY)
+        texts = {str(model.index(r, COL_CATEGORY).data()) for r in range(model.rowCount())}
+        wanted = max((metrics.horizontalAdvance(t) + padding for t in texts), default=floor)
+        width = self.viewport().width()
+        others = sum(
+            header.sectionSize(c) for c in range(len(COLUMNS)) if c not in (COL_CATEGORY, COL_PLACE)
+        )
+        room = width - others - self.place_min_width()
+        header.resizeSection(
+            COL_CATEGORY, max(floor, min(wanted, int(width * CATEGORY_MAX_SHARE), room))
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
     def row_height(self) -> int:
         # Row height follows the font the theme gives (readable at 5 m), plus air.
         self.ensurePolished()
@@ -290,6 +352,7 @@ class IncidentQueueView(QTableView):
     def showEvent(self, event: object) -> None:  # type: ignore[override]
         self.verticalHeader().setDefaultSectionSize(self.row_height())
         super().showEvent(event)  # type: ignore[arg-type]
+        self.fit_columns()  # the theme's font is known now
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()

@@ -47,6 +47,39 @@ class Recommendation:
     in_zone: bool
 
 
+def _nearest(state: FeedState, lat: float, lon: float) -> list[tuple[float, Unit]]:
+    placed = [
+        (distance_m(lat, lon, u.lat, u.lon), u)
+        for u in state.units.values()
+        if u.lat is not None and u.lon is not None
+    ]
+    placed.sort(key=lambda pair: pair[0])
+    return placed
+
+
+def _zone_team(placed: Sequence[tuple[float, Unit]]) -> str | None:
+    nearby = Counter(u.team for _d, u in placed[:ZONE_SAMPLE])
+    return nearby.most_common(1)[0][0] if nearby else None
+
+
+def zone_team(state: FeedState, incident: Incident) -> str | None:
+    """The team that patrols the case's place: the team most of the
+    :data:`ZONE_SAMPLE` nearest units (any status) belong to (zones are not on the wire)."""
+    if incident.lat is None or incident.lon is None:
+        return None
+    return _zone_team(_nearest(state, incident.lat, incident.lon))
+
+
+def case_teams(state: FeedState, incident: Incident) -> set[str]:
+    """The teams a case is for: those of the officers sent to it, else the team patrolling
+    its place (what a desk's team filter matches)."""
+    sent = {state.units[u].team for u in incident.units if u in state.units}
+    if sent:
+        return sent
+    team = zone_team(state, incident)
+    return {team} if team is not None else set()
+
+
 def recommend(state: FeedState, incident: Incident, limit: int = 5) -> list[Recommendation]:
     """The nearest available officers, the local team first.
 
@@ -59,15 +92,8 @@ def recommend(state: FeedState, incident: Incident, limit: int = 5) -> list[Reco
     """
     if incident.lat is None or incident.lon is None:
         return []
-    lat, lon = incident.lat, incident.lon
-    placed = [
-        (distance_m(lat, lon, u.lat, u.lon), u)
-        for u in state.units.values()
-        if u.lat is not None and u.lon is not None
-    ]
-    placed.sort(key=lambda pair: pair[0])
-    nearby = Counter(u.team for _d, u in placed[:ZONE_SAMPLE])
-    zone_team = nearby.most_common(1)[0][0] if nearby else None
+    placed = _nearest(state, incident.lat, incident.lon)
+    local_team = _zone_team(placed)
     ranked: list[tuple[float, Recommendation]] = []
     for d, unit in placed:
         if (
@@ -76,7 +102,7 @@ def recommend(state: FeedState, incident: Incident, limit: int = 5) -> list[Reco
             or not is_person(unit)
         ):
             continue
-        in_zone = unit.team == zone_team
+        in_zone = unit.team == local_team
         rec = Recommendation(unit, d, d * ROAD_FACTOR / SPEED_M_S, in_zone)
         ranked.append((d * (ZONE_BONUS if in_zone else 1.0), rec))
     ranked.sort(key=lambda pair: pair[0])

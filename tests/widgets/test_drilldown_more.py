@@ -367,7 +367,7 @@ def test_desk_opens_the_officer_panel_on_a_map_click(
         map_view.entityClicked.emit("unit", "U001")
         panel = desk.entity
         assert isinstance(panel, OfficerDrilldown) and panel.unit_id == "U001"
-        assert panel.parent() is desk.history_holder
+        assert panel.parent() is desk.reading.holder
         assert panel.fields["name"].text() == "警员001"
         assert panel.fields["team"].text() == "市场监管"  # U001 is in the second team
         await until(lambda: panel.answer is not None)
@@ -379,7 +379,7 @@ def test_desk_opens_the_officer_panel_on_a_map_click(
         assert isinstance(merchant, MerchantDrilldown)
         await until(lambda: merchant.answer is not None)
         assert merchant.fields["name"].text() == "婺城小吃店"
-        assert desk.history_layout.count() == 1
+        assert desk.reading.holder.layout().count() == 1
         await feed.stop()
 
     loop.run_until_complete(scenario())

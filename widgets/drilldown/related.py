@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QTableWidget, QTabWidget, QWidget
 
 from backend_client.stories import RELATED_KEYS, RelatedCase, RelatedCases
@@ -36,12 +36,19 @@ class RelatedTabs(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("RelatedCases")
+        # At a desk's dock width three tabs must all stay in sight: narrowed and elided
+        # (the full title in the tooltip), never scrolled out of view behind arrows.
+        bar = self.tabBar()
+        bar.setElideMode(Qt.TextElideMode.ElideRight)
+        bar.setUsesScrollButtons(False)
+        bar.setExpanding(False)
         self.tables: dict[str, QTableWidget] = {}
         for key in RELATED_KEYS:
             view = table([translate("drilldown", TEXT[c]) for c in COLUMNS], f"Related-{key}")
             view.itemActivated.connect(lambda item, v=view: self._activated(row_id(v, item.row())))
             self.tables[key] = view
-            self.addTab(view, translate("drilldown", TEXT[key]).format(n=0))
+            title = translate("drilldown", TEXT[key]).format(n=0)
+            self.setTabToolTip(self.addTab(view, title), title)
 
     def _activated(self, case_id: str) -> None:
         if case_id:
@@ -57,7 +64,9 @@ class RelatedTabs(QTabWidget):
                 cell = view.item(row, 0)
                 if cell is not None:
                     cell.setToolTip(item.id)
-            self.setTabText(index, translate("drilldown", TEXT[key]).format(n=len(items)))
+            title = translate("drilldown", TEXT[key]).format(n=len(items))
+            self.setTabText(index, title)
+            self.setTabToolTip(index, title)
 
     def rows(self, key: str) -> list[tuple[str, ...]]:
         return rows_of(self.tables[key])
