@@ -7,16 +7,18 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from backend_client.stories import SPEEDS, OfficerStory, Source, TrackReplay
-from backend_client.stories.replay import Clock
+from backend_client.stories.replay import Clock, Stop, speeds_kmh
 from widgets.drilldown.base import DrilldownPanel
 from widgets.drilldown.formatting import category_text, clock_time, date_time
 from widgets.drilldown.tables import fill, form, heading, rows_of, table
 from widgets.drilldown.texts import MERCHANT_TEXT, OFFICER_TEXT, TEXT
 from widgets.minimap import Marker, MiniMap
+from widgets.palette import colour
 from widgets.text import translate
 
 
@@ -116,9 +118,24 @@ class OfficerDrilldown(DrilldownPanel):
             lambda item: self._open_row(self.case_table, item.row())
         )
         left.addWidget(self.case_table, 1)
+        # Where the officer stayed 2 minutes or more (停留), with how long; a row jumps
+        # the replay there.
+        left.addWidget(heading(translate("drilldown", "停留"), "OfficerStopsHeading"))
+        self.stop_table = table(
+            [
+                translate("drilldown", "开始"),
+                translate("drilldown", "时长"),
+                translate("drilldown", "位置"),
+            ],
+            "OfficerStops",
+        )
+        self.stop_table.itemActivated.connect(lambda item: self._seek_stop(item.row()))
+        left.addWidget(self.stop_table, 1)
         self.minimap = MiniMap()
         self.minimap.markerActivated.connect(lambda key: self.openRequested.emit("incident", key))
         self.right.addWidget(self.minimap, 1)
+        self.speed_chart = SpeedChart()
+        self.right.addWidget(self.speed_chart)
         self.split.setStretchFactor(1, 2)
         self._timer = QTimer(self)
         self._timer.setInterval(self.TICK_MS)
@@ -134,7 +151,9 @@ class OfficerDrilldown(DrilldownPanel):
         self._timer.stop()
         self._label_button()
         self._fill_cases()
+        self._fill_stops()
         self._draw_track()
+        self.speed_chart.draw(self.replay.points, self.replay.stops, self.start_ts, self.end_ts)
         if not self.replay.points:
             self.position_label.setText(translate("drilldown", OFFICER_TEXT["no_track"]))
         self.seek(self.replay.points[0].ts if self.replay.points else self.start_ts)
@@ -210,6 +229,7 @@ class OfficerDrilldown(DrilldownPanel):
             self.slider.blockSignals(False)
         where = self.replay.position_at(ts)
         self.minimap.set_cursor(where, self.replay.travelled(ts))
+        self.speed_chart.set_cursor(ts - self.start_ts)
         if where is None:
             return
         lat, lon = where
@@ -220,6 +240,86 @@ class OfficerDrilldown(DrilldownPanel):
         )
         self.positionChanged.emit(lat, lon, ts)
 
+    def _fill_stops(self) -> None:
+        stops = self.replay.stops
+        fill(
+            self.stop_table,
+            [
+                (clock_time(stop.start), stop_length_text(stop), f"{stop.lat:.5f}, {stop.lon:.5f}")
+                for stop in stops
+            ],
+            [str(i) for i in range(len(stops))],
+        )
+
+    def _seek_stop(self, row: int) -> None:
+        if 0 <= row < len(self.replay.stops):
+            self.seek(self.replay.stops[row].start)
+
+    def stop_rows(self) -> list[tuple[str, ...]]:
+        """(start, length, place) of the track's stops, oldest first."""
+        return rows_of(self.stop_table)
+
     def case_rows(self) -> list[tuple[str, ...]]:
         """(reported at, case, category) of the window's cases, oldest first."""
         return rows_of(self.case_table)
+
+
+def stop_length_text(stop: Stop) -> str:
+    """ "12 分钟": whole minutes (a stop is two or more)."""
+    return translate("drilldown", "{m} 分钟").format(m=round(stop.seconds / 60))
+
+
+class SpeedChart(pg.PlotWidget):  # type: ignore[misc]
+    """Speed (km/h) over the replay window beside the track: stops shaded and labelled
+    with their length, a line at the replayed instant. Minutes from the window's start
+    along the bottom."""
+
+    HEIGHT = 150
+
+    def __init__(self) -> None:
+        super().__init__(background=colour("kpi.background"))
+        self.setObjectName("OfficerSpeedChart")
+        self.setFixedHeight(self.HEIGHT)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        plot = self.getPlotItem()
+        for side in ("left", "bottom"):
+            axis = plot.getAxis(side)
+            axis.setPen(pg.mkPen(colour("kpi.axis")))
+            axis.setTextPen(pg.mkPen(colour("kpi.axis_text")))
+        plot.setLabel("left", "km/h")
+        self.curve = plot.plot([], [], pen=pg.mkPen(colour("kpi.met"), width=2))
+        self.cursor = pg.InfiniteLine(0.0, angle=90, pen=pg.mkPen(colour("kpi.figure"), width=1))
+        plot.addItem(self.cursor)
+        self._stop_items: list[pg.GraphicsObject] = []
+        #: Each stop's (start, end) in seconds from the window's start, as drawn.
+        self.stop_spans: list[tuple[float, float]] = []
+
+    def draw(self, points: list[Any], stops: list[Stop], start: float, end: float) -> None:
+        plot = self.getPlotItem()
+        for item in self._stop_items:
+            plot.removeItem(item)
+        self._stop_items = []
+        speeds = speeds_kmh(points)
+        # Minutes along the axis: a window is minutes to hours long.
+        self.curve.setData([(p.ts - start) / 60 for p in points], speeds)
+        self.stop_spans = [(s.start - start, s.end - start) for s in stops]
+        top = max([*speeds, 10.0])
+        for stop in stops:
+            span = ((stop.start - start) / 60, (stop.end - start) / 60)
+            region = pg.LinearRegionItem(
+                span, movable=False, brush=pg.mkBrush(colour("alerts.warning") + "40"), pen=None
+            )
+            label = pg.TextItem(
+                stop_length_text(stop), color=colour("alerts.warning"), anchor=(0, 0)
+            )
+            label.setPos(span[0], top)
+            for item in (region, label):
+                plot.addItem(item)
+                self._stop_items.append(item)
+        plot.setXRange(0, max(1.0, (end - start) / 60), padding=0.01)
+        plot.setYRange(0, top * 1.15, padding=0)
+
+    def set_cursor(self, seconds: float) -> None:
+        self.cursor.setValue(seconds / 60)
