@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from backend_client.stories import (
     parse_history,
     parse_related,
 )
+from backend_client.stories.case_documents import RecordRow
+from widgets.drilldown.documents import record_cells, record_headers
 from widgets.drilldown.formatting import category_text, in_time_order, reporter_text, sla_marks
 from widgets.drilldown.texts import TEXT
 from widgets.drilldown.timeline import timeline_cells
@@ -79,9 +81,12 @@ def case_html(
     show_reporter: bool,
     now: float,
     related: RelatedSource = None,
+    records: Sequence[RecordRow] = (),
+    decisions: Sequence[str] = (),
 ) -> str:
     """The summary and the timeline of a case (its story, or a ``case.history`` answer)
-    as simple HTML, with the related-case counts when they are known."""
+    as simple HTML, with the related-case counts when they are known, and its records
+    (文书) and penalty decisions when given."""
     history = _history(source)
     found = _related(source, related)
     case = history.case
@@ -123,6 +128,22 @@ def case_html(
         "<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in timeline_cells(event)) + "</tr>"
         for event in in_time_order(history.events)
     )
+    documents = ""
+    if records:
+        record_head = "".join(f"<th align='left'>{e(h)}</th>" for h in record_headers())
+        record_rows = "".join(
+            "<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in record_cells(row)) + "</tr>"
+            for row in records
+        )
+        documents += (
+            f"<h3>{e(translate('drilldown', TEXT['pdf_records']))}</h3>"
+            f"<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
+            f"<tr>{record_head}</tr>{record_rows}</table>"
+        )
+    if decisions:
+        documents += f"<h3>{e(translate('drilldown', TEXT['pdf_decisions']))}</h3>" + "".join(
+            f"<p>{e(line)}</p>" for line in decisions
+        )
     printed = time.strftime(stamp, time.localtime(now))
     exported = translate("drilldown", TEXT["exported"]).format(t=printed)
     table = "<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
@@ -132,6 +153,7 @@ def case_html(
         f"{table}{summary}</table>"
         f"<h3>{e(translate('drilldown', TEXT['kind']))}</h3>"
         f"{table}<tr>{head}</tr>{timeline}</table>"
+        f"{documents}"
         f"<p style='color:{MUTED}'>{e(exported)}</p>"
         "</body></html>"
     )
@@ -144,6 +166,8 @@ def export_case_pdf(
     show_reporter: bool = False,
     now: float | None = None,
     related: RelatedSource = None,
+    records: Sequence[RecordRow] = (),
+    decisions: Sequence[str] = (),
 ) -> None:
     """Write the summary and timeline of a case to an A4 PDF at ``path``: its story (with
     its related cases), or a ``case.history`` answer (with the counts of ``related``, if
@@ -171,7 +195,12 @@ def export_case_pdf(
     document = QTextDocument()
     document.setDefaultFont(QFont(PDF_FONT, 10))
     html_text = case_html(
-        history, show_reporter=show_reporter, now=now, related=_related(source, related)
+        history,
+        show_reporter=show_reporter,
+        now=now,
+        related=_related(source, related),
+        records=records,
+        decisions=decisions,
     )
     document.setHtml(html_text)
     # Lay out in the writer's own device units, or the text comes out at 1/4 scale.

@@ -67,6 +67,15 @@ class EventDetail:
     outcome: str = ""
     note: str = ""
     deadline: float | None = None
+    #: A ``record`` step (电子笔录): which record, its type, version and signature state.
+    record_id: str = ""
+    record_kind: str = ""
+    version: int | None = None
+    state: str = ""
+    #: A ``decision`` step (裁量): the officer's tier, fine in 元 and reason.
+    tier: str = ""
+    amount: float | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +169,13 @@ def detail_of(raw: object) -> EventDetail:
         outcome=detail.filled("outcome"),
         note=detail.filled("note"),
         deadline=detail.number("deadline"),
+        record_id=detail.filled("record_id"),
+        record_kind=detail.filled("record_kind"),
+        version=int(version) if (version := detail.number("version")) is not None else None,
+        state=detail.filled("state"),
+        tier=detail.filled("tier"),
+        amount=detail.number("amount"),
+        reason=detail.filled("reason"),
     )
 
 

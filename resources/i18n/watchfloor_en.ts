@@ -107,6 +107,109 @@
     </message>
 </context>
 <context>
+    <name>cockpit</name>
+    <message>
+        <source>近{days}日</source>
+        <translation>Last {days} days</translation>
+    </message>
+    <message>
+        <source>统计暂不可用：{error}</source>
+        <translation>Figures unavailable: {error}</translation>
+    </message>
+    <message>
+        <source>未连接指挥中心，统计暂不可用</source>
+        <translation>Not connected to the centre: no figures</translation>
+    </message>
+    <message>
+        <source>正在读取统计…</source>
+        <translation>Reading figures…</translation>
+    </message>
+    <message>
+        <source>数据已过时 · 截至 {time}</source>
+        <translation>Figures out of date · as of {time}</translation>
+    </message>
+    <message>
+        <source>{period} · 截至 {time}</source>
+        <translation>{period} · as of {time}</translation>
+    </message>
+    <message>
+        <source>受理</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>结案</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>其他</source>
+        <translation>Others</translation>
+    </message>
+    <message>
+        <source>未分类</source>
+        <translation>Uncategorised</translation>
+    </message>
+    <message>
+        <source>期内暂无案件</source>
+        <translation>No cases in the period</translation>
+    </message>
+    <message>
+        <source>{category} ×{n}</source>
+        <translation>{category} ×{n}</translation>
+    </message>
+    <message>
+        <source>结案率</source>
+        <translation>Closure rate</translation>
+    </message>
+    <message>
+        <source>按期结案率</source>
+        <translation>On-time closure rate</translation>
+    </message>
+    <message>
+        <source>1-3-15 达标率</source>
+        <translation>1-3-15 compliance</translation>
+    </message>
+    <message>
+        <source>结案率 = 结案 / 应结案</source>
+        <translation>Closure rate = closed / due</translation>
+    </message>
+    <message>
+        <source>按期结案率 = 按期结案 / 应结案</source>
+        <translation>On-time closure rate = closed on time / due</translation>
+    </message>
+    <message>
+        <source>1-3-15 达标率 = 按时 / (按时 + 超时)（未到时限的案件不计）</source>
+        <translation>1-3-15 compliance = in time / (in time + late) (cases not yet at a deadline not counted)</translation>
+    </message>
+    <message>
+        <source>响应时间中位数 = 上报至受理 / 出发 / 处置完毕的秒数的中位数</source>
+        <translation>Response-time median = median time from report to accepted / moving out / handled</translation>
+    </message>
+    <message>
+        <source>受理中位</source>
+        <translation>Accept median</translation>
+    </message>
+    <message>
+        <source>出发中位</source>
+        <translation>Move-out median</translation>
+    </message>
+    <message>
+        <source>处置中位</source>
+        <translation>Handle median</translation>
+    </message>
+    <message>
+        <source>结案 {a} / 应结案 {b}</source>
+        <translation>Closed {a} / due {b}</translation>
+    </message>
+    <message>
+        <source>按期结案 {a} / 应结案 {b}</source>
+        <translation>On time {a} / due {b}</translation>
+    </message>
+    <message>
+        <source>受理/出发/处置 {rates}</source>
+        <translation>Accept/move/handle {rates}</translation>
+    </message>
+</context>
+<context>
     <name>desk</name>
     <message>
         <source>请在案件队列中选择案件</source>
@@ -139,6 +242,10 @@
     <message>
         <source>推送到大屏</source>
         <translation>Push to wall</translation>
+    </message>
+    <message>
+        <source>本辖区</source>
+        <translation>local team</translation>
     </message>
     <message>
         <source>请选择要派遣的警员</source>
@@ -177,6 +284,10 @@
         <translation>Accepted case {id}</translation>
     </message>
     <message>
+        <source>全部中队</source>
+        <translation>All teams</translation>
+    </message>
+    <message>
         <source>全部来源</source>
         <translation>All sources</translation>
     </message>
@@ -185,8 +296,76 @@
         <translation>All stages</translation>
     </message>
     <message>
+        <source>全部案件</source>
+        <translation>All cases</translation>
+    </message>
+    <message>
+        <source>只看我的</source>
+        <translation>Only mine</translation>
+    </message>
+    <message>
+        <source>只看我的：本席位受理或派遣过的案件</source>
+        <translation>Only mine: cases this desk accepted or dispatched</translation>
+    </message>
+    <message>
         <source>已筛除 {n} 件</source>
         <translation>{n} hidden by the filter</translation>
+    </message>
+    <message>
+        <source>{m} 分钟</source>
+        <translation>{m} min</translation>
+    </message>
+    <message>
+        <source>未知</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <source>回看时刻</source>
+        <translation>Look back to</translation>
+    </message>
+    <message>
+        <source>回看</source>
+        <translation>Look back</translation>
+    </message>
+    <message>
+        <source>回到实时</source>
+        <translation>Back to live</translation>
+    </message>
+    <message>
+        <source>{n} 分钟</source>
+        <translation>{n} min</translation>
+    </message>
+    <message>
+        <source>人员/车辆</source>
+        <translation>Officer / vehicle</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>定位时间</source>
+        <translation>Fix time</translation>
+    </message>
+    <message>
+        <source>位置</source>
+        <translation>Position</translation>
+    </message>
+    <message>
+        <source>回看 {t} · 有定位 {n} · 无定位 {m}</source>
+        <translation>Looking back to {t} · {n} with a fix · {m} without</translation>
+    </message>
+    <message>
+        <source>无定位</source>
+        <translation>No fix</translation>
+    </message>
+    <message>
+        <source>回看需要值班长权限</source>
+        <translation>Looking back needs a supervisor</translation>
+    </message>
+    <message>
+        <source>回看失败：{e}</source>
+        <translation>Look-back failed: {e}</translation>
     </message>
     <message>
         <source>所有大屏</source>
@@ -268,14 +447,6 @@
         <source>队列中没有待派遣的案件</source>
         <translation>No case in the queue is waiting for officers</translation>
     </message>
-    <message>
-        <source>{m} 分钟</source>
-        <translation>{m} min</translation>
-    </message>
-    <message>
-        <source>本辖区</source>
-        <translation>local team</translation>
-    </message>
 </context>
 <context>
     <name>desk_keys</name>
@@ -326,6 +497,94 @@
 </context>
 <context>
     <name>drilldown</name>
+    <message>
+        <source>文书 {n}</source>
+        <translation>Records {n}</translation>
+    </message>
+    <message>
+        <source>裁量</source>
+        <translation>Discretion</translation>
+    </message>
+    <message>
+        <source>文书类型</source>
+        <translation>Record type</translation>
+    </message>
+    <message>
+        <source>编号</source>
+        <translation>Number</translation>
+    </message>
+    <message>
+        <source>签名状态</source>
+        <translation>Signature</translation>
+    </message>
+    <message>
+        <source>版本</source>
+        <translation>Versions</translation>
+    </message>
+    <message>
+        <source>执法人员（证号）</source>
+        <translation>Officers (certificate)</translation>
+    </message>
+    <message>
+        <source>执法记录仪</source>
+        <translation>Body camera</translation>
+    </message>
+    <message>
+        <source>⚠ 无视频</source>
+        <translation>⚠ No footage</translation>
+    </message>
+    <message>
+        <source>{n} 段</source>
+        <translation>{n} clip(s)</translation>
+    </message>
+    <message>
+        <source>{n}（更正第 {v} 版）</source>
+        <translation>{n} (corrects version {v})</translation>
+    </message>
+    <message>
+        <source>暂无文书</source>
+        <translation>No records yet</translation>
+    </message>
+    <message>
+        <source>文书暂不可用：{message}</source>
+        <translation>Records unavailable: {message}</translation>
+    </message>
+    <message>
+        <source>裁量建议（仅供参考）</source>
+        <translation>Suggested penalty tier (advice only)</translation>
+    </message>
+    <message>
+        <source>处罚决定</source>
+        <translation>Decision</translation>
+    </message>
+    <message>
+        <source>尚未决定</source>
+        <translation>Not decided yet</translation>
+    </message>
+    <message>
+        <source>裁量建议暂不可用：{message}</source>
+        <translation>Discretion advice unavailable: {message}</translation>
+    </message>
+    <message>
+        <source>停留</source>
+        <translation>Stops</translation>
+    </message>
+    <message>
+        <source>开始</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <source>时长</source>
+        <translation>Length</translation>
+    </message>
+    <message>
+        <source>位置</source>
+        <translation>Position</translation>
+    </message>
+    <message>
+        <source>{m} 分钟</source>
+        <translation>{m} min</translation>
+    </message>
     <message>
         <source>案件详情</source>
         <translation>Case</translation>
@@ -443,6 +702,18 @@
         <translation>Wucheng Law Enforcement · Case {case}</translation>
     </message>
     <message>
+        <source>文书（电子笔录）</source>
+        <translation>Records</translation>
+    </message>
+    <message>
+        <source>导出 PDF</source>
+        <translation>Export PDF</translation>
+    </message>
+    <message>
+        <source>已导出到 {path}</source>
+        <translation>Exported to {path}</translation>
+    </message>
+    <message>
         <source>导出时间 {t}</source>
         <translation>Exported {t}</translation>
     </message>
@@ -484,15 +755,15 @@
     </message>
     <message>
         <source>同一商户 {n}</source>
-        <translation>Same merchant {n}</translation>
+        <translation>Merchant ({n})</translation>
     </message>
     <message>
         <source>100 米内 {n}</source>
-        <translation>Within 100 m {n}</translation>
+        <translation>≤ 100 m ({n})</translation>
     </message>
     <message>
         <source>同类 30 天 {n}</source>
-        <translation>Same category, 30 days {n}</translation>
+        <translation>Category, 30 d ({n})</translation>
     </message>
     <message>
         <source>距离</source>
@@ -513,6 +784,14 @@
     <message>
         <source>复查不合格</source>
         <translation>Follow-up failed</translation>
+    </message>
+    <message>
+        <source>第 {version} 版</source>
+        <translation>version {version}</translation>
+    </message>
+    <message>
+        <source>罚款 {amount} 元</source>
+        <translation>fine ¥{amount}</translation>
     </message>
     <message>
         <source>上报</source>
@@ -549,6 +828,58 @@
     <message>
         <source>超时</source>
         <translation>Missed</translation>
+    </message>
+    <message>
+        <source>笔录</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>询问笔录</source>
+        <translation>Inquiry record</translation>
+    </message>
+    <message>
+        <source>现场检查笔录</source>
+        <translation>Inspection record</translation>
+    </message>
+    <message>
+        <source>勘验笔录</source>
+        <translation>Survey record</translation>
+    </message>
+    <message>
+        <source>草稿</source>
+        <translation>draft</translation>
+    </message>
+    <message>
+        <source>待签名</source>
+        <translation>awaiting signature</translation>
+    </message>
+    <message>
+        <source>已签名</source>
+        <translation>signed</translation>
+    </message>
+    <message>
+        <source>拒绝签名</source>
+        <translation>signature refused</translation>
+    </message>
+    <message>
+        <source>不予处罚</source>
+        <translation>no penalty</translation>
+    </message>
+    <message>
+        <source>轻微</source>
+        <translation>minor</translation>
+    </message>
+    <message>
+        <source>一般</source>
+        <translation>general</translation>
+    </message>
+    <message>
+        <source>较重</source>
+        <translation>serious</translation>
+    </message>
+    <message>
+        <source>严重</source>
+        <translation>severe</translation>
     </message>
     <message>
         <source>商户详情</source>
@@ -627,6 +958,10 @@
 参检人员：{officers}</source>
         <translation>Teams: {teams}
 Officers: {officers}</translation>
+    </message>
+    <message>
+        <source>一户一码：在执法台扫码即可打开本商户档案</source>
+        <translation>One merchant, one code: scan it at a desk to open this merchant's file</translation>
     </message>
     <message>
         <source>合格</source>
@@ -815,6 +1150,10 @@ Officers: {officers}</translation>
         <translation>Supervision</translation>
     </message>
     <message>
+        <source>驾驶舱</source>
+        <translation>Cockpit</translation>
+    </message>
+    <message>
         <source>值班台</source>
         <translation>Duty desk</translation>
     </message>
@@ -942,6 +1281,26 @@ Officers: {officers}</translation>
         <source>督办告警</source>
         <translation>Supervision alerts</translation>
     </message>
+    <message>
+        <source>案件趋势</source>
+        <translation>Case trend</translation>
+    </message>
+    <message>
+        <source>案件来源</source>
+        <translation>Case sources</translation>
+    </message>
+    <message>
+        <source>案件类别</source>
+        <translation>Case categories</translation>
+    </message>
+    <message>
+        <source>结案排名</source>
+        <translation>Closure ranking</translation>
+    </message>
+    <message>
+        <source>结案与响应</source>
+        <translation>Closure and response</translation>
+    </message>
 </context>
 <context>
     <name>queue</name>
@@ -1047,6 +1406,37 @@ Officers: {officers}</translation>
     <message>
         <source>当前无待处置案件</source>
         <translation>No open cases</translation>
+    </message>
+</context>
+<context>
+    <name>speech</name>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>{source}上报</source>
+        <translation>New case: {source}</translation>
+    </message>
+    <message>
+        <source>案件超时未{stage}</source>
+        <translation>Case not {stage} in time</translation>
+    </message>
+    <message>
+        <source>紧急求助，{officer}</source>
+        <translation>Emergency, S O S, {officer}</translation>
+    </message>
+    <message>
+        <source>。</source>
+        <translation>. </translation>
+    </message>
+    <message>
+        <source>新增案件{count}起</source>
+        <translation>{count} new cases</translation>
+    </message>
+    <message>
+        <source>{count}起案件超时</source>
+        <translation>{count} cases overdue</translation>
     </message>
 </context>
 <context>

@@ -108,6 +108,8 @@ class DrilldownPanel(QWidget):
         self.push_button.clicked.connect(lambda: self.pushRequested.emit(self.KIND, self.entity_id))
         bar.addWidget(self.title, 1)
         bar.addWidget(self.push_button)
+        #: The title bar: a panel adds its own buttons before the push button.
+        self.bar = bar
         self.box.addLayout(bar)
         self.banner = QLabel()
         self.banner.setObjectName("CachedBanner")

@@ -3,16 +3,27 @@ the related cases, drawn from a :class:`~backend_client.stories.CaseStory`."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import time
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backend_client.stories import RELATED_KEYS, CaseStory, RelatedCases, Source
+from backend_client.stories.case_documents import CaseDocuments
 from backend_client.stories.replay import Clock
 from widgets.drilldown.base import DrilldownPanel, Pager
+from widgets.drilldown.documents import DocumentTabs
 from widgets.drilldown.formatting import (
     category_text,
     rectification,
@@ -121,6 +132,43 @@ class CaseDrilldown(DrilldownPanel):
         self.related_tables = self.related_tabs.tables
         right.addWidget(self.related_tabs, 2)
 
+        # 文书 and 裁量 (issue 19): the records and the discretion advice beside the decision.
+        self.documents = CaseDocuments(case_id, story.api)
+        self.document_tabs = DocumentTabs()
+        self.documents.changed.connect(
+            lambda _topic: self.document_tabs.show_documents(self.documents)
+        )
+        right.addWidget(self.document_tabs, 2)
+        self.pdf_button = QPushButton(translate("drilldown", TEXT["export_pdf"]))
+        self.pdf_button.setObjectName("ExportPdf")
+        self.pdf_button.clicked.connect(lambda: self.export_pdf())
+        self.bar.insertWidget(self.bar.count() - 1, self.pdf_button)
+
+    def export_pdf(self, path: Path | None = None) -> Path | None:
+        """The case as an A4 PDF (summary, timeline, records and decisions), written to
+        ``path`` or where the user chooses; the reporter as this panel shows it."""
+        if self.story.history is None:
+            return None
+        if path is None:
+            suggested = str(Path.home() / f"{self.case_id}.pdf")
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, translate("drilldown", TEXT["export_pdf"]), suggested, "PDF (*.pdf)"
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+        from widgets.casepdf import export_case_pdf
+
+        export_case_pdf(
+            self.story,
+            path,
+            show_reporter=self.show_reporter,
+            records=self.documents.rows(),
+            decisions=self.documents.decision_lines() if self.documents.advice else (),
+        )
+        self.status.setText(translate("drilldown", TEXT["exported_to"]).format(path=path))
+        return path
+
     # ---- the story, read through -------------------------------------------------------
 
     @property
@@ -134,6 +182,10 @@ class CaseDrilldown(DrilldownPanel):
     @property
     def photo_labels(self) -> list[QLabel]:
         return self.photos_scroll.labels
+
+    async def load(self) -> None:
+        """The case and its related cases, and beside them its records and discretion."""
+        await asyncio.gather(self.story.load(), self.documents.load())
 
     async def load_more(self) -> bool:
         """The next page of the timeline, appended; False when there was none or it failed."""

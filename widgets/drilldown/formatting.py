@@ -12,7 +12,7 @@ from backend_client.privacy import mask_name, mask_phone
 from backend_client.protocol.messages import SlaMarks
 from backend_client.sla import StageState, stage_standings
 from backend_client.stories.case_data import CaseEvent, CaseRecord, parse_sla
-from widgets.drilldown.texts import TEXT
+from widgets.drilldown.texts import RECORD_KIND_TEXT, RECORD_STATE_TEXT, TEXT, TIER_TEXT
 from widgets.text import translate
 from widgets.vocabulary import stage_label, word
 
@@ -112,7 +112,26 @@ def event_detail(event: CaseEvent) -> str:
     if detail.deadline:
         # Rectification deadlines are days away: the date matters more than the second.
         parts.append(date_time(detail.deadline))
-    return " · ".join(parts)
+    if event.kind == "record":
+        kind = RECORD_KIND_TEXT.get(detail.record_kind)
+        parts.append(translate("drilldown", kind) if kind else detail.record_kind)
+        parts.append(detail.record_id)
+        if detail.version is not None:
+            parts.append(
+                translate("drilldown", TEXT["record_version"]).format(version=detail.version)
+            )
+        state = RECORD_STATE_TEXT.get(detail.state)
+        if state:
+            parts.append(translate("drilldown", state))
+    if event.kind == "decision":
+        tier = TIER_TEXT.get(detail.tier)
+        parts.append(translate("drilldown", tier) if tier else detail.tier)
+        if detail.amount:
+            amount = f"{detail.amount:g}"
+            parts.append(translate("drilldown", TEXT["fine"]).format(amount=amount))
+        if detail.reason:
+            parts.append(detail.reason)
+    return " · ".join(p for p in parts if p)
 
 
 def in_time_order(events: Sequence[CaseEvent]) -> list[CaseEvent]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHeaderView, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QWidget
 
+from backend_client.codes import merchant_code
 from backend_client.stories import Inspection, MerchantStory, Source
 from widgets.drilldown.base import DrilldownPanel, Pager
 from widgets.drilldown.formatting import category_text, date_time
@@ -17,6 +18,7 @@ from widgets.drilldown.texts import (
     TEXT,
 )
 from widgets.minimap import Marker, MiniMap
+from widgets.qrcode import qr_pixmap
 from widgets.text import translate
 from widgets.vocabulary import status_label
 
@@ -65,6 +67,20 @@ class MerchantDrilldown(DrilldownPanel):
         )
         left = self.left
         _, self.fields = form(left, self.PROFILE_FIELDS, MERCHANT_TEXT)
+        # 一户一码: the merchant's code; a desk's scanner gun typing it into the search box
+        # opens this file (desktop/desk_window.py, backend_client/codes.py).
+        self.code = merchant_code(merchant_id)
+        self.qr = QLabel()
+        self.qr.setObjectName("MerchantQr")
+        self.qr.setPixmap(qr_pixmap(self.code))
+        self.qr.setToolTip(self.code)
+        qr_row = QHBoxLayout()
+        qr_row.addWidget(self.qr)
+        caption = QLabel(translate("drilldown", MERCHANT_TEXT["qr"]))
+        caption.setObjectName("MerchantQrCaption")
+        caption.setWordWrap(True)
+        qr_row.addWidget(caption, 1)
+        left.addLayout(qr_row)
         left.addWidget(
             heading(translate("drilldown", MERCHANT_TEXT["counts"]), "MerchantCountsHeading")
         )

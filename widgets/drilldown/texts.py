@@ -46,6 +46,10 @@ TEXT: dict[str, str] = {
     "overdue": QT_TRANSLATE_NOOP("drilldown", "{stage} 已超时 {s} 秒（未完成）"),
     "reported_at": QT_TRANSLATE_NOOP("drilldown", "上报时间"),
     "pdf_heading": QT_TRANSLATE_NOOP("drilldown", "婺城区综合行政执法 · 案件详情 {case}"),
+    "pdf_records": QT_TRANSLATE_NOOP("drilldown", "文书（电子笔录）"),
+    "pdf_decisions": QT_TRANSLATE_NOOP("drilldown", "处罚决定"),
+    "export_pdf": QT_TRANSLATE_NOOP("drilldown", "导出 PDF"),
+    "exported_to": QT_TRANSLATE_NOOP("drilldown", "已导出到 {path}"),
     "exported": QT_TRANSLATE_NOOP("drilldown", "导出时间 {t}"),
     "push": QT_TRANSLATE_NOOP("drilldown", "推送到大屏"),
     "more": QT_TRANSLATE_NOOP("drilldown", "加载更多"),
@@ -66,6 +70,8 @@ TEXT: dict[str, str] = {
     "unit": QT_TRANSLATE_NOOP("drilldown", "警员 {unit}"),
     "inspection_passed": QT_TRANSLATE_NOOP("drilldown", "复查合格"),
     "inspection_failed": QT_TRANSLATE_NOOP("drilldown", "复查不合格"),
+    "record_version": QT_TRANSLATE_NOOP("drilldown", "第 {version} 版"),
+    "fine": QT_TRANSLATE_NOOP("drilldown", "罚款 {amount} 元"),
 }
 
 KIND_TEXT: dict[str, str] = {
@@ -79,6 +85,27 @@ KIND_TEXT: dict[str, str] = {
     "followup": QT_TRANSLATE_NOOP("drilldown", "复查"),
     "closed": QT_TRANSLATE_NOOP("drilldown", "结案"),
     "sla_missed": QT_TRANSLATE_NOOP("drilldown", "超时"),
+    "record": QT_TRANSLATE_NOOP("drilldown", "笔录"),
+    "decision": QT_TRANSLATE_NOOP("drilldown", "处罚决定"),
+}
+#: A record step's and a decision step's details (the 文书 and 裁量 tabs say more).
+RECORD_KIND_TEXT: dict[str, str] = {
+    "inquiry": QT_TRANSLATE_NOOP("drilldown", "询问笔录"),
+    "inspection": QT_TRANSLATE_NOOP("drilldown", "现场检查笔录"),
+    "survey": QT_TRANSLATE_NOOP("drilldown", "勘验笔录"),
+}
+RECORD_STATE_TEXT: dict[str, str] = {
+    "draft": QT_TRANSLATE_NOOP("drilldown", "草稿"),
+    "awaiting_signature": QT_TRANSLATE_NOOP("drilldown", "待签名"),
+    "signed": QT_TRANSLATE_NOOP("drilldown", "已签名"),
+    "refused": QT_TRANSLATE_NOOP("drilldown", "拒绝签名"),
+}
+TIER_TEXT: dict[str, str] = {
+    "none": QT_TRANSLATE_NOOP("drilldown", "不予处罚"),
+    "minor": QT_TRANSLATE_NOOP("drilldown", "轻微"),
+    "general": QT_TRANSLATE_NOOP("drilldown", "一般"),
+    "serious": QT_TRANSLATE_NOOP("drilldown", "较重"),
+    "severe": QT_TRANSLATE_NOOP("drilldown", "严重"),
 }
 MARK_COLOURS: dict[str, str] = {
     state: colour(f"drilldown.{state}") for state in ("met", "missed", "pending")
@@ -106,6 +133,7 @@ MERCHANT_TEXT: dict[str, str] = {
     "result": QT_TRANSLATE_NOOP("drilldown", "结果"),
     "note": QT_TRANSLATE_NOOP("drilldown", "备注"),
     "team_officers": QT_TRANSLATE_NOOP("drilldown", "参检中队：{teams}\n参检人员：{officers}"),
+    "qr": QT_TRANSLATE_NOOP("drilldown", "一户一码：在执法台扫码即可打开本商户档案"),
 }
 RESULT_TEXT: dict[str, str] = {
     "pass": QT_TRANSLATE_NOOP("drilldown", "合格"),
