@@ -44,6 +44,10 @@ WEEKDAY_FACTOR = (1.05, 1.05, 1.0, 1.0, 1.05, 0.85, 0.8)
 #: The slowest case takes about an hour from report to close; history stops this long
 #: before the end of its period so that every case it writes is closed by then.
 SETTLE_S = 3600.0
+#: The share of the simulator's shop-linked reports that history keeps linked: about
+#: 0.6 linked cases per shop a month, so a few shops (not all) reach the 3 in 30 days of
+#: a repeat-complaint alert.
+MERCHANT_LINK_SHARE = 0.08
 
 # The actors the hub records for the simulator's steps (hub/simdriver.py: the simulated
 # terminal for desk and field steps, the hub itself for "moving", read off a status).
@@ -197,6 +201,12 @@ class History:
             swing = 1.0 + 0.08 * math.sin(2 * math.pi * t0 / (29 * DAY))
             self._sim.rate = self.per_day / 24.0 * WEEKDAY_FACTOR[day.weekday()] * swing
             for report in self._sim._reports(t0, t1):
+                if report.get("merchant_id") and self._rng.random() >= MERCHANT_LINK_SHARE:
+                    # Most reports at a shop are not matched to its registry entry; the
+                    # simulator links about half, which over months gave each of its
+                    # 600 shops ~8 cases a month and put a repeat-complaint alert on
+                    # nearly every one (545 on a fresh demo): a centre sees a handful.
+                    report = {k: v for k, v in report.items() if k != "merchant_id"}
                 yield self._case(report, end)
 
     # ---------------------------------------------------------------- one case
