@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import dataclass
 
 from backend_client.api import HubApi
+from backend_client.events import QT_TRANSLATE_NOOP
 from backend_client.protocol.ops import DiscretionAnswer, RecordInfo
 from backend_client.stories.events import Emitter
 from backend_client.stories.source import RequestFailed, Source
@@ -15,20 +16,38 @@ from backend_client.stories.source import RequestFailed, Source
 #: The records or the advice arrived (or failed: :attr:`CaseDocuments.records_error`).
 DOCUMENTS = "documents"
 
-RECORD_KINDS = {"inquiry": "询问笔录", "inspection": "现场检查笔录", "survey": "勘验笔录"}
-RECORD_STATES = {
-    "draft": "草稿",
-    "awaiting_signature": "待签名",
-    "signed": "已签名",
-    "refused": "拒绝签名",
+#: The advice and the decisions as lines: templates a wall words in its language
+#: (widgets.drilldown.documents); ``{tier}`` is a tier code (none, minor, …) it words too.
+#: The benchmark's name, legal basis and the hub's reasons are data: shown as they come.
+WORDING: dict[str, str] = {
+    "matter": QT_TRANSLATE_NOOP("drilldown", "{name}（{code}）"),
+    "plain": "{text}",
+    "suggest": QT_TRANSLATE_NOOP("drilldown", "建议：{tier}"),
+    "suggest_waived": QT_TRANSLATE_NOOP("drilldown", "建议：{tier}（首违不罚）"),
+    "range": QT_TRANSLATE_NOOP("drilldown", "幅度：{low}–{high} 元"),
+    "range_none": QT_TRANSLATE_NOOP("drilldown", "幅度：不罚款"),
+    "reason": "· {text}",
+    "sample": QT_TRANSLATE_NOOP("drilldown", "（示例裁量基准，请以本单位公布的基准为准）"),
+    "decided_fine": QT_TRANSLATE_NOOP("drilldown", "{tier}，罚款 {amount} 元（{actor}）"),
+    "decided_fine_waived": QT_TRANSLATE_NOOP(
+        "drilldown", "{tier}（首违不罚），罚款 {amount} 元（{actor}）"
+    ),
+    "decided_none": QT_TRANSLATE_NOOP("drilldown", "{tier}，不罚款（{actor}）"),
+    "decided_none_waived": QT_TRANSLATE_NOOP("drilldown", "{tier}（首违不罚），不罚款（{actor}）"),
+    "why": QT_TRANSLATE_NOOP("drilldown", "· 理由：{text}"),
+    "differs": QT_TRANSLATE_NOOP("drilldown", "· 与建议（{tier}）不同"),
 }
-TIERS = {
-    "none": "不予处罚",
-    "minor": "轻微",
-    "general": "一般",
-    "serious": "较重",
-    "severe": "严重",
-}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of the advice or the decisions: a :data:`WORDING` key and its fields."""
+
+    key: str
+    args: dict[str, str]
+
+    def chinese(self) -> str:
+        return WORDING[self.key].format(**self.args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +55,10 @@ class RecordRow:
     """One record as the 文书 list shows it (its newest version)."""
 
     record_id: str
+    #: ``inquiry``, ``inspection``, ``survey`` (the view words them).
     kind: str
     number: str
+    #: ``draft``, ``awaiting_signature``, ``signed``, ``refused``.
     state: str
     versions: int
     #: The version corrected by the newest one, 0 when it is no correction.
@@ -52,23 +73,15 @@ def record_row(record: RecordInfo) -> RecordRow:
     newest = record.versions[-1]
     return RecordRow(
         record_id=record.record_id,
-        kind=RECORD_KINDS.get(record.kind, record.kind),
+        kind=record.kind,
         number=newest.number,
-        state=RECORD_STATES.get(record.state, record.state),
+        state=record.state,
         versions=len(record.versions),
         corrects=newest.corrects or 0,
         officers="、".join(f"{o.name}（{o.certificate}）" for o in newest.officers),
         clips=len(newest.clips),
         missing_clip=record.missing_clip,
     )
-
-
-def fine_range(low: float | None, high: float | None) -> str:
-    if low is None or high is None:
-        return ""
-    if high == 0:
-        return "不罚款"
-    return f"{low:,.0f}–{high:,.0f} 元"
 
 
 class CaseDocuments:
@@ -108,41 +121,45 @@ class CaseDocuments:
     def rows(self) -> list[RecordRow]:
         return [record_row(r) for r in self.records or []]
 
-    def suggestion_lines(self) -> list[str]:
+    def suggestion_lines(self) -> list[Line]:
         """The advice as lines: matter, basis, suggested tier and range, then the reasons."""
         advice = self.advice
         if advice is None:
             return []
         if advice.benchmark is None:
-            return list(advice.reasons)
+            return [Line("plain", {"text": reason}) for reason in advice.reasons]
         benchmark = advice.benchmark
-        tier = TIERS.get(advice.suggested_tier or "", advice.suggested_tier or "")
         lines = [
-            f"{benchmark.name}（{benchmark.code}）",
-            benchmark.legal_basis,
-            f"建议：{tier}" + ("（首违不罚）" if advice.waiver_suggested else ""),
+            Line("matter", {"name": benchmark.name, "code": benchmark.code}),
+            Line("plain", {"text": benchmark.legal_basis}),
+            Line(
+                "suggest_waived" if advice.waiver_suggested else "suggest",
+                {"tier": advice.suggested_tier or ""},
+            ),
         ]
-        shown = fine_range(advice.fine_min, advice.fine_max)
-        if shown:
-            lines.append(f"幅度：{shown}")
-        lines.extend(f"· {reason}" for reason in advice.reasons)
+        low, high = advice.fine_min, advice.fine_max
+        if low is not None and high is not None:
+            if high == 0:
+                lines.append(Line("range_none", {}))
+            else:
+                lines.append(Line("range", {"low": f"{low:,.0f}", "high": f"{high:,.0f}"}))
+        lines.extend(Line("reason", {"text": reason}) for reason in advice.reasons)
         if benchmark.sample:
-            lines.append("（示例裁量基准，请以本单位公布的基准为准）")
+            lines.append(Line("sample", {}))
         return lines
 
-    def decision_lines(self) -> list[str]:
+    def decision_lines(self) -> list[Line]:
         """The decisions taken, newest last; each with its tier, amount and reason."""
         advice = self.advice
         if advice is None:
             return []
-        lines: list[str] = []
+        lines: list[Line] = []
         for decision in advice.decisions:
-            tier = TIERS.get(decision.tier, decision.tier)
-            amount = "不罚款" if decision.amount == 0 else f"罚款 {decision.amount:,.0f} 元"
-            waived = "（首违不罚）" if decision.waived else ""
-            lines.append(f"{tier}{waived}，{amount}（{decision.actor}）")
-            lines.append(f"· 理由：{decision.reason}")
+            key = "decided_none" if decision.amount == 0 else "decided_fine"
+            args = {"tier": decision.tier, "amount": f"{decision.amount:,.0f}"}
+            args["actor"] = decision.actor
+            lines.append(Line(key + ("_waived" if decision.waived else ""), args))
+            lines.append(Line("why", {"text": decision.reason}))
             if decision.suggested_tier and decision.suggested_tier != decision.tier:
-                suggested = TIERS.get(decision.suggested_tier, decision.suggested_tier)
-                lines.append(f"· 与建议（{suggested}）不同")
+                lines.append(Line("differs", {"tier": decision.suggested_tier}))
         return lines

@@ -498,6 +498,54 @@
 <context>
     <name>drilldown</name>
     <message>
+        <source>{name}（{code}）</source>
+        <translation>{name} ({code})</translation>
+    </message>
+    <message>
+        <source>建议：{tier}</source>
+        <translation>Suggested: {tier}</translation>
+    </message>
+    <message>
+        <source>建议：{tier}（首违不罚）</source>
+        <translation>Suggested: {tier} (first offence, no penalty)</translation>
+    </message>
+    <message>
+        <source>幅度：{low}–{high} 元</source>
+        <translation>Range: ¥{low}–{high}</translation>
+    </message>
+    <message>
+        <source>幅度：不罚款</source>
+        <translation>Range: no fine</translation>
+    </message>
+    <message>
+        <source>（示例裁量基准，请以本单位公布的基准为准）</source>
+        <translation>(sample benchmark: use your bureau's published one)</translation>
+    </message>
+    <message>
+        <source>{tier}，罚款 {amount} 元（{actor}）</source>
+        <translation>{tier}, fine ¥{amount} ({actor})</translation>
+    </message>
+    <message>
+        <source>{tier}（首违不罚），罚款 {amount} 元（{actor}）</source>
+        <translation>{tier} (first offence), fine ¥{amount} ({actor})</translation>
+    </message>
+    <message>
+        <source>{tier}，不罚款（{actor}）</source>
+        <translation>{tier}, no fine ({actor})</translation>
+    </message>
+    <message>
+        <source>{tier}（首违不罚），不罚款（{actor}）</source>
+        <translation>{tier} (first offence, not penalised), no fine ({actor})</translation>
+    </message>
+    <message>
+        <source>· 理由：{text}</source>
+        <translation>· Reason: {text}</translation>
+    </message>
+    <message>
+        <source>· 与建议（{tier}）不同</source>
+        <translation>· Differs from the suggestion ({tier})</translation>
+    </message>
+    <message>
         <source>文书 {n}</source>
         <translation>Records {n}</translation>
     </message>

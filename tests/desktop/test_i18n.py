@@ -193,3 +193,29 @@ def test_a_real_hub_ticker_line_reads_english(
     assert line == "[8890 hotline] Street vending · 城中街道八一北街"
     # No Chinese but the place's name.
     assert not CJK.search(line.replace("城中街道八一北街", ""))
+
+
+def test_the_case_documents_read_english(english: None) -> None:
+    # The 文书 and 裁量 tabs' words come from the story as codes and templates; the view
+    # words them (the benchmark's name, its legal basis and the hub's reasons are data).
+    from backend_client.stories.case_documents import WORDING, Line, RecordRow
+    from widgets.drilldown.documents import record_cells, worded
+
+    english = catalogue("drilldown")
+    assert [
+        t for k, t in WORDING.items() if k not in ("plain", "reason") and t not in english
+    ] == []
+    row = RecordRow("XW-1", "inquiry", "No.17", "refused", 2, 1, "王强（330702）", 0, True)
+    assert record_cells(row) == (
+        "Inquiry record",
+        "No.17",
+        "signature refused",
+        "2 (corrects version 1)",
+        "王强（330702）",
+        "⚠ No footage",
+    )
+    assert worded(Line("suggest_waived", {"tier": "none"})) == (
+        "Suggested: no penalty (first offence, no penalty)"
+    )
+    line = Line("decided_fine", {"tier": "general", "amount": "200", "actor": "李队"})
+    assert worded(line) == "general, fine ¥200 (李队)"

@@ -23,7 +23,7 @@ from backend_client.stories import RELATED_KEYS, CaseStory, RelatedCases, Source
 from backend_client.stories.case_documents import CaseDocuments
 from backend_client.stories.replay import Clock
 from widgets.drilldown.base import DrilldownPanel, Pager
-from widgets.drilldown.documents import DocumentTabs
+from widgets.drilldown.documents import DocumentTabs, worded
 from widgets.drilldown.formatting import (
     category_text,
     rectification,
@@ -164,7 +164,7 @@ class CaseDrilldown(DrilldownPanel):
             path,
             show_reporter=self.show_reporter,
             records=self.documents.rows(),
-            decisions=self.documents.decision_lines() if self.documents.advice else (),
+            decisions=[worded(line) for line in self.documents.decision_lines()],
         )
         self.status.setText(translate("drilldown", TEXT["exported_to"]).format(path=path))
         return path

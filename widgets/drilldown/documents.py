@@ -7,8 +7,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QTabWidget, QVBoxLayout, QWidget
 
-from backend_client.stories.case_documents import CaseDocuments, RecordRow
+from backend_client.stories.case_documents import WORDING, CaseDocuments, Line, RecordRow
 from widgets.drilldown.tables import fill, heading, rows_of, table
+from widgets.drilldown.texts import RECORD_KIND_TEXT, RECORD_STATE_TEXT, TIER_TEXT
 from widgets.text import QT_TRANSLATE_NOOP, translate
 
 TEXT: dict[str, str] = {
@@ -55,6 +56,20 @@ def _box(title: str, name: str) -> tuple[QWidget, QLabel]:
     return box, body
 
 
+def _word(table: dict[str, str], code: str) -> str:
+    label = table.get(code)
+    return translate("drilldown", label) if label else code
+
+
+def worded(line: Line) -> str:
+    """A line of the advice or the decisions in the UI's language (tiers worded too; the
+    benchmark's name, basis and the hub's reasons are data, shown as they come)."""
+    args = dict(line.args)
+    if "tier" in args:
+        args["tier"] = _word(TIER_TEXT, args["tier"])
+    return translate("drilldown", WORDING[line.key]).format(**args)
+
+
 def record_headers() -> list[str]:
     return [translate("drilldown", TEXT[c]) for c in COLUMNS]
 
@@ -72,7 +87,9 @@ def record_cells(row: RecordRow) -> tuple[str, ...]:
         clip = translate("drilldown", TEXT["has_clip"]).format(n=row.clips)
     else:
         clip = "—"
-    return (row.kind, row.number, row.state, versions, row.officers, clip)
+    kind = _word(RECORD_KIND_TEXT, row.kind)
+    state = _word(RECORD_STATE_TEXT, row.state)
+    return (kind, row.number, state, versions, row.officers, clip)
 
 
 class DocumentTabs(QTabWidget):
@@ -132,8 +149,8 @@ class DocumentTabs(QTabWidget):
             )
             self.decision.setText("")
             return
-        self.suggestion.setText("\n".join(documents.suggestion_lines()))
-        decided = documents.decision_lines()
+        self.suggestion.setText("\n".join(worded(x) for x in documents.suggestion_lines()))
+        decided = [worded(line) for line in documents.decision_lines()]
         self.decision.setText(
             "\n".join(decided) if decided else translate("drilldown", TEXT["no_decision"])
         )
