@@ -251,6 +251,8 @@ DROPPED_SYSTEM_LIBRARIES: Final[tuple[str, ...]] = (
 #: PyInstaller never bundles) links libXau and libXdmcp, and the running wall opens these
 #: copies. Matched on the start of the name.
 UNLINKED_LIBRARIES: Final[tuple[str, ...]] = (
+    # Loaded with ctypes by desktop/speech/engine.py (the wall's voice).
+    "libespeak-ng",
     "libpython3",
     "libsoftokn3",
     "libfreeblpriv3",
@@ -408,9 +410,18 @@ def keep_plugin(dest: str) -> bool:
     return True
 
 
+#: Second copies of a bundled library under another of its file names: nothing links the
+#: name (the bundle's users link the SONAME, which stays). Matched on the whole name.
+#: libbz2.so.1: the same file as libbz2.so.1.0 (its SONAME, which Python's _bz2 links),
+#: collected once more by name since the speech libraries came in.
+DUPLICATE_LIBRARIES: Final[tuple[str, ...]] = ("libbz2.so.1",)
+
+
 def keep_binary(dest: str) -> bool:
     """Whether a collected binary (destination path in the bundle) stays in it."""
     name = PurePosixPath(_posix(dest)).name
+    if name in DUPLICATE_LIBRARIES:
+        return False
     if any(name.startswith(prefix) for prefix in DROPPED_LIBRARY_PREFIXES):
         return False
     # Windows/macOS spell Qt libraries without "lib"; apply the same rules.
