@@ -79,6 +79,10 @@ class LogDiverged(Exception):
     the other way round). Nothing is written; an operator must choose."""
 
 
+class NoResponder(Exception):
+    """Nobody listens on the subject asked: the request reached no one."""
+
+
 class LogUnavailable(Exception):
     """No quorum answered within the deadline: the append may or may not be stored (a
     retry with the same message id is safe), and the report must not be acknowledged."""
@@ -383,13 +387,20 @@ class ClusterLog:
     async def subscribe(
         self, subject: str, handler: Callable[[Msg], Awaitable[None]]
     ) -> Subscription:
-        return await self._client().subscribe(subject, cb=handler)
+        subscription = await self._client().subscribe(subject, cb=handler)
+        # Once this returns the server has the interest (the other servers of the cluster
+        # learn it over their routes a moment later).
+        await self._client().flush(timeout=5)
+        return subscription
 
     async def request(self, subject: str, data: bytes, timeout: float) -> bytes:
-        """Ask the one node that answers ``subject``; raises :class:`LogUnavailable` when
-        none does (no writer now) or it does not answer within ``timeout``."""
+        """Ask the one node that answers ``subject``. Raises :class:`NoResponder` when
+        none listens (the request reached nobody), :class:`LogUnavailable` when the answer
+        does not come within ``timeout`` (it may have been done)."""
         try:
             answer = await self._client().request(subject, data, timeout=timeout)
-        except (NatsTimeout, NoRespondersError) as exc:
-            raise LogUnavailable(f"{subject}: {exc!r}") from exc
+        except NoRespondersError as exc:
+            raise NoResponder(subject) from exc
+        except NatsTimeout as exc:
+            raise LogUnavailable(f"{subject}: no answer in {timeout} s") from exc
         return bytes(answer.data)

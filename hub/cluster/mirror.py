@@ -51,6 +51,7 @@ class LogMirror:
         self._wake = asyncio.Event()
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self.failure: Exception | None = None
+        self._closed = False
 
     async def catch_up(self, store_last: int) -> int:
         """Append what the store holds beyond the stream's end; returns how many. Raises
@@ -90,8 +91,9 @@ class LogMirror:
 
     async def run(self) -> None:
         """Append offered events in order, for ever; a failure is retried (the same
-        message id: never twice), and waiters past their deadline get it."""
-        while True:
+        message id: never twice), and waiters past their deadline get it. Returns once
+        :meth:`close` is called."""
+        while not self._closed:
             if not self._pending:
                 self._wake.clear()
                 await self._wake.wait()
@@ -119,6 +121,13 @@ class LogMirror:
             self._pending.popleft()
             self.mirrored = seq
             self._settle()
+
+    def close(self) -> None:
+        """Make :meth:`run` return at its next turn. Cancelling it is not enough on its
+        own: nats-py can swallow a CancelledError inside a publish (seen as a hub stop
+        that never ended, the task "cancelling" and waiting for its next event)."""
+        self._closed = True
+        self._wake.set()
 
     async def _append(self, seq: int, kind: str, frame: bytes) -> None:
         await self.log.append_at(seq, event_subject(kind), frame, f"{self._store_epoch}:{seq}")

@@ -25,7 +25,13 @@ from nats.aio.subscription import Subscription
 from sqlalchemy import Connection, Engine, text
 
 from hub.cluster import NotDurable, NoWriter
-from hub.cluster.eventlog import ClusterLog, LogDiverged, LogEntry, LogUnavailable
+from hub.cluster.eventlog import (
+    ClusterLog,
+    LogDiverged,
+    LogEntry,
+    LogUnavailable,
+    NoResponder,
+)
 from hub.cluster.mirror import Committed, LogMirror, store_reader
 
 log = logging.getLogger(__name__)
@@ -43,6 +49,18 @@ RpcHandler = Callable[[bytes], Awaitable[bytes]]
 def _token(node: str) -> str:
     # A subject token holds no dots, spaces or wildcards; node names may ("h1:8765").
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in node) or "node"
+
+
+async def _finish(task: asyncio.Task[None], mirror: LogMirror | None) -> None:
+    """Stop the mirror's task: told to end, and cancelled until it has (a cancel that
+    nats-py swallowed inside a publish is asked again)."""
+    if mirror is not None:
+        mirror.close()
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)
+    if not task.cancelled() and task.exception() is not None:
+        log.info("the log mirror ended with %r", task.exception())
 
 
 class ClusterNode:
@@ -179,11 +197,23 @@ class ClusterNode:
                 log.info("tail unsubscribe failed: %r", exc)
 
     async def forward(self, name: str, payload: bytes) -> bytes:
-        """Ask the writer to do ``name`` (its answer's bytes); raises :class:`NoWriter`."""
-        try:
-            return await self.log.request(RPC_PREFIX + name, payload, self.forward_seconds)
-        except LogUnavailable as exc:
-            raise NoWriter(f"no writer node answered: {exc}") from exc
+        """Ask the writer to do ``name`` (its answer's bytes); raises :class:`NoWriter`.
+
+        While no node listens (a takeover under way, or the writer's interest not yet
+        known to this node's NATS server) the request reached nobody, so it is asked
+        again until ``forward_seconds``; one that was delivered is never asked twice."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.forward_seconds
+        while True:
+            left = give_up - loop.time()
+            try:
+                return await self.log.request(RPC_PREFIX + name, payload, max(0.5, left))
+            except NoResponder as exc:
+                if loop.time() + 0.1 >= give_up:
+                    raise NoWriter("no writer node is listening") from exc
+                await asyncio.sleep(0.1)
+            except LogUnavailable as exc:
+                raise NoWriter(f"no writer node answered: {exc}") from exc
 
     # ---- live positions ----------------------------------------------------------------
 
@@ -208,8 +238,7 @@ class ClusterNode:
         try:
             await self.unfollow()
             if self._mirror_task is not None:
-                self._mirror_task.cancel()
-                await asyncio.gather(self._mirror_task, return_exceptions=True)
+                await _finish(self._mirror_task, self.mirror)
             await self.log.close()
         finally:
             # Whatever the log did on the way out, the lock's connection goes back: a
