@@ -25,7 +25,7 @@ from backend_client.stories.cockpit import (
     trend,
 )
 from backend_client.transport import FeedClient
-from tests.support.cockpit_cases import count, local_period, seed_cases
+from tests.support.cockpit_cases import clear_of_midnight, count, local_period, seed_cases
 from tests.support.hubs import LiveHub
 
 T = TypeVar("T")
@@ -55,10 +55,11 @@ def test_period_is_whole_local_days_with_today_last() -> None:
 
 def test_every_panel_figure_matches_the_cases_made_through_the_hub(hub: LiveHub) -> None:
     ids = seed_cases(hub)
+    clock = clear_of_midnight()
 
     async def ask(client: FeedClient) -> dict[str, CockpitStats]:
         models = {
-            group: CockpitStats(client.request, group, 31, clock=client.hub_now)  # type: ignore[arg-type]
+            group: CockpitStats(client.request, group, 31, clock=clock)  # type: ignore[arg-type]
             for group in ("day", "source", "category", "team")
         }
         for model in models.values():
@@ -66,7 +67,7 @@ def test_every_panel_figure_matches_the_cases_made_through_the_hub(hub: LiveHub)
         return models
 
     models = with_client(hub, ask)
-    start, end = local_period(time.time(), 31)
+    start, end = local_period(clock(), 31)
     counted = count(hub, ids, start, end)
     assert sum(counted.received.values()) == 5  # the seeds are all in the period
 
@@ -74,11 +75,14 @@ def test_every_panel_figure_matches_the_cases_made_through_the_hub(hub: LiveHub)
     day = models["day"].answer
     assert day is not None
     series = trend(day)
-    today = dt.date.fromisoformat(time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600)))
+    today = dt.date.fromisoformat(time.strftime("%Y-%m-%d", time.gmtime(clock() + 8 * 3600)))
     assert len(series.days) == 31 and series.days[-1] == today
     assert series.days[0] == today - dt.timedelta(days=30)
     assert series.total_received == 5
-    assert series.received[-1] == sum(counted.received.values())
+    # The seeds' day (today, or yesterday when the clock is past midnight already).
+    reported = min(hub.hub.state.incidents[case].reported_at for case in ids.values())
+    day_of = dt.date.fromisoformat(time.strftime("%Y-%m-%d", time.gmtime(reported + 8 * 3600)))
+    assert series.received[series.days.index(day_of)] == sum(counted.received.values())
     assert sum(series.closed) == counted.closed == 3
 
     # sources: most first, shares of the period's total.

@@ -6,7 +6,9 @@ the cases the hub holds, without SQL (the definitions of ``stats.query``'s docs)
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tests.support.hubs import LiveHub, report
@@ -55,6 +57,16 @@ def seed_cases(hub: LiveHub, tag: str = "cockpit") -> dict[str, str]:
         for action, after, units in seed.steps:
             hub.run(hub.hub.apply_case_action(case_id, action, "调度员", reported + after, units))
     return ids
+
+
+def clear_of_midnight() -> Callable[[], float]:
+    """A clock for the panels under test: the real one, or an hour ahead when fewer than
+    20 minutes of the local day are left. A case reported then is due (15 minutes later)
+    tomorrow, outside a period that ends tonight, and the figures the tests expect of the
+    seeds would read as nothing due; an hour ahead, the period ends tomorrow night."""
+    left = DAY - (time.time() + LOCAL) % DAY
+    shift = 3600.0 if left < 20 * 60 else 0.0
+    return lambda: time.time() + shift
 
 
 def local_period(now: float, days: int) -> tuple[float, float]:

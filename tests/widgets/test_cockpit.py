@@ -6,7 +6,6 @@ every panel."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from desktop.i18n import install_language
 from desktop.layout import PANEL_OPTIONS, load_layout, resolve_layout
 from desktop.panels import PanelContext, PanelGrid
 from tests.desktop.test_wall_e2e import until
-from tests.support.cockpit_cases import count, local_period, seed_cases
+from tests.support.cockpit_cases import clear_of_midnight, count, local_period, seed_cases
 from tests.support.hubs import LiveHub, report
 from widgets.cockpit import BarsPanel, CockpitPanel, RatesPanel, TrendPanel, build_panel
 from widgets.panel import PanelFrame
@@ -50,7 +49,9 @@ def test_panels_draw_the_hubs_figures_and_go_stale_when_it_dies(
         "ranking": build_panel("ranking", feed, options("ranking", by="on_time_rate")),
         "rates": build_panel("rates", feed, options("rates")),
     }
+    clock = clear_of_midnight()
     for panel in panels.values():
+        panel.stats.clock = clock
         _show(qtbot, panel)
         # Before the hub answered, the panel says it has no figures yet (never blank).
         assert panel.level in ("waiting", "error") and panel.status.text()
@@ -61,7 +62,7 @@ def test_panels_draw_the_hubs_figures_and_go_stale_when_it_dies(
         await until(lambda: all(p.level == "live" for p in panels.values()))
 
     loop.run_until_complete(scenario())
-    start, end = local_period(time.time(), 30)
+    start, end = local_period(clock(), 30)
     counted = count(hub, ids, start, end)
 
     rates_panel: RatesPanel = panels["rates"]
