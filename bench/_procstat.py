@@ -68,3 +68,17 @@ def tree_rss_kb(pid: int) -> int | None:
     if own is None:
         return None
     return own + sum(rss_kb(child) or 0 for child in descendants(pid))
+
+
+def pss_kb(pid: int) -> int | None:
+    """Proportional set size of ``pid`` in KiB: its private pages plus its share of each
+    page it shares with other processes. Summed over processes it counts a page once,
+    unlike RSS (Chromium's helpers all map the same Qt and Chromium libraries)."""
+    try:
+        text = (_PROC / str(pid) / "smaps_rollup").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0

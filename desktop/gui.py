@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import linecache
 import logging
 import sys
 from collections.abc import Callable
@@ -216,6 +217,11 @@ def _freeze_after_first_snapshot(feed: object, shell: object, mark: Callable[[st
             QTimer.singleShot(100, freeze)
             return
         done = True
+        # PySide6's import hook (shibokensupport's feature.py) reads the source of every
+        # module imported after it, through inspect.getsource, to see whether it names
+        # PySide6: the lines of ~480 files then stay in linecache, ~20 MB measured
+        # (bench/wall_memory.py). Tracebacks read the lines again when they need them.
+        linecache.clearcache()
         # Collect first: start-up garbage frozen now would stay in memory for good.
         gc.collect()
         gc.freeze()
