@@ -118,7 +118,13 @@ def test_a_wall_without_an_audio_device_runs_silent_and_says_so_once(
     for _ in range(3):
         feed.incidentChanged.emit(incident, True)
         shell.speech.announcer.tick()
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # The speech's own warnings: another part of the wall may warn about its own matters
+    # (fonts, Qt) without this test being about them.
+    warnings = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("desktop.speech")
+    ]
     assert [r.getMessage() for r in warnings] == [
         "speech: no audio output device here; the wall runs silent"
     ]
