@@ -24,6 +24,7 @@ from backend_client.errors import RequestFailed
 from backend_client.protocol.codec import field_of
 from backend_client.protocol.ops import (
     AUDIT_PAGE,
+    EXPORT_PAGE,
     HISTORY_PAGE,
     OPS,
     PROFILE_PAGE,
@@ -35,25 +36,36 @@ from backend_client.protocol.ops import (
     AuditArgs,
     CaseDecideAnswer,
     CaseDecideArgs,
+    CaseDuplicatesAnswer,
+    CaseDuplicatesArgs,
     CaseHistoryAnswer,
     CaseHistoryArgs,
+    CaseMergeAnswer,
+    CaseMergeArgs,
     CaseRecordsAnswer,
     CaseRecordsArgs,
     CaseRelatedAnswer,
     CaseRelatedArgs,
     CaseStepAnswer,
     CaseStepArgs,
+    CaseVisitAnswer,
+    CaseVisitArgs,
     DecisionTier,
     DiscretionAnswer,
     DiscretionArgs,
     DispatchAnswer,
     DispatchArgs,
+    ExportAnswer,
+    ExportArgs,
+    ExportKey,
     HotspotsAnswer,
     HotspotsArgs,
     MerchantAnswer,
     MerchantArgs,
     MerchantListAnswer,
     MerchantListArgs,
+    ServiceStatsAnswer,
+    ServiceStatsArgs,
     StatsAnswer,
     StatsArgs,
     StatsGroup,
@@ -244,10 +256,36 @@ class HubApi:
         """The benchmark, a suggested tier and why (advice), and the decisions taken."""
         return await self._ask("discretion.suggest", DiscretionArgs(case_id), DiscretionAnswer)
 
+    async def case_duplicates(self, case_id: str) -> Reply[CaseDuplicatesAnswer]:
+        """The earlier cases that may be the same matter (candidates, never merged by
+        themselves) and the cases merged into this one."""
+        args = CaseDuplicatesArgs(case_id)
+        return await self._ask("case.duplicates", args, CaseDuplicatesAnswer)
+
+    async def stats_service(self, start: float, end: float) -> Reply[ServiceStatsAnswer]:
+        """The period's 受理, 并案件 and 重复派单率, its 回访 by result and 满意率."""
+        args = ServiceStatsArgs(start, end)
+        return await self._ask("stats.service", args, ServiceStatsAnswer)
+
     async def units_at(self, ts: float) -> Reply[UnitsAtAnswer]:
         """Every officer and vehicle at ``ts``: its last fix within 10 minutes before it
         (or none) and its duty status then, when known (supervisors; audited)."""
         return await self._ask("units.at", UnitsAtArgs(ts), UnitsAtAnswer)
+
+    async def cases_export(
+        self,
+        start: float,
+        end: float,
+        *,
+        after: ExportKey | None = None,
+        limit: int = EXPORT_PAGE,
+        ids: Sequence[str] | None = None,
+        count: bool = False,
+    ) -> ExportAnswer:
+        """One page of the case register of ``start <= t < end`` after the key ``after``
+        (supervisors; every page audited). Never cached: a page is personal data."""
+        args = ExportArgs(start, end, after, limit, None if ids is None else list(ids), count)
+        return await self._tell("cases.export", args, ExportAnswer)
 
     # ---- writes -----------------------------------------------------------------------
 
@@ -264,9 +302,30 @@ class HubApi:
         outcome: str = "",
         note: str = "",
         deadline: float | None = None,
+        result: str = "",
+        limit: Mapping[str, float] | None = None,
     ) -> CaseStepAnswer:
-        args = CaseStepArgs(case_id, action, list(units), outcome, note, deadline)
+        """One lifecycle step; ``result`` is the verdict of ``verify`` (confirmed | false)
+        and ``check`` (核查: passed | failed); ``note`` the reason a step needs; ``limit``
+        the 延期 asked or granted (``{"working_days": 2}``)."""
+        args = CaseStepArgs(
+            case_id,
+            action,
+            list(units),
+            outcome,
+            note,
+            deadline,
+            result,
+            limit=dict(limit) if limit is not None else None,
+        )
         return await self._tell("case.step", args, CaseStepAnswer)
+
+    async def case_visit(
+        self, case_id: str, channel: str, result: str, note: str = ""
+    ) -> CaseVisitAnswer:
+        """A 回访 of a closed case (operator and above; audited)."""
+        args = CaseVisitArgs(case_id, channel, result, note)
+        return await self._tell("case.visit", args, CaseVisitAnswer)
 
     async def alert_ack(self, alert_id: str) -> AlertAckAnswer:
         return await self._tell("alert.ack", AlertAckArgs(alert_id), AlertAckAnswer)
@@ -283,6 +342,10 @@ class HubApi:
     ) -> WallPushAnswer:
         args = WallPushArgs(kind, wall, id, lat, lon, zoom)
         return await self._tell("wall.push", args, WallPushAnswer)
+
+    async def case_merge(self, case_id: str, into: str) -> CaseMergeAnswer:
+        """Merge ``case_id`` into ``into`` (operator and above; audited)."""
+        return await self._tell("case.merge", CaseMergeArgs(case_id, into), CaseMergeAnswer)
 
     async def case_decide(
         self, case_id: str, tier: DecisionTier, amount: float, reason: str, *, waived: bool = False

@@ -36,6 +36,15 @@ TEMPLATES: Final[dict[str, str]] = {
     "ticker.sla_late": QT_TRANSLATE_NOOP(
         "events", "【超时】案件 {case_id}（{category} · {place}）超时{stage}，时限 {limit}"
     ),
+    # A dispatcher merged a duplicate report into a case (case.merge): ×{count} is the
+    # parent's reports now, 1 + its children.
+    "ticker.merged": QT_TRANSLATE_NOOP(
+        "events", "【并案】案件 {case_id} 并入案件 {parent_id}（{category} · {place}）×{count}"
+    ),
+    # A case not disposed by its 处置时限 deadline (working time, hub/deadlines.py).
+    "ticker.deadline_missed": QT_TRANSLATE_NOOP(
+        "events", "【超期】案件 {case_id}（{category} · {place}）超过处置时限"
+    ),
     # A device's SOS button; the JT/T 808 gateway names the terminal it came from.
     "alert.sos": QT_TRANSLATE_NOOP("events", "{officer} 紧急求助（SOS，{channel}）"),
     "alert.sos_terminal": QT_TRANSLATE_NOOP("events", "{officer} 紧急求助（SOS，终端 {terminal}）"),
@@ -45,6 +54,11 @@ TEMPLATES: Final[dict[str, str]] = {
     "alert.outside_zone": QT_TRANSLATE_NOOP("events", "{officer} 离开责任区"),
     "alert.sla_missed": QT_TRANSLATE_NOOP("events", "案件 {case_id} 超时未{stage}"),
     "alert.rectification_overdue": QT_TRANSLATE_NOOP("events", "案件 {case_id} 整改逾期未复查"),
+    # 督办: a supervisor's order on a case (hub/domain/lifecycle.py supervise), with its note.
+    "ticker.supervised": QT_TRANSLATE_NOOP(
+        "events", "【督办】案件 {case_id}（{category} · {place}）：{note}"
+    ),
+    "alert.supervised": QT_TRANSLATE_NOOP("events", "案件 {case_id} 督办：{note}"),
     # ``days`` is a number (30.0 reads "30"), so the template formats it with ``:g``.
     "alert.repeat_complaints": QT_TRANSLATE_NOOP(
         "events", "商户 {merchant} {days:g} 天内被投诉 {count} 次"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from backend_client.protocol.messages import (
+    FINISHED_STATUSES,
     Alert,
     AlertClear,
     AlertNew,
@@ -142,8 +143,12 @@ class FeedState:
         (event time, so hub and clients prune alike); returns their ids."""
         self._next_prune = now + PRUNE_EVERY_S
         cutoff = now - CLOSED_RETENTION_S
+        # A case merged into another (``parent_id``) is no separate work: it goes like a
+        # closed one; its parent's drill-down lists it from the hub.
         gone = [
-            i.id for i in self.incidents.values() if i.status == "closed" and i.reported_at < cutoff
+            i.id
+            for i in self.incidents.values()
+            if (i.status in FINISHED_STATUSES or i.parent_id is not None) and i.reported_at < cutoff
         ]
         for incident_id in gone:
             del self.incidents[incident_id]

@@ -31,13 +31,17 @@ STAGES: Final[dict[str, str]] = {
 #: A case's status (``Incident.status``).
 STATUSES: Final[dict[str, str]] = {
     "reported": QT_TRANSLATE_NOOP("vocabulary", "待受理"),
+    "verified": QT_TRANSLATE_NOOP("vocabulary", "已核实"),
     "accepted": QT_TRANSLATE_NOOP("vocabulary", "已受理"),
     "dispatched": QT_TRANSLATE_NOOP("vocabulary", "已派遣"),
     "arrived": QT_TRANSLATE_NOOP("vocabulary", "已到场"),
     "handled": QT_TRANSLATE_NOOP("vocabulary", "已处置"),
     "rectifying": QT_TRANSLATE_NOOP("vocabulary", "整改中"),
     "followup": QT_TRANSLATE_NOOP("vocabulary", "待复查"),
+    "checked": QT_TRANSLATE_NOOP("vocabulary", "核查通过"),
     "closed": QT_TRANSLATE_NOOP("vocabulary", "已结案"),
+    "suspended": QT_TRANSLATE_NOOP("vocabulary", "已挂账"),
+    "voided": QT_TRANSLATE_NOOP("vocabulary", "已作废"),
 }
 #: Case categories of the enforcement-matter catalogue (``hub/simulator/catalogue.py``); a
 #: category typed by a hotline operator and not listed here shows untranslated.
@@ -58,4 +62,31 @@ CATEGORIES: Final[tuple[str, ...]] = (
     QT_TRANSLATE_NOOP("vocabulary", "食品安全"),
     QT_TRANSLATE_NOOP("vocabulary", "公共场所卫生"),
     QT_TRANSLATE_NOOP("vocabulary", "消防通道占用"),
+)
+#: The classes catalogue's names (resources/classes/chengguan.toml) that the categories
+#: above do not already give, and its 大类 (groups): a report's category is stored as its
+#: class's name (docs/casework.md), so walls and desks translate these too.
+CLASS_NAMES: Final[tuple[str, ...]] = (
+    QT_TRANSLATE_NOOP("vocabulary", "私搭乱建"),
+    QT_TRANSLATE_NOOP("vocabulary", "沿街晾挂"),
+    QT_TRANSLATE_NOOP("vocabulary", "暴露垃圾"),
+    QT_TRANSLATE_NOOP("vocabulary", "积存垃圾渣土"),
+    QT_TRANSLATE_NOOP("vocabulary", "道路不洁"),
+    QT_TRANSLATE_NOOP("vocabulary", "道路遗撒"),
+    QT_TRANSLATE_NOOP("vocabulary", "油烟污染"),
+    QT_TRANSLATE_NOOP("vocabulary", "非法小广告"),
+    QT_TRANSLATE_NOOP("vocabulary", "违规户外广告"),
+    QT_TRANSLATE_NOOP("vocabulary", "施工扰民"),
+    QT_TRANSLATE_NOOP("vocabulary", "渣土车未密闭"),
+    QT_TRANSLATE_NOOP("vocabulary", "无照经营游商"),
+    QT_TRANSLATE_NOOP("vocabulary", "店外经营"),
+    QT_TRANSLATE_NOOP("vocabulary", "机动车乱停放"),
+    QT_TRANSLATE_NOOP("vocabulary", "非机动车乱停放"),
+)
+CLASS_GROUPS: Final[tuple[str, ...]] = (
+    QT_TRANSLATE_NOOP("vocabulary", "市容环境"),
+    QT_TRANSLATE_NOOP("vocabulary", "宣传广告"),
+    QT_TRANSLATE_NOOP("vocabulary", "施工管理"),
+    QT_TRANSLATE_NOOP("vocabulary", "街面秩序"),
+    QT_TRANSLATE_NOOP("vocabulary", "其他"),
 )

@@ -3,8 +3,10 @@
 DESIGN.md's budget: a supervisor's drill-down (case timeline, merchant history) answers
 within 50 ms at p99 over 1,000,000 cases. For each database this builds a store of that
 size (50,000 cases with ``--quick``) by bulk insert (executemany on SQLite, COPY on
-PostgreSQL): cases spread over Wucheng around 20,000 merchants (one per 50 cases), six
-timeline events each (reported ... closed), joint inspections for a share of the
+PostgreSQL): cases spread over Wucheng around 20,000 merchants (one per 50 cases), seven
+timeline events each (reported ... handled, the passed 核查 ``checked`` the hub requires
+before a close, closed: a sample is replayed through the lifecycle rules after the build,
+``timelines_checked``), joint inspections for a share of the
 merchants, and 20 officers' positions for one hour at 1 Hz. Then it starts a real hub on
 that store in a child process (loopback, a supervisor token) and one raw websocket
 client here asks, one request at a time, for random ids:
@@ -65,7 +67,13 @@ PG_ADMIN_URL = os.environ.get(
     "WATCHFLOOR_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 OPS = ("case.history", "merchant.profile", "case.related", "unit.track")
-EVENT_KINDS = ("reported", "accepted", "dispatched", "arrived", "handled", "closed")
+# A closed case's timeline as the hub stores it: no close without a passed 核查 (issue 18).
+EVENT_KINDS = ("reported", "accepted", "dispatched", "arrived", "handled", "checked", "closed")
+#: When the 核查 happens between handled and closed (a share of that span): derived, not
+#: drawn, so the rest of the data stays what it was before the row was added.
+CHECK_SHARE = 0.8
+#: Cases whose stored timeline is replayed through the lifecycle rules after a build.
+TIMELINE_SAMPLE = 200
 SOURCES = ("hotline", "snap", "grid", "patrol")
 SOURCE_SHARE = (0.45, 0.25, 0.2, 0.1)
 # Heavy secondary indexes are built after the load: far faster than row by row.
@@ -83,6 +91,7 @@ class Store:
     track_start: float
     counts: dict[str, int] = field(default_factory=dict)
     build_s: float = 0.0
+    timelines_checked: int = 0
 
 
 # ---- the data ----------------------------------------------------------------------------
@@ -166,6 +175,7 @@ def _case_rows(
     reporter = json.dumps({"name": "张女士", "phone": "13800000000"}, ensure_ascii=False)
     handled = json.dumps({"outcome": "劝离"}, ensure_ascii=False)
     closed = json.dumps({"note": "已办结"}, ensure_ascii=False)
+    passed = '{{"result":"passed","unit":"{unit}"}}'
     for start in range(0, n, CHUNK):
         incidents: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
@@ -218,6 +228,8 @@ def _case_rows(
                 (case_id, "dispatched", t + d, "调度员", f'{{"units":["{unit}"]}}'),
                 (case_id, "arrived", t + r, who, None),
                 (case_id, "handled", t + h, who, handled),
+                # 核查 on site by the officer (hub/domain/lifecycle.py check), then the close.
+                (case_id, "checked", t + h + (c - h) * CHECK_SHARE, who, passed.format(unit=unit)),
                 (case_id, "closed", t + c, "调度员", closed),
             )
         yield incidents, events
@@ -444,7 +456,50 @@ def build_store(url: str, cases: int) -> Store:
         f"(load {loaded - started:.1f} s, indexes {time.perf_counter() - loaded:.1f} s)",
         flush=True,
     )
+    store.timelines_checked = check_timelines(url, store.case_ids)
     return store
+
+
+def check_timelines(url: str, case_ids: list[str], sample: int = TIMELINE_SAMPLE) -> int:
+    """Replay a sample of the stored timelines through the hub's lifecycle rules (the
+    same :func:`~hub.domain.lifecycle.case_from_events` the hub rebuilds a case with):
+    each must end in the status stored on its incident, or the bench's data is not what
+    the hub would store and the figures mean nothing. Returns how many were checked."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from hub.domain.lifecycle import CaseEvent, CaseEventKind, case_from_events
+    from hub.store.db import make_engine
+    from hub.store.models import CaseEvent as CaseEventRow
+    from hub.store.models import Incident as IncidentRow
+
+    rng = np.random.default_rng(SEED)
+    chosen = sorted({case_ids[int(i)] for i in rng.integers(0, len(case_ids), sample)})
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            status = dict(
+                session.execute(
+                    select(IncidentRow.id, IncidentRow.status).where(IncidentRow.id.in_(chosen))
+                ).all()
+            )
+            timelines: dict[str, list[CaseEvent]] = {case_id: [] for case_id in chosen}
+            for row in session.scalars(
+                select(CaseEventRow)
+                .where(CaseEventRow.incident_id.in_(chosen))
+                .order_by(CaseEventRow.ts, CaseEventRow.id)
+            ):
+                timelines[row.incident_id].append(
+                    CaseEvent(CaseEventKind(row.kind), row.ts, row.actor, dict(row.detail or {}))
+                )
+    finally:
+        engine.dispose()
+    for case_id, events in timelines.items():
+        rebuilt = case_from_events(case_id, events).status  # raises on a skipped node
+        if rebuilt != status[case_id]:
+            raise RuntimeError(f"{case_id}: the timeline gives {rebuilt}, stored {status[case_id]}")
+    print(f"  {len(timelines)} timelines replayed through the lifecycle rules", flush=True)
+    return len(timelines)
 
 
 # ---- the hub and the client --------------------------------------------------------------
@@ -631,6 +686,7 @@ def run_against(store: Store, db: str) -> dict[str, float]:
         v for k, v in figures.items() if k.endswith("_p99_ms") and k.startswith(db)
     )
     figures.update({f"{table}_rows": float(n) for table, n in store.counts.items()})
+    figures[f"{db}_timelines_checked"] = float(store.timelines_checked)
     figures[f"{db}_audit_rows"] = float(_audit_rows(store.url))
     # What the audit adds to a view, and what it would add with a synchronous commit.
     for label, synchronous in (("audit_commit", False), ("audit_commit_sync", True)):

@@ -23,7 +23,7 @@ if str(HERE.parent) not in sys.path:
 # Long runs are asked for by name only; "all" must stay quick enough to run often.
 # map_e2e runs inside map_latency (the budget's "hub report -> map pixel"): by name alone
 # it is the end-to-end stage without the widget stage.
-BY_NAME_ONLY = frozenset({"soak", "map_e2e", "wall_memory"})
+BY_NAME_ONLY = frozenset({"soak", "map_e2e", "wall_memory", "export"})
 
 
 def available() -> list[str]:

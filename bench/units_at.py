@@ -2,19 +2,23 @@
 
 The issue's budget: p99 <= 200 ms with 20,000 officers and a day of fixes. A day at the
 live rate (a fix per 5 s) is 345 million rows, more than this 2-core test box can build
-in minutes; what the query costs does not depend on the length of the track behind each
-unit (one seek of the (officer, ts) index per unit, hub/requests/units_at.py), so the
-store here is 20,000 units (one in ten a vehicle) x 2 hours at a fix per 30 s: 4.8
-million fixes (``--quick``: 2,000 units x 1 hour, 240,000). One unit in ten is silent
-for a random 20 minutes (its answer is "no fix" in part of them), and every unit changes
-duty status every 30 minutes on average (unit.status events in the event log: 80,000).
+in minutes; what the read costs does not depend on the length of the track behind the
+moment (hub/requests/units_at.py: a scan back from the moment along the (ts, ...) index
+over 1.2 fixes per unit of the roster, then one seek of the (officer, ts) index per unit
+it did not find, both in the database), so the store here is 20,000
+units (one in ten a vehicle) x 2 hours at a fix per 30 s: 4.8 million fixes
+(``--quick``: 2,000 units x 1 hour, 240,000). A fix per 30 s is the slow end of the
+rates units report at: the scan reads ~24,000 rows here, about as many as at 5 s. One
+unit in ten is silent for a random 20 minutes (the seeks find it, or its answer is "no
+fix"), and every unit changes duty status every 30 minutes on average (unit.status
+events in the event log: 80,000).
 
 For each database this builds the store (executemany on SQLite, COPY on PostgreSQL; the
-positions index after the load, then ``VACUUM ANALYZE`` on PostgreSQL as autovacuum would
+positions indexes after the load, then ``VACUUM ANALYZE`` on PostgreSQL as autovacuum would
 soon do), then asks for 60 random moments in the window (10 first, not counted) what the
-hub's handler reads (:func:`hub.requests.units_at.units_at_answer`: the fixes, on
-PostgreSQL in two halves side by side, the status changes around the moment, the answer
-Structs) and encodes the answer frame as the hub
+hub's handler reads (:func:`hub.requests.units_at.units_at_answer`: the roster and the
+fixes, the status changes around the moment, on PostgreSQL on a second connection beside
+them, the answer Structs) and encodes the answer frame as the hub
 sends it; the round trip over the socket adds the frame's transfer and the client's decode
 (``answer_kib`` says how big the frame is). The PostgreSQL store is a fresh database
 (``WATCHFLOOR_BENCH_PG``, default the local server as user postgres), dropped at the end;
@@ -251,17 +255,19 @@ def measure(url: str, units: int, seconds: int, t0: float) -> dict[str, float]:
     gc.collect()
     gc.freeze()
     times: list[float] = []
+    cpu: list[float] = []
     size = no_fix = unknown = 0
 
     async def ask_all() -> None:
         nonlocal size, no_fix, unknown
         for k, ts in enumerate(moments):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             answer = await units_at_answer(engine, ts, now)
             frame = encode(Response(id=k, result=to_result(answer), ts=now))
             elapsed = (time.perf_counter() - started) * 1000.0
             if k >= WARMUP:
                 times.append(elapsed)
+                cpu.append((time.process_time() - cpu_started) * 1000.0)
             size = len(frame)
             assert len(answer.units) == units
             no_fix = sum(u.fix is None for u in answer.units)
@@ -272,10 +278,16 @@ def measure(url: str, units: int, seconds: int, t0: float) -> dict[str, float]:
     finally:
         engine.dispose()
     p50, p99 = np.percentile(np.array(times), [50, 99]).tolist()
+    cpu50, cpu99 = np.percentile(np.array(cpu), [50, 99]).tolist()
     return {
         "p50_ms": round(p50, 1),
         "p99_ms": round(p99, 1),
         "max_ms": round(max(times), 1),
+        # This process's CPU (all its threads) per request: on a shared, loaded box the
+        # wall time above includes waiting for a core; this does not. On SQLite it is the
+        # whole read; on PostgreSQL the server's share is not in it.
+        "cpu_p50_ms": round(cpu50, 1),
+        "cpu_p99_ms": round(cpu99, 1),
         "answer_kib": round(size / 1024, 1),
         "last_no_fix": no_fix,
         "last_status_unknown": unknown,

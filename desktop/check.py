@@ -70,6 +70,12 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layout", type=Path, help="wall layout file (TOML) to validate")
     parser.add_argument("--config", type=Path, help="configuration file (TOML) to validate")
     parser.add_argument(
+        "--calendar",
+        type=Path,
+        metavar="FILE",
+        help="the hub's working calendar (TOML) to validate (default: the shipped one)",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=5.0, help="seconds for the hub and page (default 5)"
     )
     parser.add_argument("--no-web", action="store_true", help="skip the QtWebEngine page test")
@@ -263,8 +269,29 @@ def exit_code(findings: Sequence[Finding]) -> int:
     return EXIT_OK
 
 
+def check_calendar(path: Path | None, now: float | None = None) -> Finding:
+    """The working calendar the hub counts 处置时限 deadlines on: readable, and holding
+    this year's holidays (else a warning: deadlines would count holidays as work)."""
+    import time
+
+    from backend_client.config import ConfigError as FileError
+    from hub.deadlines import coverage_warnings
+    from hub.domain.calendar import load_calendar, shipped_calendar
+
+    try:
+        calendar = shipped_calendar() if path is None else load_calendar(path)
+    except (FileError, OSError) as exc:
+        return Finding.failed("calendar", str(exc), EXIT_CONFIG)
+    warnings = coverage_warnings(calendar, time.time() if now is None else now)
+    years = ", ".join(str(y) for y in sorted(calendar.years))
+    if warnings:
+        return Finding("calendar", "warn", "; ".join(warnings) + f" (holds {years})")
+    return Finding("calendar", "ok", f"{path or 'shipped'}: holds {years}")
+
+
 def collect(args: argparse.Namespace) -> list[Finding]:
     findings = [check_install(), *check_dirs(), check_config(args.config)]
+    findings.append(check_calendar(getattr(args, "calendar", None)))
     layout = check_layout(args.layout)
     wanted: list[str] = []
     if layout is not None:

@@ -14,6 +14,7 @@ from desktop import __version__
 if TYPE_CHECKING:
     from desktop.clientconfig import ClientConfig
     from desktop.layout import WallLayout
+    from hub.domain.calendar import WorkingCalendar
 
 EXIT_BAD_ARGS = 2
 
@@ -97,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, help="the simulator's seed (default: from the clock, new each run)"
     )
     demo.add_argument("--windowed", action="store_true", help="windows instead of fullscreen")
+    demo.add_argument(
+        "--calendar",
+        type=Path,
+        metavar="FILE",
+        help="working calendar of the embedded hub (default: the shipped one)",
+    )
 
     hub = sub.add_parser("hub", help="run the feed hub")
     _common(hub)
@@ -130,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--tls-cert", type=Path, metavar="FILE", help="PEM certificate (chain): serve wss/https"
     )
     hub.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key of --tls-cert")
+    hub.add_argument(
+        "--calendar",
+        type=Path,
+        metavar="FILE",
+        help="working calendar (TOML: hours, holidays, make-up days) the 处置时限 deadlines"
+        " count on (default: the shipped one; docs/casework.md)",
+    )
 
     wall = sub.add_parser("wall", help="run a wall")
     _common(wall)
@@ -177,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     speak.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="voice language")
     speak.add_argument("--config", type=Path, help="configuration file (TOML)")
     speak.add_argument("--log-level", default="WARNING")
+
+    # --- the case register to CSV/XLSX, resumable (desktop/export.py) ---
+    from desktop.export import add_export_arguments
+
+    export = sub.add_parser("export", help="the cases of a period to CSV or XLSX (supervisor)")
+    add_export_arguments(export)
+    _ca_option(export)
     return parser
 
 
@@ -225,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             config = _client_config(args, "wall")
             args.lang = args.lang or config.lang or "zh_CN"
             args.wall_layout = _wall_layout(args.layout, config.layout)
+            args.working_calendar = _calendar(args.calendar)  # a bad file exits 2 too
             return run_demo(args)
         if args.command == "speak":
             from desktop.speech.speak import run_speak
@@ -235,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
             return run_speak(args, _wall_layout(args.layout, config.layout).speech)
         if args.command == "hub":
             return _run_hub(args)
+        if args.command == "export":
+            from desktop.export import run_export
+
+            _trust(args.ca)
+            return asyncio.run(run_export(args, stream_url(args.hub)))
         if args.command in ("wall", "desk", "tail"):
             _trust(args.ca)
         if args.command == "wall":
@@ -320,6 +347,20 @@ def _wall_layout(flag: Path | None, configured: Path | None) -> WallLayout:
         raise ConfigError(str(exc)) from None
 
 
+def _calendar(path: Path | None) -> WorkingCalendar | None:
+    """The working calendar of --calendar FILE (None: the shipped one); a bad file exits
+    2 naming its line and field, as the other config files do."""
+    if path is None:
+        return None
+    from backend_client.config import ConfigError as FileError
+    from hub.domain.calendar import load_calendar
+
+    try:
+        return load_calendar(path)
+    except (FileError, OSError) as exc:
+        raise ConfigError(f"--calendar {path}: {exc}") from None
+
+
 def _run_hub(args: argparse.Namespace) -> int:
     from hub.auth import AuthFileError, TokenRegistry
     from hub.runtime import HubRuntime, TlsFileError, serve_forever, tls_context
@@ -353,6 +394,7 @@ def _run_hub(args: argparse.Namespace) -> int:
     nats = tuple(url.strip() for url in args.nats.split(",") if url.strip())
     if nats and not args.db.startswith("postgresql"):
         raise ConfigError("--nats (cluster mode) needs a PostgreSQL --db: postgresql+psycopg://…")
+    calendar = _calendar(args.calendar)
     config = HubConfig(
         db_url=args.db,
         host=args.host,
@@ -363,6 +405,7 @@ def _run_hub(args: argparse.Namespace) -> int:
         node=args.node,
         nats=nats,
         manage_gc=True,
+        calendar=calendar,
     )
     # In a cluster every node starts so: the first to take the writer lock writes, the
     # others stand by and take over when it dies (docs/cluster.md).

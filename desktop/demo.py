@@ -103,7 +103,15 @@ def run_demo(args: argparse.Namespace) -> int:
     store = prepare_demo_store(args)
     db_url, seed = store.db_url, store.seed
     vehicles = getattr(args, "vehicles", None)
-    config = HubConfig(db_url=db_url, host="127.0.0.1", port=0, api_port=0, jt808_port=0)
+    config = HubConfig(
+        db_url=db_url,
+        host="127.0.0.1",
+        port=0,
+        api_port=0,
+        jt808_port=0,
+        # --calendar (docs/casework.md); None: the shipped one.
+        calendar=getattr(args, "working_calendar", None),
+    )
     runtime = HubRuntime(
         config,
         tokens,

@@ -95,6 +95,15 @@ class DetailPanel(QWidget):
         self.push.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.push_menu = QMenu(self.push)
         self.push.setMenu(self.push_menu)
+        # The case's other steps (核实, 核查, 结案, 返工, 督办, 挂账, 作废, 回访): the menu is
+        # filled for the selected case's status on opening (desktop/desk_steps.py).
+        self.steps = QToolButton()
+        self.steps.setObjectName("CaseSteps")
+        self.steps.setText(translate("desk", "办理（Ctrl+K）") + " ▾")
+        self.steps.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.steps.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.steps_menu = QMenu(self.steps)
+        self.steps.setMenu(self.steps_menu)
         self.status = QLabel("")
         self.status.setObjectName("DeskStatus")
         self.status.setWordWrap(True)
@@ -103,6 +112,7 @@ class DetailPanel(QWidget):
         box.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.dispatch, 1)
+        buttons.addWidget(self.steps)
         buttons.addWidget(self.push)
         box.addLayout(buttons)
         box.addWidget(self.status)

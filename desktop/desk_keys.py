@@ -34,6 +34,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("next_row", ("Alt+Down",), QT_TRANSLATE_NOOP("desk_keys", "下一个案件")),
     Shortcut("accept", ("Ctrl+Return", "Ctrl+Enter"), QT_TRANSLATE_NOOP("desk_keys", "受理")),
     Shortcut("dispatch", ("Ctrl+D",), QT_TRANSLATE_NOOP("desk_keys", "派遣所选警员")),
+    Shortcut(
+        "steps",
+        ("Ctrl+K",),
+        QT_TRANSLATE_NOOP("desk_keys", "办理：核实、核查、结案、返工、督办、挂账、作废、回访"),
+    ),
     Shortcut("next_urgent", ("Ctrl+N",), QT_TRANSLATE_NOOP("desk_keys", "下一个紧急案件")),
     Shortcut(
         "search", ("Ctrl+F",), QT_TRANSLATE_NOOP("desk_keys", "查找：案件编号、地址或警员姓名")

@@ -64,11 +64,12 @@ class DeskReading:
         self._layout.addWidget(self.history)
         self.history.start()
 
-    def show_entity(self, kind: str, entity_id: str) -> bool:
-        """An officer's (``"unit"``) or a merchant's drill-down; False for anything else."""
+    def show_entity(self, kind: str, entity_id: str, at: float | None = None) -> bool:
+        """An officer's (``"unit"``) or a merchant's drill-down; False for anything else.
+        ``at``: the officer's replay around that moment, opened there."""
         if self.requests is None or kind not in ("unit", "merchant"):
             return False
-        panel = make_drilldown(kind, entity_id, self.feed, self.requests)
+        panel = make_drilldown(kind, entity_id, self.feed, self.requests, at)
         if not isinstance(panel, MerchantDrilldown | OfficerDrilldown):
             return False
         self.clear()

@@ -46,6 +46,8 @@ from backend_client.stories.desk import (
 )
 from desktop.desk_case import DetailPanel, Dispatcher
 from desktop.desk_chime import DeskChime
+from desktop.desk_duplicates import DeskDuplicates
+from desktop.desk_export import DeskExport
 from desktop.desk_filters import MyCases, QueueFilterBar
 from desktop.desk_keys import HelpOverlay, install_shortcuts
 from desktop.desk_layout import DeskArrangement
@@ -53,6 +55,7 @@ from desktop.desk_map import dispatch_plan
 from desktop.desk_past import DeskPast
 from desktop.desk_push import WallPush
 from desktop.desk_reading import DeskReading
+from desktop.desk_steps import DeskSteps
 from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
 from widgets.queue import IncidentQueueModel, IncidentQueueView, QueueFilter
 from widgets.situation import incident_lines
@@ -91,7 +94,8 @@ class DeskWindow(QMainWindow):
         #: What needs the operator: the selected case and the officers recommended for it.
         self.triage = DeskTriage(feed.state)
 
-        self.model = IncidentQueueModel(feed, show_handled=False, parent=self)
+        # The desk shows each case's 处置时限 deadline too (docs/casework.md).
+        self.model = IncidentQueueModel(feed, show_handled=False, show_deadline=True, parent=self)
         self.queue = IncidentQueueView(self.model, min_rows=QUEUE_MIN_ROWS)
         self.queue.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.queue.selectionModel().selectionChanged.connect(self._on_selection)
@@ -110,6 +114,10 @@ class DeskWindow(QMainWindow):
             taken=self._mine,
         )
         self.wall_push = WallPush(feed, self.triage, self.details, self, self.push_subject)
+        # 核实, 核查, 结案, 返工, 督办, 挂账, 作废, 回访: the 办理 menu (Ctrl+K).
+        self.steps = DeskSteps(feed, self.triage, self.details, self)
+        # 疑似重复 under the recommendations: the hub's candidates, merged only on a click.
+        self.duplicates = DeskDuplicates(feed, self.details)
 
         self.setDockNestingEnabled(True)
         self.docks: dict[str, QDockWidget] = {}
@@ -174,6 +182,7 @@ class DeskWindow(QMainWindow):
                 "next_urgent": self.next_urgent,
                 "search": self.focus_search,
                 "push": self.details.push.showMenu,
+                "steps": self.details.steps.showMenu,
                 "help": self.toggle_help,
                 "close_help": self.close_help,
             },
@@ -194,6 +203,11 @@ class DeskWindow(QMainWindow):
         self.chime_sound = DeskChime(self)
         help_menu = self.menuBar().addMenu(translate("desk", "帮助"))
         help_menu.addAction(self.shortcuts["help"])
+        # 导出… (desktop/desk_export.py): the cases the queue shows, to XLSX or CSV; in a
+        # 案件 menu before 视图, and as a button at the end of the filters.
+        self.exporter = DeskExport(feed, self.model, self.details.status, self)
+        self.menuBar().insertMenu(view_menu.menuAction(), self.exporter.menu)
+        self.exporter.place(self.filters)
 
         feed.incidentChanged.connect(lambda *_: self._refresh_detail())
         feed.incidentChanged.connect(self._on_incident_changed)
@@ -327,6 +341,7 @@ class DeskWindow(QMainWindow):
     def _case_chosen(self, case_id: str) -> None:
         """A new case in hand: its officers, its row in view, the map on it."""
         self.triage.selected = case_id
+        self.duplicates.show_case(case_id)
         # The officers chosen for the last case are not chosen for this one: the nearest is.
         self.details.table.clearSelection()
         self._refresh_detail()
@@ -385,6 +400,8 @@ class DeskWindow(QMainWindow):
         # selection, a merchant in the dock, a push goes through the wall menu.
         panel.openRequested.connect(self.open_requested)
         panel.pushRequested.connect(self.wall_push.offer)
+        if isinstance(panel, CaseDrilldown):
+            panel.replayRequested.connect(self.open_replay)
 
     def open_requested(self, kind: str, entity_id: str) -> None:
         """A drill-down's link: a related case, its merchant, an officer."""
@@ -403,6 +420,11 @@ class DeskWindow(QMainWindow):
     def open_entity(self, kind: str, entity_id: str) -> None:
         """A map click: an officer's or a merchant's drill-down in the history dock."""
         self.reading.show_entity(kind, entity_id)
+
+    def open_replay(self, unit_id: str, ts: float) -> None:
+        """A case timeline row: the officer's replay around that step, opened at its
+        moment, in the history dock (in place of the case)."""
+        self.reading.show_entity("unit", unit_id, at=ts)
 
     def _filter_queue(self, keep: object) -> None:
         self.model.set_filter(cast("QueueFilter | None", keep))

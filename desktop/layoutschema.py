@@ -136,6 +136,12 @@ PANEL_OPTIONS: Final[dict[str, dict[str, Option]]] = {
             int, 30, "the period: the last N local days, today included", _range(1, 400)
         ),
         "top": Option(int, 8, "bars shown; the rest are summed as one", _range(1, 30)),
+        "classes": Option(
+            int,
+            2,
+            "小类 shown under each 大类 (class group) bar; 0: bars of the 小类 alone",
+            _range(0, 10),
+        ),
         "refresh_s": Option(int, 60, "seconds between queries to the hub", _range(10, 3600)),
     },
     "ranking": {

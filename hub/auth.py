@@ -1,8 +1,8 @@
 """Tokens and roles (DESIGN.md, "Auth file").
 
 ``wall`` reads the stream; ``operator`` also dispatches, steps cases and acknowledges;
-``supervisor`` also reads the audit log and who was where (``units.at``); ``source`` only
-ingests; ``admin`` may do all.
+``supervisor`` also reads the audit log and who was where (``units.at``) and exports the
+case register (``cases.export``); ``source`` only ingests; ``admin`` may do all.
 """
 
 from __future__ import annotations
@@ -35,11 +35,20 @@ _READ = frozenset(
         "stats.hotspots",
         "case.records",
         "discretion.suggest",
+        # Duplicate candidates (a case view, audited) and the service figures (aggregates).
+        "case.duplicates",
+        "stats.service",
     }
 )
 _OPERATE = _READ | {"dispatch", "alert.ack", "case.step", "wall.push", "wall.list", "case.decide"}
+# Merging a duplicate into a case (case.merge) is a dispatcher's decision, never automatic.
+_OPERATE = _OPERATE | {"case.merge"}
+# 回访 (follow-up visits) are made by the desks: operator and above.
+_OPERATE = _OPERATE | {"case.visit"}
 # units.at shows where every unit was: a supervisor's question, audited.
 _SUPERVISE = _OPERATE | {"audit.query", "units.at"}
+# cases.export takes the case register out in bulk, reporters included: supervisors.
+_SUPERVISE = _SUPERVISE | {"cases.export"}
 PERMISSIONS: dict[str, frozenset[str]] = {
     "wall": _READ,
     "operator": _OPERATE,

@@ -8,15 +8,25 @@ all in the caller's transaction. Everything here runs on the writer thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend_client.protocol.messages import Incident, IncidentUpdate, SlaMarks, Ticker
+from backend_client.protocol.messages import (
+    Alert,
+    AlertNew,
+    Incident,
+    IncidentUpdate,
+    SlaMarks,
+    Ticker,
+)
+from hub import deadlines
 from hub.domain import lifecycle
+from hub.domain.calendar import WorkingCalendar, shipped_calendar
+from hub.domain.classes import shipped_catalogue
 from hub.domain.lifecycle import Actor, Case, CaseAction, CaseEventKind, InvalidStep, Step
 from hub.domain.sla import (
     ONE_THREE_FIFTEEN,
@@ -26,16 +36,18 @@ from hub.domain.sla import (
     SlaMiss,
     due_misses,
 )
-from hub.domain.wording import Wording, sla_miss_line
-from hub.snapshot_load import incident_from_row
+from hub.domain.wording import Wording, sla_miss_line, supervised_alert, supervised_line
+from hub.snapshot_load import asked_text, incident_from_row
+from hub.store.models import AlertRow
 from hub.store.models import CaseEvent as CaseEventRow
 from hub.store.models import Incident as IncidentRow
 from hub.writer import Emitter, EventFactory
 
 # Wire names of the actions. ``moving``, ``rectify`` and ``followup`` are the short forms
 # an operator's desk and the simulator driver use for the longer domain names.
+# ``visit`` is not a step a desk names: a 回访 is ``case.visit`` (it also stores the visit).
 ACTION_NAMES: dict[str, CaseAction] = {
-    **{str(a): a for a in CaseAction},
+    **{str(a): a for a in CaseAction if a is not CaseAction.VISIT},
     "moving": CaseAction.REPORT_MOVING,
     "rectify": CaseAction.ORDER_RECTIFICATION,
     "followup": CaseAction.START_FOLLOWUP,
@@ -43,7 +55,8 @@ ACTION_NAMES: dict[str, CaseAction] = {
 LIFECYCLE_KINDS = frozenset(str(k) for k in CaseEventKind)
 SLA_MISSED_KIND = "sla_missed"
 # Statuses in which some stage of the clock can still turn into a miss (handled is last).
-SLA_OPEN_STATUSES = frozenset({"reported", "accepted", "dispatched", "arrived"})
+# A suspended (挂账) or void (作废) case is nobody's open work: its clock stops.
+SLA_OPEN_STATUSES = frozenset({"reported", "verified", "accepted", "dispatched", "arrived"})
 
 
 class CaseNotFound(LookupError):
@@ -60,6 +73,16 @@ class StepArgs:
     outcome: str = ""
     note: str = ""
     deadline: float | None = None
+    #: 核实 (confirmed | false), 核查 (passed | failed), 回访 (satisfied | ... | unreached).
+    result: str = ""
+    #: 回访: phone | sms | on_site.
+    channel: str = ""
+    #: 回访 of a merged child's reporter, taken on its parent: the child's id.
+    child: str = ""
+    #: 延期: the limit asked or granted ({"working_days": 2}); on approval the store
+    #: fills ``deadline`` (the new one) and ``previous`` (hub/deadlines.py).
+    limit: Mapping[str, float] | None = None
+    previous: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +117,42 @@ def take(case: Case, action: CaseAction, actor: Actor, ts: float, args: StepArgs
             return lifecycle.handle(case, actor, ts, args.outcome)
         case CaseAction.ORDER_RECTIFICATION:
             if args.deadline is None:
-                raise InvalidStep(case.id, "a rectification needs a deadline")
+                raise InvalidStep(
+                    case.id,
+                    "a rectification needs a deadline (its class has no 整改时限)",
+                    "deadline",
+                )
             return lifecycle.order_rectification(case, actor, ts, args.deadline, args.note)
         case CaseAction.START_FOLLOWUP:
             return lifecycle.start_followup(case, actor, ts, unit)
         case CaseAction.CLOSE:
             return lifecycle.close(case, actor, ts, args.note)
+        case CaseAction.VERIFY:
+            return lifecycle.verify(case, actor, ts, args.result, args.note)
+        case CaseAction.CHECK:
+            return lifecycle.check(case, actor, ts, args.result, args.note, unit)
+        case CaseAction.REWORK:
+            return lifecycle.rework(case, actor, ts, args.note)
+        case CaseAction.SUPERVISE:
+            return lifecycle.supervise(case, actor, ts, args.note)
+        case CaseAction.VOID:
+            return lifecycle.void(case, actor, ts, args.note)
+        case CaseAction.SUSPEND:
+            return lifecycle.suspend(case, actor, ts, args.note)
+        case CaseAction.RESUME:
+            return lifecycle.resume(case, actor, ts, args.note)
+        case CaseAction.VISIT:
+            return lifecycle.visit(
+                case, actor, ts, args.channel, args.result, args.note, args.child
+            )
+        case CaseAction.REQUEST_EXTENSION:
+            return lifecycle.request_extension(case, actor, ts, args.limit, args.note)
+        case CaseAction.APPROVE_EXTENSION:
+            return lifecycle.approve_extension(
+                case, actor, ts, args.limit, args.deadline, args.previous, args.note
+            )
+        case CaseAction.REJECT_EXTENSION:
+            return lifecycle.reject_extension(case, actor, ts, args.note)
     raise InvalidStep(case.id, f"unknown action {action}")  # pragma: no cover
 
 
@@ -126,6 +179,7 @@ def apply_step(
     ts: float,
     args: StepArgs,
     now: float,
+    calendar: WorkingCalendar | None = None,
 ) -> StepResult:
     """Take one lifecycle step on a stored case, in the caller's transaction.
 
@@ -137,6 +191,17 @@ def apply_step(
         raise CaseNotFound(incident_id)
     timeline = _timeline(session, row.id)
     case = lifecycle.case_from_events(row.id, timeline)
+    # Clocks on working time (hub/deadlines.py): ``calendar`` is the hub's (--calendar).
+    working = calendar if calendar is not None else shipped_calendar()
+    if action is CaseAction.APPROVE_EXTENSION:
+        # 延期: the new deadline is counted here, where the stored one is known.
+        asked = dict(case.extension_asked) if case.extension_asked is not None else None
+        granted = deadlines.granted_deadline(row, asked, args.limit, working)
+        args = replace(args, deadline=granted, previous=row.deadline)
+    elif action is CaseAction.ORDER_RECTIFICATION and args.deadline is None:
+        # No deadline named: the class's 整改时限 from now (none: refused, as always).
+        ordered = deadlines.rectify_deadline(row, shipped_catalogue(), working, ts)
+        args = replace(args, deadline=ordered)
     step = take(case, action, actor, ts, args)
     for event in step.events:
         session.add(
@@ -150,18 +215,61 @@ def apply_step(
         )
     row.status = step.case.status
     row.units = list(step.case.units)
+    deadlines.settle_deadline(
+        row, ((str(e.kind), e.detail, e.ts) for e in step.events), shipped_catalogue(), working
+    )
     clock = SlaClock.from_events(row.reported_at, [*timeline, *step.events], limits_of(row))
     # Steps may be stamped a moment ahead of the hub clock (a device's own time).
     at = max(now, ts)
     recorded = _recorded(row)
     row.sla = _marks(clock, at, recorded)
-    incident = incident_from_row(row)
+    # The step's case knows whether a 延期 request now waits (no column holds it).
+    incident = incident_from_row(row, asked_text(step.case.extension_asked))
     change = str(step.events[-1].kind)
     update = emitter.emit(
         lambda seq, t: IncidentUpdate(seq=seq, ts=t, incident=incident, change=change)
     )
     missed = record_misses(session, emitter, row, clock, at)
+    deadlines.record_overdue(session, emitter, row, at)
+    if step.events[-1].kind == CaseEventKind.SUPERVISED:
+        announce_supervision(session, emitter, row, step.events[-1])
     return StepResult(row.id, row.status, update.seq, step.case, missed)
+
+
+SUPERVISED_ALERT_KIND = "supervised"
+
+
+def announce_supervision(
+    session: Session, emitter: Emitter, row: IncidentRow, event: lifecycle.CaseEvent
+) -> None:
+    """A 督办 is seen: an urgent ticker line and an alert on every wall (cleared by a
+    desk's acknowledgement, hub/sos.py ACK_CLEARS)."""
+    note = str(event.detail.get("note", ""))
+    line = supervised_line(row.id, row.category, row.address or row.category, note)
+    emitter.emit(_urgent_ticker(line, row.id))
+    alert = Alert(
+        id=f"{SUPERVISED_ALERT_KIND}:{row.id}@{event.ts:.3f}",
+        kind=SUPERVISED_ALERT_KIND,
+        subject=row.id,
+        ts=event.ts,
+        severity=2,
+        **supervised_alert(row.id, note),
+    )
+    if session.get(AlertRow, alert.id) is not None:
+        return  # the same order again in the same millisecond: one alert
+    session.add(
+        AlertRow(
+            id=alert.id,
+            kind=alert.kind,
+            subject=alert.subject,
+            text=alert.text,
+            ts=alert.ts,
+            cleared_at=None,
+            code=alert.code,
+            args=dict(alert.args),
+        )
+    )
+    emitter.emit(lambda seq, ts: AlertNew(seq=seq, ts=ts, alert=alert))
 
 
 def _recorded(row: IncidentRow) -> list[str]:
@@ -212,6 +320,10 @@ def record_misses(
     became a miss), the incident's marks, an ``incident.update`` with change
     ``sla.missed`` and an urgent ticker line per stage.
     """
+    if row.parent_id is not None:
+        # Merged into another case (case.merge): no longer separate work, so its clock
+        # records nothing more; the parent's clock is the one that counts.
+        return ()
     recorded = _recorded(row)
     due: Sequence[SlaMiss] = due_misses(clock, now, recorded)
     if not due:
@@ -269,7 +381,7 @@ def miss_candidates(incidents: Iterable[Incident], now: float) -> list[str]:
     found: list[str] = []
     for incident in incidents:
         sla = incident.sla
-        if sla is None or incident.status not in SLA_OPEN_STATUSES:
+        if sla is None or incident.status not in SLA_OPEN_STATUSES or incident.parent_id:
             continue
         missed = sla.missed
         if (

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from backend_client.protocol.codec import field_of
 from hub.auth import Principal
+from hub.domain.classes import UnknownClass
 from hub.ingest_http import (
     STORAGE_FULL_MESSAGE,
     STORE_UNAVAILABLE_MESSAGE,
@@ -30,7 +31,7 @@ from hub.ingest_http import (
     storage_full,
     store_unavailable,
 )
-from hub.ingest_models import Accepted, Reporter, ReportIn
+from hub.ingest_models import Accepted, Problem, Reporter, ReportIn
 from hub.ingest_open311 import post_open311
 from hub.ingest_osmand import KNOTS_TO_MS, osmand, osmand_root
 from hub.ingest_records import answer_forwarded_record, post_record
@@ -182,6 +183,17 @@ class IngestServer:
         except StoreUnavailable:
             # 503: it was a 500 with a traceback while PostgreSQL restarted.
             return store_unavailable()
+        except UnknownClass as exc:
+            # Not a class of the catalogue: 400 naming the field, with the nearest names.
+            return json_answer(
+                Problem(
+                    error="invalid",
+                    field=exc.field,
+                    message=str(exc),
+                    suggestions=list(exc.suggestions),
+                ),
+                status=400,
+            )
         return json_answer(Accepted(id=incident_id, seq=seq), status=201 if created else 200)
 
     async def store_report(self, report: ReportIn, principal: Principal) -> tuple[str, int, bool]:

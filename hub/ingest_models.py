@@ -64,6 +64,11 @@ class Problem(msgspec.Struct, kw_only=True):
         UNSET
     )
     message: str
+    #: An unknown category's nearest class names (docs/casework.md), best first.
+    suggestions: (
+        Annotated[list[str], msgspec.Meta(description="nearest class names, best first")]
+        | UnsetType
+    ) = UNSET
 
 
 class Accepted(msgspec.Struct):

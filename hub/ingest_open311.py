@@ -12,6 +12,7 @@ import msgspec
 from aiohttp import web
 
 from hub.auth import Principal
+from hub.domain.classes import UnknownClass, shipped_catalogue
 from hub.ingest_http import (
     STORAGE_FULL_MESSAGE,
     STORE_UNAVAILABLE_MESSAGE,
@@ -86,6 +87,12 @@ async def post_open311(hub: Hub, request: web.Request) -> web.Response:
     nul = nul_field(report)
     if nul is not None:
         return open311_error(nul, "text may not contain NUL characters")
+    try:
+        # GeoReport names the category service_code: checked here so that the 400 says
+        # so (the nearest class names are in the description); store_report resolves it.
+        shipped_catalogue().resolve(report.category, "service_code")
+    except UnknownClass as exc:
+        return open311_error(exc.field, str(exc))
     try:
         incident_id, _seq, created = await store_report(hub, report, checked)
     except StorageFull:

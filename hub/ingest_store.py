@@ -22,6 +22,7 @@ from backend_client.protocol.messages import IncidentNew, SlaMarks, Ticker
 from backend_client.vocabulary import SOURCES
 from hub.auth import Principal
 from hub.cluster import NotDurable, NoWriter
+from hub.domain.classes import shipped_catalogue
 from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
 from hub.domain.wording import report_line
 from hub.ingest_models import ReportIn
@@ -105,6 +106,12 @@ async def store_report(hub: Hub, report: ReportIn, principal: Principal) -> tupl
     not yet replicated: either way it must not be acknowledged, and a retry (same source
     and external id) is answered with the same case.
     """
+    # The category through the classes catalogue (a name, an alias, an old or a full
+    # code; docs/casework.md): stored as the class's name, its code beside it. An
+    # unknown one raises UnknownClass (the sender's 400, naming the field) before
+    # anything is stored.
+    matter = shipped_catalogue().resolve(report.category, "category")
+    report = msgspec.structs.replace(report, category=matter.name)
     if not hub.writing:
         # A cluster's standby: the writer node numbers the report's events.
         return await _forward_report(hub, report, principal)
@@ -166,6 +173,12 @@ async def answer_forwarded_report(hub: Hub, payload: bytes) -> bytes:
     return msgspec.json.encode(ForwardedAnswer(id=incident_id, seq=seq, created=created))
 
 
+def classify(category: str) -> str | None:
+    """The class code of a category as :func:`store_report` leaves it (a class name)."""
+    matter = shipped_catalogue().find(category)
+    return None if matter is None else matter.code
+
+
 def report_seq(incident_id: str) -> int:
     """The ``seq`` of a stored report's ``incident.new``: its case id ends with it
     (``WC<yymmdd>-<seq>``, made so in :func:`_commit_report`). A retry is answered with it,
@@ -201,6 +214,7 @@ async def _commit_report(hub: Hub, report: ReportIn, principal: Principal) -> tu
             source=report.source,
             external_id=report.external_id,
             category=report.category,
+            class_code=classify(report.category),
             text=report.text,
             address=report.address,
             lat=lat,

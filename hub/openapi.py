@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from hub.domain.classes import shipped_catalogue
 from hub.ingest_models import (
     Accepted,
     GeoReportCreated,
@@ -44,6 +45,26 @@ def _no_nul(schema: dict[str, Any]) -> None:
                 variant["pattern"] = NO_NUL
 
 
+def _categories() -> list[str]:
+    """Every category a report may name (the hub resolves it through the classes
+    catalogue, docs/casework.md): each class's name, aliases, code, full matter code and
+    older codes, as the shipped file writes them. The hub also takes these typed
+    full-width or with spaces; anything else is a 400 naming the field."""
+    catalogue = shipped_catalogue()
+    keys: list[str] = []
+    for matter in catalogue.classes:
+        keys += [matter.name, *matter.aliases, matter.code, matter.full_code(catalogue.area)]
+        keys += matter.old_codes
+    return list(dict.fromkeys(keys))
+
+
+CATEGORY_NOTE = (
+    "a class of the catalogue (docs/casework.md): its name, an alias, its code, its full "
+    "matter code or an older code; an unknown one is a 400 naming the field, with the "
+    "nearest names"
+)
+
+
 def _text(max_length: int, nullable: bool) -> dict[str, Any]:
     # GeoReport clients send null (in JSON) for fields they leave out: taken as absent.
     kind: str | list[str] = ["string", "null"] if nullable else "string"
@@ -72,7 +93,8 @@ def _georeport(json: bool) -> dict[str, Any]:
             "service_code": {
                 **_text(128, nullable=False),
                 "minLength": 1,
-                "description": "the category (事项)",
+                "enum": _categories(),
+                "description": f"the category (事项): {CATEGORY_NOTE}",
             },
             "lat": {"type": "number", "minimum": -90, "maximum": 90},
             "long": {"type": "number", "minimum": -180, "maximum": 180},
@@ -127,6 +149,9 @@ def openapi_document(version: str) -> dict[str, Any]:
     _report_ref, schemas = answer_schemas()
     for name in ("ReportIn", "Reporter"):
         _no_nul(schemas[name])
+    category = schemas["ReportIn"]["properties"]["category"]
+    category["enum"] = _categories()
+    category["description"] = f"the category (事项): {CATEGORY_NOTE}"
     # The record (电子笔录) and its parts: components of their own, from the same Structs
     # that validate the body.
     (record_ref,), record_schemas = msgspec.json.schema_components([RecordIn], ref_template=REF)

@@ -93,8 +93,8 @@ class Patrol:
         cases: list[CaseWatch] = []
         open_ids: set[str] = set()
         for incident in incidents.values():
-            if incident.sla is None:
-                continue
+            if incident.sla is None or incident.parent_id is not None:
+                continue  # a merged duplicate is watched through its parent
             open_ids.add(incident.id)
             sla = incident.sla
             limits = SlaLimits(

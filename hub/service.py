@@ -8,8 +8,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,9 @@ from backend_client.protocol.messages import (
 from backend_client.state import FeedState
 from hub.auth import TokenRegistry
 from hub.cases import CaseNotFound, StepArgs, StepResult, apply_step, parse_action
+from hub.deadlines import coverage_warnings
+from hub.domain.calendar import WorkingCalendar, shipped_calendar
+from hub.domain.duplicates import DuplicateRules
 from hub.domain.lifecycle import HUB, Actor, CaseAction, CaseRuleError, Person
 from hub.domain.sla import ONE_THREE_FIFTEEN, SlaLimits
 from hub.domain.supervision import SupervisionConfig
@@ -111,6 +114,12 @@ class HubConfig:
     supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
     # The 1-3-15 rule; other limits are for drills and tests. Stored per case at report.
     sla_limits: SlaLimits = ONE_THREE_FIFTEEN
+    # The working calendar the 处置时限 deadlines count on (--calendar FILE); None: the
+    # shipped one (resources/calendar/). hub/deadlines.py.
+    calendar: WorkingCalendar | None = None
+    # What makes an earlier case a duplicate candidate (case.duplicates): 50 m, the same
+    # merchant or address, open or closed within 72 h by default.
+    duplicates: DuplicateRules = field(default_factory=DuplicateRules)
 
 
 class Hub:
@@ -122,6 +131,10 @@ class Hub:
 
     def __init__(self, config: HubConfig, tokens: TokenRegistry) -> None:
         self.config = config
+        #: Where the 处置时限 deadlines are counted (docs/casework.md).
+        self.calendar: WorkingCalendar = config.calendar or shipped_calendar()
+        for warning in coverage_warnings(self.calendar, time.time()):
+            log.warning("%s", warning)
         self.tokens = tokens
         self.engine: Engine = make_engine(config.db_url, background_checkpoint=True)
         upgrade_schema(self.engine)
@@ -503,20 +516,28 @@ class Hub:
         outcome: str = "",
         note: str = "",
         deadline: float | None = None,
+        result: str = "",
+        limit: Mapping[str, float] | None = None,
     ) -> StepResult:
         """Take one lifecycle step on a case, for the hub's own drivers (the simulator).
 
         ``action`` is ``accept``, ``dispatch`` (``units`` sent), ``moving``/``arrive``
         (``units[0]`` is the officer), ``handle``, ``rectify`` (with ``deadline``),
-        ``followup`` or ``close``. ``actor`` is the name written on the timeline; its role
-        is ``role`` or, by default, ``operator`` for accept/dispatch/close and ``officer``
-        for the rest. Committed and streamed before it returns. Raises ``KeyError`` for an
-        unknown action, :class:`~hub.cases.CaseNotFound`, or the domain's
+        ``followup``, ``check`` (``result`` passed or failed; no ``close`` of a handled
+        case without a passed one) or ``close``. ``actor`` is the name written on the
+        timeline; its role is ``role`` or, by default, ``operator`` for
+        accept/dispatch/close and ``officer`` for the rest. Committed and streamed before
+        it returns. Raises ``KeyError`` for an unknown action,
+        :class:`~hub.cases.CaseNotFound`, or the domain's
         :class:`~hub.domain.lifecycle.CaseRuleError` (its ``code`` is the wire error code).
         """
         step = parse_action(action)
         who: Actor = Person(actor, role or ("operator" if step in DESK_ACTIONS else "officer"))
-        args = StepArgs(units=tuple(units), outcome=outcome, note=note, deadline=deadline)
+        args = StepArgs(
+            units=tuple(units), outcome=outcome, note=note, deadline=deadline, result=result
+        )
+        if limit is not None:  # 延期 (request_extension, approve_extension)
+            args = replace(args, limit=limit)
         return await self.writer.submit(self.case_step_work(incident_id, step, who, ts, args))
 
     def case_step_work(
@@ -533,7 +554,15 @@ class Hub:
         def work(session: Session, emitter: Emitter) -> StepResult:
             now = time.time()
             result = apply_step(
-                session, emitter, incident_id, action, actor, now if ts is None else ts, args, now
+                session,
+                emitter,
+                incident_id,
+                action,
+                actor,
+                now if ts is None else ts,
+                args,
+                now,
+                calendar=self.calendar,
             )
             if also is not None:
                 also(session, result)

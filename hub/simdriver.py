@@ -41,6 +41,7 @@ from hub.cases import (
     parse_action,
 )
 from hub.domain import lifecycle
+from hub.domain.classes import shipped_catalogue
 from hub.domain.lifecycle import CaseEventKind
 from hub.ingest import IngestServer, ReportIn
 from hub.roster import MerchantRecord, OfficerRecord, TeamRecord
@@ -50,8 +51,8 @@ from hub.simulator.history import History, case_rows, rest_of_case
 from hub.simulator.inspections import InspectionRecord, make_inspections
 from hub.store.db import make_engine, upgrade_schema
 from hub.store.models import CaseEvent as CaseEventRow
-from hub.store.models import Incident as IncidentRow
 from hub.store.models import (
+    CaseVisitRow,
     Inspection,
     Officer,
     Position,
@@ -59,6 +60,7 @@ from hub.store.models import (
     local_day,
     mark_days_changed,
 )
+from hub.store.models import Incident as IncidentRow
 from hub.writer import Emitter, StoreWriter
 
 log = logging.getLogger(__name__)
@@ -114,6 +116,7 @@ class SimulatorDriver:
             if (
                 # Not a case waiting for a rectification: nobody is sent to it now.
                 incident.status in SLA_OPEN_STATUSES
+                and incident.parent_id is None  # a merged duplicate is its parent's work
                 and incident.lat is not None
                 and incident.lon is not None
             ):
@@ -189,6 +192,8 @@ class SimulatorDriver:
                     SIMULATOR.name,
                     action.ts,
                     list(action.officer_ids),
+                    # The simulated officers' 核查 finds the work done.
+                    result="passed" if action.action == "check" else "",
                 )
             except Exception as exc:  # a case closed by an operator meanwhile, say
                 log.info(
@@ -399,7 +404,9 @@ def finish_left_open(
     left: list[str] = []
     open_rows = session.scalars(
         select(IncidentRow)
-        .where(IncidentRow.status.in_(sorted(SLA_OPEN_STATUSES | {"handled"})))
+        .where(IncidentRow.status.in_(sorted(SLA_OPEN_STATUSES | {"handled", "checked"})))
+        # A merged duplicate stays as reported: its parent's work, not a case to finish.
+        .where(IncidentRow.parent_id.is_(None))
         .order_by(IncidentRow.reported_at)
     ).all()
     for row in open_rows:
@@ -407,7 +414,7 @@ def finish_left_open(
         overdue = clock is not None and (
             bool((row.sla or {}).get("missed")) or bool(clock.missed(stop))
         )
-        if overdue and row.status != "handled":
+        if overdue and row.status not in ("handled", "checked"):
             left.append(row.id)
             continue
         timeline = [
@@ -422,9 +429,9 @@ def finish_left_open(
         case = lifecycle.case_from_events(row.id, timeline)
         moving = any(e.kind == CaseEventKind.MOVING for e in timeline)
         plan = rest_of_case(case, moving, people, rng)
-        if case.status == "handled" and plan:
-            # Only the desk's close was missing, and that is never left to a later run.
-            plan = [replace(plan[-1], ts=min(plan[-1].ts, now))]
+        if case.status in ("handled", "checked") and plan:
+            # Only the 核查 and the desk's close were missing, never left to a later run.
+            plan = [replace(s, ts=min(s.ts, now)) for s in plan]
         if not plan or plan[-1].ts > now:
             left.append(row.id)
             continue
@@ -436,7 +443,7 @@ def finish_left_open(
                 parse_action(step.action),
                 step.actor,
                 step.ts,
-                StepArgs(units=step.units),
+                StepArgs(units=step.units, result=step.result),
                 # Judged as of the step, as the hub would have judged it then: as of now,
                 # the stages after it would read as missed.
                 step.ts,
@@ -450,12 +457,37 @@ def store_history(
 ) -> int:
     """Insert past cases' rows (:func:`hub.simulator.history.case_rows`) in bulk: no
     stream events (walls never saw these cases live), no audit (nobody viewed them)."""
+    catalogue = shipped_catalogue()
+    for incident, _ in rows:
+        # As intake stores a report (hub/ingest_store.py): the class's name and code.
+        # (Every row gets the key: one executemany needs the same keys in each.)
+        matter = catalogue.find(str(incident["category"]))
+        incident["class_code"] = None if matter is None else matter.code
+        if matter is not None:
+            incident["category"] = matter.name
     if rows:
         # Core inserts (executemany, on the connection) of the rows as built: the
         # session's ORM bulk path took twice as long for nothing an ORM object would add.
         db = session.connection()
         db.execute(insert(IncidentRow), [incident for incident, _ in rows])
         db.execute(insert(CaseEventRow), [e for _, events in rows for e in events])
+        # 回访 are kept as case.visit keeps them: a case_visits row beside the timeline's
+        # ``visited`` row (the service statistics' 满意率 read the table).
+        visits = [
+            {
+                "incident_id": e["incident_id"],
+                "ts": e["ts"],
+                "channel": e["detail"]["channel"],
+                "result": e["detail"]["result"],
+                "note": e["detail"].get("note", ""),
+                "actor": e["actor"],
+            }
+            for _, events in rows
+            for e in events
+            if e["kind"] == "visited"
+        ]
+        if visits:
+            db.execute(insert(CaseVisitRow), visits)
         # Past the ORM's listeners: say which days' kept stats.query figures are stale.
         days = {local_day(i["reported_at"]) for i, _ in rows}
         days |= {local_day(i["handle_by"]) for i, _ in rows if i["handle_by"] is not None}

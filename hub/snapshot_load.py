@@ -3,20 +3,82 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from backend_client.protocol.messages import Alert, Incident, SlaMarks, Team, Unit
+from backend_client.protocol.messages import (
+    FINISHED_STATUSES,
+    Alert,
+    Incident,
+    SlaMarks,
+    Team,
+    Unit,
+)
 from backend_client.state import CLOSED_RETENTION_S, FeedState
 from hub.domain.supervision import SEVERITY, AlertKind
 from hub.sos import SOS_KIND, SOS_SEVERITY
 from hub.store.models import AlertRow, Officer, Position
+from hub.store.models import CaseEvent as CaseEventRow
 from hub.store.models import Incident as IncidentRow
 from hub.store.models import Team as TeamRow
 
+#: 延期 rows of the timeline (hub/domain/lifecycle.py): the last one says whether a request
+#: waits (``extension_requested``) or was decided.
+EXTENSION_KINDS = ("extension_requested", "extension_approved", "extension_rejected")
+#: Statuses in which an extension may be asked or decided (lifecycle RULES): in any other
+#: a waiting request is moot, and nothing is looked up.
+EXTENSION_STATUSES = frozenset({"dispatched", "arrived"})
 
-def incident_from_row(row: IncidentRow) -> Incident:
+
+def asked_text(limit: Mapping[str, float] | Iterable[tuple[str, float]] | None) -> str:
+    """A limit table (``{"working_days": 2}``) as the wire words it: ``"2 working_days"``."""
+    items = list(limit.items() if isinstance(limit, Mapping) else limit or ())
+    if len(items) != 1:
+        return ""
+    ((unit, amount),) = items
+    return f"{float(amount):g} {unit}"
+
+
+def pending_extensions(session: Session, incident_ids: Iterable[str]) -> dict[str, str]:
+    """The asked limit of each given case whose last 延期 row is a request not yet decided
+    (no column holds it: the timeline does). One query for the lot (the snapshot)."""
+    ids = list(incident_ids)
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 500):  # stay under the databases' bound-parameter caps
+        rows = session.execute(
+            select(CaseEventRow.incident_id, CaseEventRow.kind, CaseEventRow.detail)
+            .where(
+                CaseEventRow.incident_id.in_(ids[start : start + 500]),
+                CaseEventRow.kind.in_(EXTENSION_KINDS),
+            )
+            .order_by(CaseEventRow.ts, CaseEventRow.id)
+        )
+        for incident_id, kind, detail in rows:
+            limit = (detail or {}).get("limit") if kind == "extension_requested" else None
+            found[incident_id] = asked_text(limit) if isinstance(limit, Mapping) else ""
+    return {k: v for k, v in found.items() if v}
+
+
+def _pending_extension(row: IncidentRow) -> str:
+    """A stored case's waiting 延期 request, read from its timeline when it can have one
+    and the row belongs to a session (a Core row of a list view has none: "")."""
+    if row.status not in EXTENSION_STATUSES:
+        return ""
+    state = inspect(row, raiseerr=False)
+    session = getattr(state, "session", None)
+    if not isinstance(session, Session):
+        return ""
+    return pending_extensions(session, [row.id]).get(row.id, "")
+
+
+def incident_from_row(row: IncidentRow, extension_asked: str | None = None) -> Incident:
+    """The wire form of a stored case. ``extension_asked`` when the caller knows it (a
+    step just taken, the snapshot's bulk read); else it is read from the timeline, so
+    every ``incident.update`` (a miss, a record, a merge) keeps a waiting 延期."""
+    if extension_asked is None:
+        extension_asked = _pending_extension(row)
     return Incident(
         id=row.id,
         source=row.source,
@@ -31,6 +93,13 @@ def incident_from_row(row: IncidentRow) -> Incident:
         address=row.address,
         priority=row.priority,
         merchant_id=row.merchant_id,
+        class_code=row.class_code,
+        deadline=row.deadline,
+        deadline_limit=row.deadline_limit or "",
+        overdue=row.overdue_at is not None,
+        parent_id=row.parent_id,
+        merged=row.merged or 0,  # None on a row not flushed yet: no children
+        extension_asked=extension_asked if row.status in EXTENSION_STATUSES else "",
     )
 
 
@@ -66,10 +135,17 @@ def load_state(session: Session, seq: int, now: float | None = None) -> FeedStat
             unit.lat, unit.lon, unit.ts = position.lat, position.lon, position.ts
             unit.speed, unit.heading = position.speed, position.heading
     open_or_recent = select(IncidentRow).where(
-        (IncidentRow.status != "closed") | (IncidentRow.reported_at >= now - CLOSED_RETENTION_S)
+        # A merged child is no separate work: kept like a closed case (state.prune_closed).
+        # A void case (作废) is finished like a closed one.
+        (IncidentRow.status.not_in(sorted(FINISHED_STATUSES)) & IncidentRow.parent_id.is_(None))
+        | (IncidentRow.reported_at >= now - CLOSED_RETENTION_S)
     )
-    for row in session.scalars(open_or_recent):
-        state.incidents[row.id] = incident_from_row(row)
+    rows_loaded = list(session.scalars(open_or_recent))
+    asked = pending_extensions(
+        session, [r.id for r in rows_loaded if r.status in EXTENSION_STATUSES]
+    )
+    for row in rows_loaded:
+        state.incidents[row.id] = incident_from_row(row, asked.get(row.id, ""))
     for alert in session.scalars(select(AlertRow).where(AlertRow.cleared_at.is_(None))):
         state.alerts[alert.id] = Alert(
             id=alert.id,

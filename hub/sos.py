@@ -23,7 +23,8 @@ from hub.writer import Emitter
 SOS_KIND = "sos"
 SOS_SEVERITY = 3
 #: Alert kinds that an acknowledgement clears (no condition the patrol could see end).
-ACK_CLEARS = frozenset({SOS_KIND})
+# A 督办 (hub/cases.py announce_supervision) likewise: its order stands once read.
+ACK_CLEARS = frozenset({SOS_KIND, "supervised"})
 
 
 def sos_alert(officer_id: str, officer_name: str, ts: float, source: str) -> Alert:

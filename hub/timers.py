@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend_client.state import FeedState
 from hub.cases import miss_candidates, sweep_misses
+from hub.deadlines import overdue_candidates, sweep_overdue
 from hub.domain.supervision import SupervisionConfig
 from hub.patrol import SUPERVISION_KINDS, Patrol, merchant_cases, store_changes
 from hub.store.db import checkpoint
@@ -93,6 +94,11 @@ class HubTimers:
                 self._every(self.supervision_seconds, self.supervise, "supervision"),
                 name="hub-supervision",
             ),
+            # The 处置时限 deadlines (working time) are swept at the 1-3-15 pace.
+            asyncio.create_task(
+                self._every(self.sla_tick_seconds, self.sweep_deadlines, "deadline sweep"),
+                name="hub-deadlines",
+            ),
         ]
         if self.engine.dialect.name == "sqlite":
             self._tasks.append(
@@ -136,6 +142,15 @@ class HubTimers:
         if not candidates:
             return []
         return await self.writer.submit(lambda s, e: sweep_misses(s, e, candidates, at))
+
+    async def sweep_deadlines(self, now: float | None = None) -> list[str]:
+        """Record every overdue 处置时限 deadline due by ``now`` (once each); returns the
+        cases recorded (hub/deadlines.py)."""
+        at = time.time() if now is None else now
+        candidates = overdue_candidates(self.state.incidents.values(), at)
+        if not candidates:
+            return []
+        return await self.writer.submit(lambda s, e: sweep_overdue(s, e, candidates, at))
 
     async def supervise(self, now: float | None = None) -> tuple[int, int]:
         """One round of the AI patrol; returns (alerts raised, alerts cleared)."""

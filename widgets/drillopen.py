@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 Drilldown: TypeAlias = "CaseDrilldown | MerchantDrilldown | OfficerDrilldown"
 
 
-def make_drilldown(kind: str, entity_id: str, feed: QtFeed, requests: Source) -> Drilldown | None:
-    """The panel for ``kind``/``entity_id`` (not started), or None for a kind it has none of.
+def make_drilldown(
+    kind: str, entity_id: str, feed: QtFeed, requests: Source, at: float | None = None
+) -> Drilldown | None:
+    """The panel for ``kind``/``entity_id`` (not started), or None for a kind it has none of;
+    ``at``: an officer's replay opens at that moment (a case timeline row's time).
 
     The story behind it comes from :func:`backend_client.stories.opening.open_story`. The
     reporter is shown only to roles that may see it, decided from the role the hub gave
@@ -33,7 +36,7 @@ def make_drilldown(kind: str, entity_id: str, feed: QtFeed, requests: Source) ->
     from widgets.drilldown import CaseDrilldown, MerchantDrilldown, OfficerDrilldown
 
     # feed.now() is the hub's clock: an officer's track is stamped in it.
-    story = open_story(kind, entity_id, requests, feed.state, feed.now())
+    story = open_story(kind, entity_id, requests, feed.state, feed.now(), at)
     if isinstance(story, CaseStory):
         role = feed.client.role or ""
         return CaseDrilldown(entity_id, story, show_reporter=role in SEES_REPORTER)

@@ -11,7 +11,7 @@ import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from backend_client.protocol.messages import Alert, Incident, Unit
+from backend_client.protocol.messages import FINISHED_STATUSES, Alert, Incident, Unit
 from backend_client.qt import PositionBatch, QtFeed
 from backend_client.stories.base import ANSWER
 from backend_client.stories.register import MerchantRegister
@@ -160,9 +160,11 @@ class LiveMapPanel(QWidget):
     def _incident(self, incident: Incident, _is_new: bool) -> None:
         if not self._show_incidents:
             return
-        info = IncidentInfo.from_incident(incident) if incident.status != "closed" else None
+        # A merged duplicate (parent_id) has no marker of its own: its parent's is the one.
+        finished = incident.status in FINISHED_STATUSES or incident.parent_id is not None
+        info = None if finished else IncidentInfo.from_incident(incident)
         if info is None:
-            # Closed, or it lost its location: either way it has no marker now.
+            # Closed or void, or it lost its location: either way it has no marker now.
             self.map.remove_incident(incident.id)
         else:
             self.map.update_incident(info)
@@ -223,7 +225,7 @@ class LiveMapPanel(QWidget):
 def _open_infos(incidents: Iterable[Incident]) -> list[IncidentInfo]:
     out: list[IncidentInfo] = []
     for incident in incidents:
-        if incident.status == "closed":
+        if incident.status in FINISHED_STATUSES or incident.parent_id is not None:
             continue
         info = IncidentInfo.from_incident(incident)
         if info is not None:

@@ -16,8 +16,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from backend_client.protocol.messages import Incident
+from backend_client.deadlines import DeadlineStanding, deadline_standing
+from backend_client.protocol.messages import FINISHED_STATUSES, Incident
 from backend_client.qt import QtFeed
+from widgets.deadline_text import deadline_line, standing_text
 from widgets.palette import colour
 from widgets.sla import Standing, State, standing
 from widgets.text import QT_TRANSLATE_NOOP, duration_text, translate
@@ -34,6 +36,10 @@ COLUMNS = (
     QT_TRANSLATE_NOOP("queue", "状态"),
 )
 COL_LEFT, COL_STAGE, COL_CATEGORY, COL_SOURCE, COL_PLACE, COL_STATUS = range(6)
+#: The 处置时限 column (docs/casework.md): the working-time deadline fixed at dispatch,
+#: after the others, on the queues that ask for it (``show_deadline``: the desk's).
+DEADLINE_COLUMN = QT_TRANSLATE_NOOP("queue", "处置时限")
+COL_DEADLINE = len(COLUMNS)
 
 #: Text and row tint per 1-3-15 state: amber counting, green met, red missed.
 STATE_COLOURS = {
@@ -56,6 +62,11 @@ Clock = Callable[[], float]
 QueueFilter = Callable[[Incident, Standing], bool]
 
 
+def merged_mark(incident: Incident) -> str:
+    """`` ×N`` after a case that duplicates were merged into (N = 1 + children), else ""."""
+    return f" ×{1 + incident.merged}" if incident.merged > 0 else ""
+
+
 class IncidentQueueModel(QAbstractTableModel):
     """A QtCore model over the feed's incidents, ordered by urgency and ticking each second.
 
@@ -71,11 +82,13 @@ class IncidentQueueModel(QAbstractTableModel):
         feed: QtFeed,
         *,
         max_rows: int = 200,
+        show_deadline: bool = False,
         show_handled: bool = True,
         clock: Clock | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._columns = len(COLUMNS) + (1 if show_deadline else 0)
         self._feed = feed
         self._max_rows = max_rows
         self._show_handled = show_handled
@@ -112,12 +125,14 @@ class IncidentQueueModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else self._columns
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if section == COL_DEADLINE:
+                return translate("queue", DEADLINE_COLUMN)
             return translate("queue", COLUMNS[section])
         return None
 
@@ -135,6 +150,11 @@ class IncidentQueueModel(QAbstractTableModel):
             return self._ids[row]
         if role == self.StateRole:
             return state
+        if column == COL_DEADLINE and role in (
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return self._deadline_data(row, role)
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._brushes[state][0] if column in (COL_LEFT, COL_STAGE) else None
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -172,8 +192,8 @@ class IncidentQueueModel(QAbstractTableModel):
         standings: dict[str, Standing] = {}
         hidden = 0
         for incident in self._feed.state.incidents.values():
-            if incident.status == "closed":
-                continue
+            if incident.status in FINISHED_STATUSES or incident.parent_id is not None:
+                continue  # a merged duplicate is its parent's work (shown ×N there)
             where = standing(incident, now)
             if where.stage == "done" and not self._show_handled:
                 continue
@@ -193,7 +213,8 @@ class IncidentQueueModel(QAbstractTableModel):
         incidents = self._feed.state.incidents
         rows: list[tuple[tuple[str, ...], State]] = [
             (
-                tuple(self._text(incidents[i], standings[i], c) for c in range(len(COLUMNS))),
+                tuple(self._text(incidents[i], standings[i], c) for c in range(len(COLUMNS)))
+                + self._deadline_texts(incidents[i], now),
                 standings[i].state,
             )
             for i in order
@@ -222,8 +243,30 @@ class IncidentQueueModel(QAbstractTableModel):
         changed = [r for r in range(len(rows)) if rows[r] != before[r]]
         if changed:
             self.dataChanged.emit(
-                self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1)
+                self.index(changed[0], 0), self.index(changed[-1], self._columns - 1)
             )
+
+    # -- the 处置时限 column (widgets/deadline_text.py) ---------------------------------
+
+    def _deadline_texts(self, incident: Incident, now: float) -> tuple[str, ...]:
+        if self._columns == len(COLUMNS):
+            return ()
+        return (standing_text(self._deadline_standing(incident, now)),)
+
+    @staticmethod
+    def _deadline_standing(incident: Incident, now: float) -> DeadlineStanding:
+        handled_at = incident.sla.handled_at if incident.sla is not None else None
+        return deadline_standing(incident.deadline, incident.status, handled_at, now)
+
+    def _deadline_data(self, row: int, role: int) -> object:
+        incident = self._feed.state.incidents.get(self._ids[row])
+        if incident is None or incident.deadline is None:
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            standing = self._deadline_standing(incident, self._clock())
+            return deadline_line(incident.deadline, incident.deadline_limit, standing)
+        state = self._deadline_standing(incident, self._clock()).state
+        return self._brushes["missed"][0] if state in ("overdue", "late") else None
 
     # -- text ----------------------------------------------------------------------------
 
@@ -240,7 +283,7 @@ class IncidentQueueModel(QAbstractTableModel):
         if column == COL_STAGE:
             return stage_label(where.stage)
         if column == COL_CATEGORY:
-            return word(incident.category)
+            return word(incident.category) + merged_mark(incident)
         if column == COL_SOURCE:
             return source_label(incident.source)
         if column == COL_PLACE:
@@ -333,7 +376,9 @@ class IncidentQueueView(QTableView):
         wanted = max((metrics.horizontalAdvance(t) + padding for t in texts), default=floor)
         width = self.viewport().width()
         others = sum(
-            header.sectionSize(c) for c in range(len(COLUMNS)) if c not in (COL_CATEGORY, COL_PLACE)
+            header.sectionSize(c)
+            for c in range(model.columnCount())
+            if c not in (COL_CATEGORY, COL_PLACE)
         )
         room = width - others - self.place_min_width()
         header.resizeSection(

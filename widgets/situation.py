@@ -177,8 +177,11 @@ class SituationPanel(QWidget):
         label = translate("situation", "推送案件")
         if incident is None:
             label = translate("situation", "最紧急案件")
+            # A merged duplicate (parent_id) is its parent's work, never "the most urgent".
             open_cases = [
-                i for i in self._feed.state.incidents.values() if standing(i, now).stage != "done"
+                i
+                for i in self._feed.state.incidents.values()
+                if standing(i, now).stage != "done" and i.parent_id is None
             ]
             incident = min(open_cases, key=lambda i: standing(i, now).urgency, default=None)
         if incident is None:

@@ -25,8 +25,11 @@ State = Literal["pending", "met", "missed"]
 
 #: Seconds allowed per stage, counted from the report (the 1-3-15 rule).
 LIMITS: dict[str, float] = {str(s): ONE_THREE_FIFTEEN.within(s) for s in STAGES}
-#: Statuses past handling: the clock has stopped for them.
-FINISHED = frozenset({"handled", "rectifying", "followup", "closed"})
+#: Statuses past handling: the clock has stopped for them. A suspended (挂账) or void
+#: (作废) case is off the clock too: nobody's open work.
+FINISHED = frozenset(
+    {"handled", "rectifying", "followup", "checked", "closed", "suspended", "voided"}
+)
 _STAGE: dict[SlaStage, Stage] = {
     SlaStage.ACCEPT: "accept",
     SlaStage.MOVE: "move",

@@ -10,7 +10,7 @@ fix of each unit (a snapshot, or a full ``unit.positions`` after a resume).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
@@ -22,8 +22,24 @@ Longitude = Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)]
 Seq = Annotated[int, msgspec.Meta(ge=0)]
 UnitStatusName = Literal["available", "busy", "en_route", "on_scene", "off_duty", "offline"]
 IncidentStatusName = Literal[
-    "reported", "accepted", "dispatched", "arrived", "handled", "rectifying", "followup", "closed"
+    "reported",
+    "verified",  # 核实 confirmed a public report; accepting it is next
+    "accepted",
+    "dispatched",
+    "arrived",
+    "handled",
+    "rectifying",
+    "followup",
+    "checked",  # 核查 on site passed; closing it is next
+    "closed",
+    "suspended",  # 挂账: parked with a written reason, can be resumed
+    "voided",  # 作废: void with a reason (a false report among them); final
 ]
+#: Statuses of a case that is no longer anyone's work: a closed or a void case. A
+#: suspended (挂账) case is neither open work nor finished: readers say which they mean.
+FINISHED_STATUSES: Final = frozenset({"closed", "voided"})
+#: Statuses that are not open work (walls' open counts, the clocks): finished or parked.
+NOT_OPEN_STATUSES: Final = FINISHED_STATUSES | {"suspended"}
 
 
 class Team(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -101,6 +117,25 @@ class Incident(msgspec.Struct, kw_only=True, omit_defaults=True):
     address: str = ""
     priority: int = 3
     merchant_id: str | None = None
+    #: Classes and working-time clocks (docs/casework.md): the catalogue's class code
+    #: (``category`` is its name); the 处置时限 deadline fixed at dispatch (moved only by an
+    #: approved 延期), the limit it was counted from (``"4 working_hours"``, unit one of
+    #: minutes, working_hours, working_days) and whether its miss is recorded. Left off
+    #: the wire when unset, as the duplicates' fields.
+    class_code: str | None = None
+    deadline: float | None = None
+    deadline_limit: str = ""
+    overdue: bool = False
+    #: Duplicates (case.merge): the case this one was merged into (then it is no longer
+    #: separate work: off the queue, out of the open count, no 1-3-15 misses), and how
+    #: many cases were merged into this one (the queue and ticker show ×(1 + merged)).
+    #: Left off the wire when unset, so older clients see the frames they always did.
+    parent_id: str | None = None
+    merged: int = 0
+    #: 延期 (docs/casework.md): the limit of an extension asked and not yet decided, as
+    #: ``deadline_limit`` words one (``"2 working_days"``); "" when none waits. Rebuilt
+    #: from the timeline (no column), so a desk knows to offer 批准 / 驳回.
+    extension_asked: str = ""
 
 
 #: The args of a ticker or alert line (backend_client/events.py): names, ids, numbers and

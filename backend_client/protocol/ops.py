@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 
-from backend_client.protocol.messages import Incident
+from backend_client.protocol.messages import Incident, SlaMarks
 
 #: ``case.history``: events per page when the client names no ``limit``.
 HISTORY_PAGE = 500
@@ -38,7 +38,7 @@ RECURRENCE_PLACE_DEG = 0.0005
 RECURRENCE_DAYS = 30
 RECURRENCE_MIN = 3
 #: ``stats.query``: what a period's cases are grouped by (see :class:`StatsArgs`).
-StatsGroup = Literal["source", "category", "team", "day", "stage"]
+StatsGroup = Literal["source", "category", "team", "day", "stage", "class_group"]
 
 
 class Args(msgspec.Struct):
@@ -91,6 +91,21 @@ class CaseStepArgs(Args):
     outcome: str = ""
     note: str = ""
     deadline: float | None = None
+    #: ``verify``: confirmed | false; ``check`` (核查): passed | failed.
+    result: str = ""
+    #: 延期: ``request_extension`` asks for this limit (``{"working_days": 2}``: one of
+    #: minutes, working_hours, working_days), ``approve_extension`` grants it (absent:
+    #: what was asked); see docs/casework.md.
+    limit: dict[str, float] | None = None
+
+
+class CaseVisitArgs(Args):
+    """A follow-up visit (回访) of a closed case."""
+
+    case_id: str
+    channel: str
+    result: str
+    note: str = ""
 
 
 class AlertAckArgs(Args):
@@ -127,7 +142,10 @@ class StatsArgs(Args):
       specialist team, a team id); ``""`` for a case no officer was sent to;
     - ``day``: the local day in Asia/Shanghai (UTC+8, no DST) as ``YYYY-MM-DD``; every
       day the period touches has a row, zeros included, so a trend has no holes;
-    - ``stage``: the case's status now (``reported`` ... ``closed``).
+    - ``stage``: the case's status now (``reported`` ... ``closed``);
+    - ``class_group``: the 大类 of the case's category in the classes catalogue (its
+      two-digit code, ``""`` for a category the catalogue does not know), its name in
+      ``name``, and its 小类 (the ``category`` rows of its cases) in ``children``.
     """
 
     start: float
@@ -159,6 +177,8 @@ class CaseFile(Incident, kw_only=True, omit_defaults=True):
     reporter (always sent, ``null`` when nobody is recorded)."""
 
     reporter: ReporterInfo | None
+    #: The class's 大类 (group) name, e.g. 街面秩序 ("" without a class).
+    class_group: str = ""
 
 
 class TimelineEvent(msgspec.Struct):
@@ -263,6 +283,11 @@ class StatsRow(msgspec.Struct):
     on_time_rate: float | None
     #: accept, move, handle: compliance and median response time, over the received.
     stages: list[StageFigures]
+    #: ``class_group``: the 大类's name (the key is its code); ``""`` otherwise.
+    name: str = ""
+    #: ``class_group``: the 小类 rows of the 大类 (category names as keys, key order);
+    #: empty otherwise.
+    children: list[StatsRow] = []
 
 
 class StatsFormulas(msgspec.Struct):
@@ -360,6 +385,14 @@ class CaseStepAnswer(Answer):
     seq: int
     #: The 1-3-15 stages this step found missed.
     missed: list[str]
+
+
+class CaseVisitAnswer(Answer):
+    case_id: str
+    #: ``closed``, or ``dispatched`` when a dissatisfied visit reopened it as 返工.
+    status: str
+    seq: int
+    visit_id: int
 
 
 class AlertAckAnswer(Answer):
@@ -649,6 +682,183 @@ class UnitsAtAnswer(Answer):
     units: list[UnitAt]
 
 
+# ---- duplicates and service statistics (issue 18) -------------------------------------
+
+#: Why an earlier case is a duplicate candidate: within the radius, the same merchant, the
+#: same address (every reason that holds is listed).
+DuplicateReason = Literal["distance", "merchant", "address"]
+
+
+class CaseDuplicatesArgs(Args):
+    case_id: str
+
+
+class CaseMergeArgs(Args):
+    """Merge ``case_id`` (the duplicate) into ``into``: it becomes ``into``'s child."""
+
+    case_id: str
+    into: str
+
+
+class ServiceStatsArgs(Args):
+    """``stats.service``: the service figures of ``start <= t < end`` (hub epoch seconds,
+    at most :data:`STATS_MAX_DAYS` days)."""
+
+    start: float
+    end: float
+
+
+class DuplicateRulesInfo(msgspec.Struct):
+    """The thresholds the hub found candidates with (its configuration)."""
+
+    radius_m: float
+    window_hours: float
+    same_merchant: bool
+    same_address: bool
+
+
+class DuplicateCandidate(msgspec.Struct, kw_only=True):
+    """An earlier case of the same class that may be the same matter. ``id`` is the case
+    to merge into: when the case that matched is itself a merged child, its parent (and
+    ``via`` names the child that matched)."""
+
+    id: str
+    category: str
+    status: str
+    reported_at: float
+    address: str
+    #: The first words of the report (the summary a dispatcher compares).
+    summary: str
+    #: Metres between the two cases (1 decimal); ``null`` when either has no location.
+    distance_m: float | None
+    why: list[DuplicateReason]
+    #: When the case that matched was closed (``null``: not closed).
+    closed_at: float | None = None
+    via: str | None = None
+    #: Cases merged into the candidate already.
+    merged: int = 0
+
+
+class CaseDuplicatesAnswer(Answer, kw_only=True):
+    case_id: str
+    #: The case this one is merged into, ``null`` when none.
+    parent_id: str | None
+    rules: DuplicateRulesInfo
+    #: Most reasons first, then nearest, then newest. Empty for a merged child.
+    candidates: list[DuplicateCandidate]
+    #: The cases merged into this one, oldest first (the drill-down lists them).
+    children: list[CaseSummary]
+
+
+class CaseMergeAnswer(Answer, kw_only=True):
+    case_id: str
+    #: The parent the case now belongs to: ``asked`` itself, or, when ``asked`` was a
+    #: merged child, that child's parent (merges never chain).
+    into: str
+    asked: str
+    #: The parent's ×N: 1 + its children.
+    count: int
+    #: Children of ``case_id`` that moved with it to ``into`` (one level only).
+    moved: list[str]
+    seq: int
+
+
+class ServiceFormulas(msgspec.Struct):
+    """How the two rates are made, as a wall shows them under the figures."""
+
+    duplicate_rate: str = "重复派单率 = 并案件 / 受理"
+    satisfaction_rate: str = "满意率 = 满意 / 已评价回访（满意 + 基本满意 + 不满意；未联系上不计）"
+
+
+class ServiceStatsAnswer(Answer, kw_only=True):
+    """Received (受理) are cases reported in the period; merged (并案件) those of them
+    merged into another case (now); visits are 回访 made in the period."""
+
+    start: float
+    end: float
+    received: int
+    merged: int
+    #: merged / received; ``null`` when nothing was received.
+    duplicate_rate: float | None
+    visits: int
+    satisfied: int
+    basic: int
+    dissatisfied: int
+    unreached: int
+    #: satisfied + basic + dissatisfied.
+    rated: int
+    #: satisfied / rated; ``null`` when no visit was rated.
+    satisfaction_rate: float | None
+    formulas: ServiceFormulas = msgspec.field(default_factory=ServiceFormulas)
+
+
+# ---- the case register, exported (cases.export): issue 18 --------------------------------
+
+#: ``cases.export``: rows per page when the client names no ``limit``, and the most.
+EXPORT_PAGE = 2000
+EXPORT_MAX_PAGE = 5000
+#: ``cases.export``: the most ``ids`` one export may name (a desk's filtered queue).
+EXPORT_MAX_IDS = 5000
+#: ``cases.export``'s key: a place in the ``(reported_at, id)`` order.
+ExportKey = Annotated[tuple[float, str], msgspec.Meta(description="[reported_at, id]")]
+
+
+class ExportArgs(Args):
+    """``cases.export``: the cases reported in ``start <= t < end`` (hub epoch seconds), in
+    ``(reported_at, id)`` order, ``limit`` rows after the key ``after`` (none: from the
+    first). ``ids``: only these cases (at most :data:`EXPORT_MAX_IDS`). ``count``: also
+    answer how many cases the whole export has (``total``)."""
+
+    start: float
+    end: float
+    after: ExportKey | None = None
+    limit: int = EXPORT_PAGE
+    ids: list[str] | None = None
+    count: bool = False
+
+
+class ExportRow(msgspec.Struct, array_like=True):
+    """One case of the register, as an array (field order is wire order). ``sla``: the
+    1-3-15 marks (deadlines, accepted / moving / handled times, recorded misses);
+    ``team``: the first officer's team (its township or specialist team), ``""`` when no
+    officer was sent; ``officers``: the names of ``units``, same order; ``reporter`` as
+    the role may see it."""
+
+    id: str
+    source: str
+    category: str
+    status: str
+    priority: int
+    reported_at: float
+    dispatched_at: float | None
+    arrived_at: float | None
+    closed_at: float | None
+    sla: SlaMarks | None
+    team_id: str
+    team: str
+    address: str
+    lat: float | None
+    lon: float | None
+    merchant_id: str | None
+    merchant: str
+    units: list[str]
+    officers: list[str]
+    reporter: ReporterInfo | None
+    text: str
+
+
+class ExportAnswer(Answer):
+    start: float
+    end: float
+    #: The hub's clock when the page was read (the 1-3-15 marks are judged as of it).
+    as_of: float
+    rows: list[ExportRow]
+    #: The key to ask the next page ``after``; ``null`` on the last page.
+    next: ExportKey | None
+    #: How many cases the whole export has, when ``count`` was asked; else ``null``.
+    total: int | None
+
+
 # ---- the op table ------------------------------------------------------------------------
 
 
@@ -714,6 +924,15 @@ OPS: dict[str, Op] = {
         "the case's new status and the stages this step found missed",
         "`case.<action>`",
     ),
+    "case.visit": Op(
+        CaseVisitArgs,
+        CaseVisitAnswer,
+        True,
+        "the 回访 stored (`case_visits`) and on the timeline (`visited`); only on a closed"
+        " case (a merged child: once its parent is closed); `dissatisfied` reopens it (a"
+        " child's parent) as 返工 (`dispatched`, to its officers)",
+        "`case.visit` (`detail: {channel, result}`)",
+    ),
     "alert.ack": Op(
         AlertAckArgs,
         AlertAckAnswer,
@@ -744,7 +963,8 @@ OPS: dict[str, Op] = {
         StatsAnswer,
         False,
         "the period's figures (`start <= t < end`, ≤ 400 days) per value of `group`"
-        " (`source`, `category`, `team`, `day` (Asia/Shanghai), `stage`) and in total:"
+        " (`source`, `category`, `team`, `day` (Asia/Shanghai), `stage`, `class_group`"
+        " (大类, with its 小类 in `children`)) and in total:"
         " 受理, 应结案, 结案, 按期结案, 结案率, 按期结案率, 1-3-15 compliance and response-time"
         " medians per stage, with the formulas (below)",
         "– (aggregates only)",
@@ -796,10 +1016,51 @@ OPS: dict[str, Op] = {
         " (`null` when they do not tell it)",
         "`view.units_at` (`detail.ts`)",
     ),
+    # ---- the case register (issue 18) ----
+    "cases.export": Op(
+        ExportArgs,
+        ExportAnswer,
+        False,
+        "one page of the cases reported in `start <= t < end` (optionally only `ids`, ≤ 5000),"
+        " in `(reported_at, id)` order after the key `after`: each case's register row"
+        " (below); `limit` clamped to 1–5000; `next` is the key of the next page, `null` on"
+        " the last; `total` when `count` is asked",
+        "`export.cases` (every page; `detail: {start, end, limit, after, ids}`)",
+    ),
+    # ---- duplicates and service statistics (issue 18) ----
+    "case.duplicates": Op(
+        CaseDuplicatesArgs,
+        CaseDuplicatesAnswer,
+        False,
+        "the earlier cases of the same category that may be the same matter (within 50 m,"
+        " the same merchant or the same address; open, or closed within 72 h of this"
+        " report; thresholds are the hub's), each with its distance and why, and the cases"
+        " merged into this one",
+        "`view.duplicates`",
+    ),
+    "case.merge": Op(
+        CaseMergeArgs,
+        CaseMergeAnswer,
+        True,
+        "`case_id` becomes a child of `into` (a merged child's parent when `into` is one):"
+        " off the queue, reporters kept, a `merged`/`merged_child` timeline row on both;"
+        " refused into itself, into its own child, for a case already merged, an unknown case",
+        "`case.merge` (`detail: {into, asked, moved}`)",
+    ),
+    "stats.service": Op(
+        ServiceStatsArgs,
+        ServiceStatsAnswer,
+        False,
+        "the period's cases received and merged, 重复派单率, the 回访 made by result and 满意率,"
+        " with the formulas (below)",
+        "– (aggregates only)",
+    ),
 }
 
 
 def to_result(answer: Answer) -> dict[str, Any]:
-    """``answer`` as the ``result`` of a ``res`` frame (omitted defaults stay omitted)."""
-    result: dict[str, Any] = msgspec.to_builtins(answer)
+    """``answer`` as the ``result`` of a ``res`` frame (omitted defaults stay omitted).
+    A ``msgspec.Raw`` part (an answer encoded ahead, as ``cases.export``'s rows) passes
+    through as it is, to be written into the frame unchanged."""
+    result: dict[str, Any] = msgspec.to_builtins(answer, builtin_types=(msgspec.Raw,))
     return result

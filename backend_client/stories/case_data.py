@@ -51,6 +51,13 @@ class CaseRecord:
     reporter: Reporter | None = None
     sla: SlaMarks | None = None  # judged by backend_client.sla
     photos: tuple[str, ...] = ()
+    #: The class (docs/casework.md): code, 大类 name; the 处置时限 deadline fixed at
+    #: dispatch, the limit it counts (``"4 working_hours"``), whether its miss is recorded.
+    class_code: str = ""
+    class_group: str = ""
+    deadline: float | None = None
+    deadline_limit: str = ""
+    overdue: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,19 @@ class EventDetail:
     tier: str = ""
     amount: float | None = None
     reason: str = ""
+    #: A 延期 step's limit asked or granted, as ``"2 working_days"`` ("" for none).
+    limit: str = ""
+    #: A merge (case.merge): on the child the case it went into (``merged``); on the
+    #: parent the child merged in and its ×N after it (``merged_child``).
+    into: str = ""
+    merged_case: str = ""
+    count: int | None = None
+    #: Issue 18's nodes: the verdict of a 核实 (confirmed | false), 核查 (passed | failed)
+    #: or 回访 (satisfied | basic | dissatisfied | unreached); a 回访's channel (phone |
+    #: sms | on_site); what sent a 返工 back (check | visit | desk).
+    result: str = ""
+    channel: str = ""
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +172,24 @@ def case_of(case: CaseFile) -> CaseRecord:
         lon=case.lon,
         merchant_id=case.merchant_id or None,
         reporter=None if reporter is None else Reporter(reporter.name, reporter.phone),
+        class_code=case.class_code or "",
+        class_group=case.class_group,
+        deadline=case.deadline,
+        deadline_limit=case.deadline_limit,
+        overdue=case.overdue,
         sla=case.sla,
     )
+
+
+def limit_text(raw: object) -> str:
+    """A 延期 limit as sent (``{"working_days": 2}``) in the form the case's
+    ``deadline_limit`` has (``"2 working_days"``); "" for anything else."""
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        return ""
+    ((unit, amount),) = raw.items()
+    if not isinstance(amount, int | float) or isinstance(amount, bool):
+        return ""
+    return f"{amount:g} {unit}"
 
 
 def detail_of(raw: object) -> EventDetail:
@@ -175,7 +211,14 @@ def detail_of(raw: object) -> EventDetail:
         state=detail.filled("state"),
         tier=detail.filled("tier"),
         amount=detail.number("amount"),
+        limit=limit_text(detail.value("limit")),
+        into=detail.filled("into"),
+        merged_case=detail.filled("case_id"),
+        count=int(count) if (count := detail.number("count")) is not None else None,
         reason=detail.filled("reason"),
+        result=detail.filled("result"),
+        channel=detail.filled("channel"),
+        by=detail.filled("by"),
     )
 
 
@@ -257,6 +300,11 @@ def read_case(case: Fields, default_id: str = "") -> CaseRecord:
         reporter=Reporter(who.filled("name"), who.filled("phone"))
         if isinstance(reporter, Mapping)
         else None,
+        class_code=case.filled("class_code"),
+        class_group=case.filled("class_group"),
+        deadline=case.number("deadline"),
+        deadline_limit=case.filled("deadline_limit"),
+        overdue=case.value("overdue") is True,
         sla=parse_sla(case.value("sla")),
         photos=photo_list(case.value("photos")),
     )

@@ -28,7 +28,14 @@ from typing import Final, Generic, Literal, TypeVar
 
 from backend_client.api import HubApi, Reply, Requester
 from backend_client.errors import RequestFailed
-from backend_client.protocol.ops import Answer, HotspotsAnswer, StatsAnswer, StatsGroup, StatsRow
+from backend_client.protocol.ops import (
+    Answer,
+    HotspotsAnswer,
+    ServiceStatsAnswer,
+    StatsAnswer,
+    StatsGroup,
+    StatsRow,
+)
 from backend_client.stories.base import ANSWER, FAILED
 from backend_client.stories.events import Emitter
 
@@ -103,6 +110,42 @@ def shares(answer: StatsAnswer, top: int = 0) -> tuple[Share, ...]:
     out = [Share(r.key, r.received, r.received / total if total else 0.0) for r in shown]
     if rest:
         out.append(Share(OTHERS, rest, rest / total if total else 0.0))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ClassShare:
+    """One 大类 bar: its code and name, its cases received and their share of the
+    period's, and its 小类 with the most cases (each a :class:`Share` of the period's)."""
+
+    key: str
+    name: str
+    count: int
+    share: float
+    classes: tuple[Share, ...] = ()
+
+
+def class_shares(answer: StatsAnswer, top: int = 0, classes: int = 2) -> tuple[ClassShare, ...]:
+    """The ``class_group`` answer as 大类 bars, most cases first (ties by code), each with
+    its ``classes`` 小类 with most cases (ties by name); with ``top``, the 大类 past it
+    summed into one :data:`OTHERS` bar, so the bars still add up to the period's total."""
+    total = answer.total.received
+
+    def share(count: int) -> float:
+        return count / total if total else 0.0
+
+    rows = sorted((r for r in answer.rows if r.received), key=lambda r: (-r.received, r.key))
+    shown = rows[:top] if top > 0 else rows
+    out = []
+    for row in shown:
+        children = sorted(
+            (c for c in row.children if c.received), key=lambda c: (-c.received, c.key)
+        )[:classes]
+        below = tuple(Share(c.key, c.received, share(c.received)) for c in children)
+        out.append(ClassShare(row.key, row.name, row.received, share(row.received), below))
+    rest = sum(r.received for r in rows[len(shown) :])
+    if rest:
+        out.append(ClassShare(OTHERS, "", rest, share(rest)))
     return tuple(out)
 
 
@@ -327,17 +370,31 @@ class HotspotQuery(PeriodicQuery[HotspotsAnswer]):
         )
 
 
+class ServiceQuery(PeriodicQuery[ServiceStatsAnswer]):
+    """``stats.service`` over the last ``days`` days: 满意率 and 重复派单率 (the rates
+    panel asks it each time its ``stats.query`` figures are read, with :meth:`refresh`)."""
+
+    def __init__(
+        self, request: Requester, days: int, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        api = HubApi.over(request)
+        super().__init__(api.stats_service, days, clock=clock)
+
+
 __all__: Sequence[str] = [
     "OTHERS",
     "RANK_BY",
+    "ClassShare",
     "CockpitStats",
     "HotspotQuery",
     "PeriodicQuery",
     "Rank",
     "RankBy",
     "Rates",
+    "ServiceQuery",
     "Share",
     "Trend",
+    "class_shares",
     "period",
     "ranking",
     "rates",

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from backend_client.protocol.messages import Unit
+from backend_client.protocol.messages import NOT_OPEN_STATUSES, Unit
 from backend_client.state import FeedState
 from backend_client.stories.events import Emitter
 
@@ -42,7 +42,13 @@ class HeadCount:
 def head_count(state: FeedState) -> HeadCount:
     """Officers on duty (people only) and cases not yet closed, as the feed knows them."""
     on_duty = sum(1 for unit in people(state.units.values()) if unit.status not in OFF_DUTY)
-    open_cases = sum(1 for i in state.incidents.values() if i.status != "closed")
+    # A case merged into another (``parent_id``) is part of its parent's work, not its own.
+    # Closed, void (作废) and suspended (挂账) cases are nobody's open work.
+    open_cases = sum(
+        1
+        for i in state.incidents.values()
+        if i.status not in NOT_OPEN_STATUSES and i.parent_id is None
+    )
     return HeadCount(on_duty, open_cases)
 
 

@@ -162,8 +162,9 @@ class AcceptOrder:
 
 Order = DispatchOrder | WallPushOrder | AcceptOrder
 
-#: Statuses of a case nobody has been sent to yet: what "the next urgent case" looks for.
-AWAITING_DISPATCH: Final = frozenset({"reported", "accepted"})
+#: Statuses of a case nobody has been sent to yet: what "the next urgent case" looks for
+#: (a verified, 核实, report waits for officers like an accepted one).
+AWAITING_DISPATCH: Final = frozenset({"reported", "verified", "accepted"})
 
 
 def next_case(

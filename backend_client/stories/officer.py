@@ -65,9 +65,12 @@ class OfficerStory(AnswerStory[TrackAnswer]):
         cases: Sequence[WindowCase] = (),
         profile: OfficerProfile | Mapping[str, str] | None = None,
         clock: Clock = time.monotonic,
+        focus: float | None = None,
     ) -> None:
         super().__init__(source, TrackAnswer)
         self.unit_id = unit_id
+        #: The moment the replay opens at (a timeline row's time), else its first fix.
+        self.focus = focus
         self.profile = (
             profile
             if isinstance(profile, OfficerProfile)

@@ -139,6 +139,15 @@ def speeds_kmh(points: Sequence[TrackPoint]) -> list[float]:
     return out
 
 
+def window_around(at: float, now: float, span: float) -> tuple[float, float]:
+    """A replay window of ``span`` seconds that holds the moment ``at``: centred on it,
+    or ending now when the moment is less than half a span ago (a track has nothing
+    after now). A moment after ``now`` (a clock ahead) is taken as now."""
+    at = min(at, now)
+    end = min(now, at + span / 2)
+    return end - span, end
+
+
 def parse_points(raw: Iterable[Sequence[Any]]) -> list[TrackPoint]:
     """``unit.track`` points, sorted by time; malformed rows are skipped."""
     points: list[TrackPoint] = []

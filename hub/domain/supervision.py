@@ -17,13 +17,22 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import get_args
 
-from backend_client.protocol.messages import Alert, EventArgs, IncidentStatusName, UnitStatusName
+from backend_client.protocol.messages import (
+    NOT_OPEN_STATUSES,
+    Alert,
+    EventArgs,
+    IncidentStatusName,
+    UnitStatusName,
+)
 from hub.domain.geo import LonLat, distance_m, distance_to_edge_m, inside
 from hub.domain.sla import SlaClock, StageState
 from hub.domain.wording import STAGE_WORDS, Wording, word
 
 DAY = 86_400.0
+# Cases someone still works on: a missed stage of any other raises no alert.
+_WORKED = frozenset(get_args(IncidentStatusName)) - NOT_OPEN_STATUSES
 
 
 class AlertKind(StrEnum):
@@ -300,7 +309,8 @@ def _case_alerts(now: float, case: CaseWatch, config: SupervisionConfig) -> list
     # A stage missed but since done stays recorded in the SLA marks; the alert is for the
     # stage still not done, which someone can still act on.
     for s in case.sla.standings(now):
-        if s.state is StageState.MISSED and s.done_at is None and case.status != "closed":
+        # Not for a case nobody works any more: closed, void or suspended.
+        if s.state is StageState.MISSED and s.done_at is None and case.status in _WORKED:
             found.append(
                 _alert(
                     AlertKind.SLA_MISSED,

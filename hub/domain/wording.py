@@ -68,9 +68,24 @@ def sla_miss_line(
     )
 
 
+def deadline_miss_line(case_id: str, category: str, place: str) -> Wording:
+    """The urgent ticker line of a case past its 处置时限 deadline (hub/deadlines.py)."""
+    return word("ticker.deadline_missed", case_id=case_id, category=category, place=place)
+
+
 def sos_wording(officer: str, channel: str) -> Wording:
     """An SOS alert: ``officer`` (a name) pressed the button on ``channel``."""
     if channel.startswith(_TERMINAL_PREFIX):
         terminal = channel.removeprefix(_TERMINAL_PREFIX)
         return word("alert.sos_terminal", officer=officer, terminal=terminal)
     return word("alert.sos", officer=officer, channel=channel)
+
+
+def supervised_line(case_id: str, category: str, place: str, note: str) -> Wording:
+    """The ticker line of a 督办 (a supervisor's order on a case)."""
+    return word("ticker.supervised", case_id=case_id, category=category, place=place, note=note)
+
+
+def supervised_alert(case_id: str, note: str) -> Wording:
+    """The alert of a 督办: on every wall until a desk acknowledges it."""
+    return word("alert.supervised", case_id=case_id, note=note)

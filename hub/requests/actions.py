@@ -64,7 +64,12 @@ class ActionOps(Ops):
         if unknown:
             raise RequestError("not_found", f"no unit {unknown[0]}", "units")
         step = StepArgs(
-            units=tuple(args.units), outcome=args.outcome, note=args.note, deadline=args.deadline
+            units=tuple(args.units),
+            outcome=args.outcome,
+            note=args.note,
+            deadline=args.deadline,
+            result=args.result,
+            limit=args.limit,
         )
         result = await self._step(who, args.case_id, action, step, f"case.{action}", "case_id")
         return CaseStepAnswer(result.incident_id, result.status, result.seq, list(result.missed))

@@ -105,6 +105,14 @@ MERCHANT_CASES = (
         IncidentRow.address,
         IncidentRow.priority,
         IncidentRow.merchant_id,
+        # What incident_from_row reads of the class and the working-time clock (0011).
+        IncidentRow.class_code,
+        IncidentRow.deadline,
+        IncidentRow.deadline_limit,
+        IncidentRow.overdue_at,
+        # ... and of a merge (0013).
+        IncidentRow.parent_id,
+        IncidentRow.merged,
     )
     .where(IncidentRow.merchant_id == bindparam("merchant"))
     .order_by(IncidentRow.reported_at.desc(), IncidentRow.id.desc())

@@ -22,11 +22,15 @@ from hub.requests.actions import ActionOps
 from hub.requests.audit import AuditOps
 from hub.requests.base import Handler, RequestError, parse_args
 from hub.requests.discretion import DiscretionOps
+from hub.requests.duplicates import DuplicateOps
+from hub.requests.export import ExportOps
 from hub.requests.hotspots import HotspotOps
 from hub.requests.records import RecordOps
+from hub.requests.service_stats import ServiceStatsOps
 from hub.requests.stats import StatsOps
 from hub.requests.units_at import UnitsAtOps
 from hub.requests.views import ViewOps
+from hub.requests.visits import VisitOps
 from hub.service import Hub
 
 log = logging.getLogger(__name__)
@@ -46,7 +50,18 @@ class ForwardedOp(msgspec.Struct, frozen=True):
 
 
 class RequestRouter(
-    ViewOps, ActionOps, AuditOps, StatsOps, RecordOps, DiscretionOps, HotspotOps, UnitsAtOps
+    ViewOps,
+    ActionOps,
+    AuditOps,
+    StatsOps,
+    RecordOps,
+    DiscretionOps,
+    HotspotOps,
+    UnitsAtOps,
+    VisitOps,
+    DuplicateOps,
+    ServiceStatsOps,
+    ExportOps,
 ):
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
@@ -58,6 +73,7 @@ class RequestRouter(
             "unit.track": self.unit_track,
             "dispatch": self.dispatch,
             "case.step": self.case_step,
+            "case.visit": self.case_visit,
             "alert.ack": self.alert_ack,
             "audit.query": self.audit_query,
             "wall.push": self.wall_push,
@@ -68,6 +84,10 @@ class RequestRouter(
             "discretion.suggest": self.discretion_suggest,
             "case.decide": self.case_decide,
             "units.at": self.units_at,
+            "case.duplicates": self.case_duplicates,
+            "case.merge": self.case_merge,
+            "stats.service": self.stats_service,
+            "cases.export": self.cases_export,
         }
         # Every op of the shared table has a handler, and nothing else does.
         assert self.ops.keys() == OPS.keys(), sorted(self.ops.keys() ^ OPS.keys())
@@ -116,5 +136,6 @@ class RequestRouter(
             return encode(Error(code=exc.code, message=exc.message, id=request.id, field=exc.field))
         except CaseRuleError as exc:
             # The lifecycle's verdict: forbidden (role), conflict (status) or invalid.
-            return encode(Error(code=exc.code, message=str(exc), id=request.id))
+            field = getattr(exc, "field", None)  # a missing reason names ``note``
+            return encode(Error(code=exc.code, message=str(exc), id=request.id, field=field))
         return encode(Response(id=request.id, result=to_result(answer), ts=time.time()))

@@ -4,13 +4,27 @@ Every officer and vehicle of the roster, with its last stored fix at or before `
 and at most :data:`UNITS_AT_WINDOW_S` old (else no fix), and its duty status at ``ts``
 when the stored ``unit.status`` changes tell it.
 
-The fixes are one index seek per unit along ``uq_positions_officer_ts`` (officer, ts):
-20,000 units are 20,000 short descents of the index, whatever the length of the track
-behind them (bench/units_at.py). A scan of the whole 10-minute window by time would read
-every fix of every unit in it (2.4 million rows at a fix per 5 s) to keep 20,000. On
-PostgreSQL the two halves of the roster are read side by side on two connections (two
-server processes), the status changes on a third; SQLite's seeks hold the GIL, so there
-one connection reads all. The read runs beside the store's writer, never on it.
+The fixes, in two steps of one statement (bench/units_at.py):
+
+1. **Back in time from ``ts``** along ``ix_positions_fix_time`` (ts, officer, and the
+   fix's columns): the fixes of the seconds before ``ts`` lie side by side in that index,
+   and each unit's newest one there is its last. Units report every 5-30 s, so
+   :data:`SCAN_PER_UNIT` fixes per unit of the roster find nearly all of them; where
+   that many fixes back lies (``stop``) is asked first, index only.
+2. **One seek per unit still missing** along ``uq_positions_officer_ts`` (officer, ts),
+   for its last fix in ``[ts - window, stop)``: units that were silent, or report slowly.
+
+Why not one seek per unit for everyone: each unit's last fix sits on its own index page,
+so 20,000 units were 20,000 scattered pages per request wherever the store keeps them
+(on PostgreSQL more than its shared buffers hold: ~80,000 buffer visits and ~19,000
+reads per request where the scan takes ~230); the scan reads a few hundred pages in
+order, and grows with the number of units, not with the length of the track. Both steps
+run in the database: only the answer's 20,000 rows come to Python. The answer is the
+same whichever step finds a unit (tests/hub/test_units_at.py).
+
+On PostgreSQL the status changes are read on a second connection beside the fixes;
+SQLite reads both on one (its reads hold the GIL). The read runs beside the store's
+writer, never on it.
 
 The status: ``unit.status`` events carry the new status only, so the status at ``ts`` is
 the last change at or before it. The changes are read from the event log over a bounded
@@ -28,7 +42,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, String, bindparam, func, or_, select, true
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -36,80 +50,66 @@ from backend_client.protocol.ops import UNITS_AT_WINDOW_S, UnitAt, UnitsAtAnswer
 from hub.auth import Principal
 from hub.requests.audit import write_audit_view
 from hub.requests.base import Ops, RequestError
-from hub.store.models import Officer, Position, StoredEventRow
+from hub.store.models import StoredEventRow
 from hub.writer import Emitter
 
 #: How far around ``ts`` the status changes are read (seconds, each side).
 STATUS_LOOKBACK_S = 900.0
 
-_FIX_COLUMNS = (Position.ts, Position.lat, Position.lon, Position.speed, Position.heading)
+#: How far back step 1 reads: this many fixes per unit of the roster, newest first. Where
+#: units report at one rate, nearly every unit is found; a unit reporting every 30 s among
+#: others every 5 s is sought (step 2), one index descent each.
+SCAN_PER_UNIT = 1.2
 
+#: Where step 1 stops: the time of the fix ``count(roster) * per_unit`` fixes back from
+#: ``t`` (none: the window holds fewer, and step 1 reads all of it). Index only, no row
+#: leaves the database but this one.
+STOP_SQL = """SELECT ts FROM positions
+WHERE fixed IS {true} AND ts <= :t AND ts >= :since
+ORDER BY ts DESC
+LIMIT 1 OFFSET (SELECT CAST(count(*) * :per_unit AS INTEGER) FROM officers)"""
+STOP_SQLITE = text(STOP_SQL.format(true="1"))
+STOP_POSTGRESQL = text(STOP_SQL.format(true="true"))
 
-def _part_filter() -> tuple[Any, ...]:
-    # One part of the roster, by id: [low, high), either end open when NULL.
-    low, high = bindparam("low", type_=String), bindparam("high", type_=String)
-    return (or_(low.is_(None), Officer.id >= low), or_(high.is_(None), Officer.id < high))
-
-
-def _last_fix_filter() -> tuple[Any, ...]:
-    return (
-        Position.officer_id == Officer.id,
-        Position.ts <= bindparam("t"),
-        Position.ts >= bindparam("since"),
-        # A report that was not a fix (JT/T 808 status bit 1 clear) is nowhere.
-        Position.fixed.is_(True),
-    )
-
-
-def _lateral_statement() -> Select[*tuple[Any, ...]]:
-    """PostgreSQL: a LATERAL subquery per officer, one backward index scan each."""
-    last = (
-        select(*_FIX_COLUMNS)
-        .where(*_last_fix_filter())
-        .order_by(Position.ts.desc())
-        .limit(1)
-        .lateral("last")
-    )
-    return (
-        select(Officer.id, Officer.kind, Officer.status, *last.c)
-        .select_from(Officer)
-        .outerjoin(last, true())
-        .where(*_part_filter())
-        .order_by(Officer.id)
-    )
-
-
-def _correlated_statement() -> Select[*tuple[Any, ...]]:
-    """SQLite (no LATERAL): the last fix's rowid by a correlated subquery per officer
-    (one seek of the (officer, ts) index), then the row by its rowid. (Seeking the last
-    report from the index alone, then asking again for the rare units whose last report
-    was not a fix, measured 3 % faster: not worth a second path.)"""
-    last_id = (
-        select(Position.id)
-        .where(*_last_fix_filter())
-        .order_by(Position.ts.desc())
-        .limit(1)
-        .correlate(Officer)
-        .scalar_subquery()
-    )
-    return (
-        select(Officer.id, Officer.kind, Officer.status, *_FIX_COLUMNS)
-        .select_from(Officer)
-        .outerjoin(Position, Position.id == last_id)
-        .where(*_part_filter())
-        .order_by(Officer.id)
-    )
-
-
-LATERAL = _lateral_statement()
-CORRELATED = _correlated_statement()
-
-#: The id that splits the roster in two halves (PostgreSQL reads them side by side).
-MIDDLE_ID = (
-    select(Officer.id)
-    .order_by(Officer.id)
-    .offset(select(func.count() / 2).select_from(Officer).scalar_subquery())
-    .limit(1)
+#: Both steps in one statement, one row per unit of the roster, in id order: ``r`` is
+#: each unit's last fix in ``[stop, t]`` (step 1, read along ``ix_positions_fix_time``
+#: and grouped in the database), ``p`` (SQLite) / ``l`` (PostgreSQL) its last fix in
+#: ``[since, stop)`` along (officer, ts), sought only for a unit ``r`` did not find.
+#: SQLite: the inner ORDER BY keeps the planner on the time index (grouping along
+#: (officer, ts) would skip-scan the whole of it), and the max() row's bare columns are
+#: that fix's; CASE seeks only for the units left.
+FIXES_SQLITE = text(
+    """SELECT o.id, o.kind, o.status, coalesce(r.ts, p.ts), coalesce(r.lat, p.lat),
+    coalesce(r.lon, p.lon), coalesce(r.speed, p.speed), coalesce(r.heading, p.heading)
+FROM officers AS o
+LEFT JOIN (
+    SELECT officer_id, max(ts) AS ts, lat, lon, speed, heading FROM (
+        SELECT officer_id, ts, lat, lon, speed, heading FROM positions
+        WHERE fixed IS 1 AND ts <= :t AND ts >= :stop
+        ORDER BY ts DESC LIMIT -1)
+    GROUP BY officer_id) AS r ON r.officer_id = o.id
+LEFT JOIN positions AS p ON p.id = CASE WHEN r.officer_id IS NULL THEN (
+    SELECT q.id FROM positions AS q
+    WHERE q.officer_id = o.id AND q.ts < :stop AND q.ts >= :since AND q.fixed IS 1
+    ORDER BY q.ts DESC LIMIT 1) END
+ORDER BY o.id"""
+)
+#: PostgreSQL: DISTINCT ON keeps each unit's newest row of the scan; the LATERAL seek's
+#: ``r.officer_id IS NULL`` is a one-time filter, so found units cost no index descent.
+FIXES_POSTGRESQL = text(
+    """SELECT o.id, o.kind, o.status, coalesce(r.ts, l.ts), coalesce(r.lat, l.lat),
+    coalesce(r.lon, l.lon), coalesce(r.speed, l.speed), coalesce(r.heading, l.heading)
+FROM officers AS o
+LEFT JOIN (
+    SELECT DISTINCT ON (officer_id) officer_id, ts, lat, lon, speed, heading FROM positions
+    WHERE fixed IS true AND ts <= :t AND ts >= :stop
+    ORDER BY officer_id, ts DESC) AS r ON r.officer_id = o.id
+LEFT JOIN LATERAL (
+    SELECT q.ts, q.lat, q.lon, q.speed, q.heading FROM positions AS q
+    WHERE r.officer_id IS NULL AND q.officer_id = o.id AND q.ts < :stop
+        AND q.ts >= :since AND q.fixed IS true
+    ORDER BY q.ts DESC LIMIT 1) AS l ON true
+ORDER BY o.id"""
 )
 
 STATUS_CHANGES = (
@@ -167,22 +167,28 @@ def statuses_at(
     return before
 
 
-def _raw_rows(connection: Connection, statement: Any, params: dict[str, Any]) -> list[Any]:
-    """``statement``'s rows as the driver's plain tuples.
-
-    20,000 rows through SQLAlchemy's result machinery cost about a third of the index
-    seeks themselves (bench/units_at.py), so the statement is compiled once per dialect
-    and run on the connection's own driver cursor, in its transaction.
-    """
+def _bound(connection: Connection, statement: Any, params: dict[str, Any]) -> tuple[str, Any]:
+    """``statement`` as the driver's SQL and values (compiled once per dialect)."""
     compiled = _compiled(statement, connection.dialect)
-    # The statement's own bound values (its LIMIT) under the request's.
+    # The statement's own bound values (a LIMIT) under the request's.
     merged = {**compiled.params, **params}
     values: Any = merged
     if compiled.positiontup is not None:  # SQLite's qmark style: the values in order
         values = tuple(merged[name] for name in compiled.positiontup)
+    return compiled.string, values
+
+
+def _raw_rows(connection: Connection, statement: Any, params: dict[str, Any]) -> list[Any]:
+    """``statement``'s rows as the driver's plain tuples.
+
+    20,000 rows through SQLAlchemy's result machinery cost about a third of the reads
+    themselves (bench/units_at.py), so the statement is compiled once per dialect and run
+    on the connection's own driver cursor, in its transaction.
+    """
+    sql, values = _bound(connection, statement, params)
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(compiled.string, values)
+        cursor.execute(sql, values)
         return list(cursor.fetchall())
     finally:
         cursor.close()
@@ -202,14 +208,21 @@ FixRow = tuple[str, str, str, float | None, float | None, float | None, float | 
 StatusChange = tuple[float, str, str]
 
 
-def read_fixes(
-    connection: Connection, ts: float, low: str | None = None, high: str | None = None
-) -> list[FixRow]:
-    """Each unit with ``low <= id < high`` (open ends: None): id, kind, status now, and its
-    last fix's ts, lat, lon, speed and heading (all None: no fix), in id order."""
-    window = {"t": ts, "since": ts - UNITS_AT_WINDOW_S, "low": low, "high": high}
-    statement = LATERAL if connection.dialect.name == "postgresql" else CORRELATED
-    return _raw_rows(connection, statement, window)
+def read_fixes(connection: Connection, ts: float, per_unit: float = SCAN_PER_UNIT) -> list[FixRow]:
+    """Each unit of the roster: id, kind, status now, and its last fix's ts, lat, lon,
+    speed and heading (all None: no fix), in id order."""
+    postgresql = connection.dialect.name == "postgresql"
+    since = ts - UNITS_AT_WINDOW_S
+    window = {"t": ts, "since": since, "per_unit": per_unit}
+    found = _raw_rows(connection, STOP_POSTGRESQL if postgresql else STOP_SQLITE, window)
+    stop = found[0][0] if found else since
+    if postgresql:
+        # The statement's estimated cost is high enough for PostgreSQL to compile it
+        # (JIT) on every request: 100-300 ms spent before the first row, for a plan that
+        # runs in tens of milliseconds. Off for this transaction only.
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    statement = FIXES_POSTGRESQL if postgresql else FIXES_SQLITE
+    return _raw_rows(connection, statement, {"t": ts, "since": since, "stop": stop})
 
 
 def read_status_changes(connection: Connection, ts: float, now: float) -> list[StatusChange]:
@@ -250,39 +263,28 @@ async def units_at_answer(engine: Engine, ts: float, now: float) -> UnitsAtAnswe
     """``units.at {ts}``'s answer, read off the event loop (the op audits before)."""
     loop = asyncio.get_running_loop()
     if engine.dialect.name != "postgresql":
-        # SQLite's seeks hold the GIL for most of their time: halves read side by side
-        # took as long as the whole (bench/units_at.py).
+        # SQLite's reads hold the GIL for most of their time: side by side they take as
+        # long as one after the other.
         def read() -> UnitsAtAnswer:
             with engine.connect() as connection:
                 return read_units_at(connection, ts, now)
 
         return await loop.run_in_executor(None, read)
 
-    # PostgreSQL: each half of the roster on its own connection (its own server
-    # process), and the status changes on a third: 20,000 units took ~60 % of the
-    # time they take on one connection.
-    def middle() -> str | None:
+    # PostgreSQL: the status changes on a second connection (its own server process)
+    # while the first reads the fixes.
+    def fixes() -> list[FixRow]:
         with engine.connect() as connection:
-            found = connection.execute(MIDDLE_ID).scalar()
-            return None if found is None else str(found)
-
-    def fixes(low: str | None, high: str | None) -> list[FixRow]:
-        with engine.connect() as connection:
-            return read_fixes(connection, ts, low, high)
+            return read_fixes(connection, ts)
 
     def changes() -> list[StatusChange]:
         with engine.connect() as connection:
             return read_status_changes(connection, ts, now)
 
-    split = await loop.run_in_executor(None, middle)
-    if split is None:  # no roster
-        return answer_of([], [], ts, now)
-    low, high, status = await asyncio.gather(
-        loop.run_in_executor(None, fixes, None, split),
-        loop.run_in_executor(None, fixes, split, None),
-        loop.run_in_executor(None, changes),
+    rows, status = await asyncio.gather(
+        loop.run_in_executor(None, fixes), loop.run_in_executor(None, changes)
     )
-    return answer_of(low + high, status, ts, now)
+    return answer_of(rows, status, ts, now)
 
 
 class UnitsAtOps(Ops):
@@ -295,7 +297,7 @@ class UnitsAtOps(Ops):
             write_audit_view(session, who, "view.units_at", "", ts=args.ts)
 
         # Audited first: a view that could not be audited is not served. The read itself
-        # runs beside the writer, not on it: 20,000 seeks must not hold up fixes and steps.
+        # runs beside the writer, not on it: 20,000 units' reads must not hold up fixes and steps.
         await self.hub.writer.submit(audit)
 
         return await units_at_answer(self.hub.engine, args.ts, now)

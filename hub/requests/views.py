@@ -29,6 +29,7 @@ from backend_client.protocol.ops import (
     TrackArgs,
 )
 from hub.auth import Principal
+from hub.deadlines import class_group
 from hub.requests.audit import write_audit_view
 from hub.requests.base import (
     MAX_HISTORY_PAGE,
@@ -74,6 +75,7 @@ class ViewOps(Ops):
             case = CaseFile(
                 **msgspec.structs.asdict(incident_from_row(row)),
                 reporter=None if reporter is None else ReporterInfo(**reporter),
+                class_group=class_group(row.class_code),
             )
             return CaseHistoryAnswer(
                 case=case,

@@ -123,6 +123,10 @@ class Handling(SimState):
         for case in self._cases.values():
             self._advance_case(case, now, actions, status)
             if case.close_at is not None and case.handled and case.close_at <= now:
+                # The 核查 on site comes first (no close without one that passed): halfway
+                # between the handling and the close.
+                checked_at = (case.close_at + (case.handle_at or case.close_at)) / 2
+                actions.append(Action(case.id, "check", self._officer_ids(case), checked_at))
                 actions.append(Action(case.id, "close", self._officer_ids(case), case.close_at))
                 done.append(case.id)
         for cid in done:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -48,6 +48,15 @@ SETTLE_S = 3600.0
 #: 0.6 linked cases per shop a month, so a few shops (not all) reach the 3 in 30 days of
 #: a repeat-complaint alert.
 MERCHANT_LINK_SHARE = 0.08
+#: 回访: the share of closed cases a desk calls back, and how the calls end (a centre
+#: publishes 满意率 in the 90s; 未联系上 is no rating and is called again once).
+VISIT_SHARE = 0.6
+VISIT_RESULTS = ("satisfied", "basic", "dissatisfied", "unreached")
+VISIT_ODDS = (0.84, 0.08, 0.02, 0.06)
+VISIT_CHANNELS = ("phone", "sms")
+#: The share of reports a second citizen sends again about the same matter within half
+#: an hour (the desk merges it into the first: 重复派单率 of a few per cent).
+DUPLICATE_SHARE = 0.03
 
 # The actors the hub records for the simulator's steps (hub/simdriver.py: the simulated
 # terminal for desk and field steps, the hub itself for "moving", read off a status).
@@ -55,6 +64,9 @@ SIM_NAME = "模拟终端"
 DESK = Person(SIM_NAME, "operator")
 FIELD = Person(SIM_NAME, "officer")
 SLA_MISSED_KIND = "sla_missed"  # hub/cases.py's name of the clock's notes
+# hub/requests/duplicates.py's names of a merge's rows, on the child and on the parent.
+MERGED_KIND = "merged"
+MERGED_CHILD_KIND = "merged_child"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +78,11 @@ class PastCase:
     reported_at: float
     case: Case
     events: tuple[CaseEvent, ...]
+    #: A duplicate merged by the desk (case.merge): the case it went into, and when.
+    parent: str | None = None
+    merged_at: float | None = None
+    #: The duplicates merged into this case: (child id, when).
+    children: tuple[tuple[str, float], ...] = ()
 
 
 # The delays of each step, as the live simulator draws them (sim.py ``on_incident``,
@@ -114,6 +131,8 @@ class PlannedStep:
     actor: Person
     ts: float
     units: tuple[str, ...] = ()
+    #: A 核查's verdict (the simulator's officers find the work done: ``passed``).
+    result: str = ""
 
 
 def rest_of_case(
@@ -121,10 +140,11 @@ def rest_of_case(
 ) -> list[PlannedStep]:
     """The steps that would finish ``case`` from where its timeline stops, with the
     simulator's delays from its last step: accept, dispatch (``officers``: one of them,
-    drawn, when the case has nobody yet), moving, arrive, handle and close.
+    drawn, when the case has nobody yet), moving, arrive, handle, the 核查 on site
+    (passed, halfway to the close) and close.
     Empty for a case that is not on the officers' way to a close (closed, or waiting for
     a rectification)."""
-    order = ("reported", "accepted", "dispatched", "arrived", "handled")
+    order = ("reported", "accepted", "dispatched", "arrived", "handled", "checked")
     if case.status not in order:
         return []
     at = order.index(case.status)
@@ -150,7 +170,12 @@ def rest_of_case(
     if at < 4:
         t += on_scene(r)
         steps.append(PlannedStep("handle", FIELD, t))
+    handled = t
     t += close_delay(r)
+    if at < 5:
+        # No close without a passed 核查 (hub/domain/lifecycle.py); no extra draw, so the
+        # seeded delays stay what they were.
+        steps.append(PlannedStep("check", FIELD, (handled + t) / 2, units[:1], "passed"))
     steps.append(PlannedStep("close", DESK, t))
     return steps
 
@@ -177,6 +202,9 @@ class History:
             world, seed=seed ^ 0x4157, incident_rate_per_hour=0.0, snap_datum="wgs84"
         )
         self._rng = np.random.default_rng(np.random.SeedSequence([seed, 0x415]))
+        # 回访 and duplicates draw from a stream of their own: the cases' own draws (and
+        # so the cases a seed gives) are what they were before these existed.
+        self._after = np.random.default_rng(np.random.SeedSequence([seed, 0x416]))
         persons = np.array([o.kind != "vehicle" for o in world.officers], dtype=np.bool_)
         self._team_persons = [
             np.flatnonzero(persons & (world.officer_team == t)) for t in range(len(world.teams))
@@ -187,7 +215,9 @@ class History:
 
     def cases(self, start: float, end: float) -> Iterator[PastCase]:
         """The cases reported in ``[start, end - SETTLE_S)``, in report order, each closed
-        before ``end`` or (a few) rectifying with a follow-up after it."""
+        before ``end`` or (a few) rectifying with a follow-up after it; some closed ones
+        called back (回访). A duplicate report, merged by the desk into the case it
+        repeats, comes right after that case (its own report is minutes later)."""
         stop = end - SETTLE_S
         hour = 3600.0
         t = math.floor(start / hour) * hour
@@ -207,7 +237,14 @@ class History:
                     # 600 shops ~8 cases a month and put a repeat-complaint alert on
                     # nearly every one (545 on a fresh demo): a centre sees a handful.
                     report = {k: v for k, v in report.items() if k != "merchant_id"}
-                yield self._case(report, end)
+                past = self._case(report, end)
+                if self._after.random() < DUPLICATE_SHARE:
+                    child = self._duplicate(past)
+                    past = replace(past, children=((child.id, float(child.merged_at or 0)),))
+                    yield past
+                    yield child
+                else:
+                    yield past
 
     # ---------------------------------------------------------------- one case
 
@@ -235,6 +272,7 @@ class History:
         take(lifecycle.arrive(case, FIELD, t, units[0]))
         t += on_scene(r)
         take(lifecycle.handle(case, FIELD, t))
+        handled = t
         t += close_delay(r)
         # A shop told to put things right: a deadline of days, then a follow-up visit
         # and the close. One whose visit is still to come stays open, rectifying: the
@@ -248,8 +286,63 @@ class History:
                 return PastCase(case_id, report, ts, case, tuple(events))
             take(lifecycle.start_followup(case, FIELD, followup, units[0]))
             t = followup + r.uniform(600, 3600)
+        else:
+            # The 核查 on site, halfway between the handling and the close: no close
+            # without one that passed.
+            check_at = (handled + min(t, end)) / 2
+            take(lifecycle.check(case, FIELD, check_at, "passed", unit=units[0]))
         take(lifecycle.close(case, DESK, min(t, end)))
+        # 回访: a call back a few hours to a day and a half after the close. Unreached is
+        # called once more; a dissatisfied citizen sends the case back to the officer
+        # (返工), who handles it again and has it checked before the desk closes it again.
+        # Only what is over before the end: history leaves no case reopened.
+        a = self._after
+        at = case.last_step_at + float(a.uniform(2 * 3600, 36 * 3600))
+        if case.status == "closed" and a.random() < VISIT_SHARE and at < end - SETTLE_S:
+            for attempt in range(2):
+                result = str(a.choice(VISIT_RESULTS, p=VISIT_ODDS))
+                if attempt == 1 and result == "unreached":
+                    result = "satisfied"
+                redo = at + turnout(a) + travel(a) + on_scene(a) + close_delay(a)
+                if result == "dissatisfied" and redo >= end - SETTLE_S:
+                    result = "basic"
+                channel = str(a.choice(VISIT_CHANNELS))
+                take(lifecycle.visit(case, DESK, at, channel, result))
+                if result == "dissatisfied":
+                    t = at + turnout(a) + travel(a)
+                    take(lifecycle.arrive(case, FIELD, t, units[0]))
+                    t += on_scene(a)
+                    take(lifecycle.handle(case, FIELD, t))
+                    check_at = t + close_delay(a) / 2
+                    take(lifecycle.check(case, FIELD, check_at, "passed", unit=units[0]))
+                    take(lifecycle.close(case, DESK, check_at + close_delay(a) / 2))
+                if result != "unreached":
+                    break
+                at += float(a.uniform(3600, 6 * 3600))
+                if at >= end - SETTLE_S:
+                    break
         return PastCase(case_id, report, ts, case, tuple(events))
+
+    def _duplicate(self, parent: PastCase) -> PastCase:
+        """A second citizen's report of ``parent``'s matter, a few minutes later and a few
+        metres away, from another channel; the desk merges it into ``parent`` as it
+        triages it (hub/requests/duplicates.py: a ``merged`` row on the child, which then
+        stays as reported, no separate work)."""
+        a = self._after
+        report = dict(parent.report)
+        ts = parent.reported_at + float(a.uniform(120, 1800))
+        others = [s for s in ("hotline", "snap", "grid") if s != report["source"]]
+        report["source"] = others[int(a.integers(0, len(others)))]
+        report["external_id"] = f"{report['external_id']}-dup"
+        report["reported_at"] = ts
+        # Within ~20 m: well inside the 50 m a duplicate is looked for.
+        report["lat"] = float(report["lat"]) + float(a.uniform(-1.5e-4, 1.5e-4))
+        report["lon"] = float(report["lon"]) + float(a.uniform(-1.5e-4, 1.5e-4))
+        report.pop("merchant_id", None)
+        case_id = self._case_id(ts)
+        step = lifecycle.open_case(case_id, ts, FIELD, {"source": report["source"]})
+        merged_at = ts + accept_delay(a)
+        return PastCase(case_id, report, ts, step.case, tuple(step.events), parent.id, merged_at)
 
     def _officers(self, report: dict[str, Any]) -> tuple[str, ...]:
         """The township team's officer, and for a joint inspection a specialist too."""
@@ -310,7 +403,10 @@ def case_rows(
     clock = SlaClock.from_events(ts, past.events, limits)
     last = past.events[-1].ts
     marks: SlaMarks = clock.marks(last)
-    marks.missed = [str(s) for s in STAGES if str(s) in marks.missed]
+    # A merged duplicate is no separate work: its clock is judged no more (hub/cases.py).
+    marks.missed = (
+        [] if past.parent is not None else [str(s) for s in STAGES if str(s) in marks.missed]
+    )
     incident = {
         "id": past.id,
         "source": report["source"],
@@ -328,6 +424,8 @@ def case_rows(
         "merchant_id": report.get("merchant_id"),
         "reported_at": ts,
         "sla": msgspec.to_builtins(marks),
+        "parent_id": past.parent,
+        "merged": len(past.children),
     }
     # The columns the hub keeps from the marks and units (revision 0009), as its ORM
     # listeners would fill them.
@@ -352,6 +450,27 @@ def case_rows(
         }
         for stage in STAGES
         if str(stage) in marks.missed
+    )
+    # The desk's merges, as case.merge writes them (hub/requests/duplicates.py).
+    if past.parent is not None and past.merged_at is not None:
+        events.append(
+            {
+                "incident_id": past.id,
+                "kind": MERGED_KIND,
+                "ts": past.merged_at,
+                "actor": SIM_NAME,
+                "detail": {"into": past.parent, "asked": past.parent},
+            }
+        )
+    events.extend(
+        {
+            "incident_id": past.id,
+            "kind": MERGED_CHILD_KIND,
+            "ts": at,
+            "actor": SIM_NAME,
+            "detail": {"case_id": child, "moved": [], "count": n + 2},
+        }
+        for n, (child, at) in enumerate(past.children)
     )
     # In the order the hub would have written them (the timeline reads by ts, then id).
     events.sort(key=lambda e: e["ts"])

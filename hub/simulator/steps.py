@@ -12,7 +12,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 StrArray = npt.NDArray[np.str_]
 
-ActionName = Literal["accept", "dispatch", "arrive", "handle", "close"]
+ActionName = Literal["accept", "dispatch", "arrive", "handle", "check", "close"]
 UnitStatus = Literal["available", "busy", "en_route", "on_scene", "off_duty"]
 Source = Literal["hotline", "snap", "grid", "patrol"]
 

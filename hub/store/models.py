@@ -75,7 +75,15 @@ class Position(Base):
     live map, left out of ``unit.track`` and of the live position at start."""
 
     __tablename__ = "positions"
-    __table_args__ = (Index("uq_positions_officer_ts", "officer_id", "ts", unique=True),)
+    __table_args__ = (
+        Index("uq_positions_officer_ts", "officer_id", "ts", unique=True),
+        # units.at (who was where at T, hub/requests/units_at.py) reads back in time from
+        # T along this: the fixes of a moment side by side, and all the read needs of them
+        # in the index (``fixed`` too: SQLite reads the table for any column it lacks).
+        Index(
+            "ix_positions_fix_time", "ts", "officer_id", "lat", "lon", "speed", "heading", "fixed"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     officer_id: Mapped[str] = mapped_column(String(32))
@@ -151,6 +159,30 @@ class Incident(Base):
     missed_handle: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: The first officer dispatched (``units[0]``), whose team owns the case.
     first_unit: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    # Classes and working-time clocks (revision 0011, hub/deadlines.py): the class code
+    # of the catalogue (``category`` stays its name, for every reader that shows it;
+    # NULL for an old free name no class has); the 处置时限 deadline fixed at the first
+    # dispatch (moved only by an approved 延期), the limit it was counted from as text
+    # (``4 working_hours``) and, once the deadline passed undisposed, that deadline
+    # (the overdue is recorded: once per deadline, across restarts).
+    class_code: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    deadline: Mapped[float | None] = mapped_column(Float, nullable=True)
+    deadline_limit: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    overdue_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    # Duplicates (revision 0013, hub/requests/duplicates.py): a case merged into another
+    # names it here; only one level (a parent is never a child). ``merged`` is how many
+    # children the case has, kept with the merge so every wire copy carries its ×N.
+    parent_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # No Python-side default: a Core insert written for an older schema (a migration
+    # test, a bulk writer) must not name the column; the ORM sets it (_refresh_figures).
+    merged: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+# Duplicate candidates with the same address (case.duplicates) are one lookup of it
+# (revision 0013); declared beside the class so the class's own index list stays as it was.
+Index("ix_incidents_address", Incident.address)
 
 
 #: The times of ``Incident.sla`` that are also columns of the same name.
@@ -235,6 +267,8 @@ def _refresh_figures(_mapper: Any, connection: Connection, row: Incident) -> Non
     # time), the columns follow the JSON in the same statement, and the days the case
     # counts for, before and after, lose their kept figures.
     days = {local_day(t) for t in inspect(row).attrs.reported_at.history.sum() if t is not None}
+    if row.merged is None:  # a new case has no children yet (0013); stored, not fetched back
+        row.merged = 0
     if row.handle_by is not None:
         days.add(local_day(row.handle_by))
     for name, value in case_figures(row.sla, row.units).items():
@@ -387,3 +421,27 @@ class RecordClip(Base):
     device: Mapped[str] = mapped_column(String(64))
     start: Mapped[float] = mapped_column(Float)
     end: Mapped[float] = mapped_column(Float)
+
+
+# ---- follow-up visits (回访): issue 18 ---------------------------------------------------
+
+
+class CaseVisitRow(Base):
+    """One follow-up visit (回访) of a closed case: how the citizen was reached and what
+    they said. ``result`` is satisfied | basic | dissatisfied | unreached; an unreached
+    visit is not a rating (满意率 = satisfied / (satisfied + basic + dissatisfied))."""
+
+    __tablename__ = "case_visits"
+    __table_args__ = (
+        Index("ix_case_visits_incident_ts", "incident_id", "ts"),
+        # Statistics read visits by period.
+        Index("ix_case_visits_ts", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    ts: Mapped[float] = mapped_column(Float)
+    channel: Mapped[str] = mapped_column(String(16))  # phone | sms | on_site
+    result: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(64))

@@ -141,6 +141,10 @@
         <translation>Closed</translation>
     </message>
     <message>
+        <source>其余大类</source>
+        <translation>Other class groups</translation>
+    </message>
+    <message>
         <source>其他</source>
         <translation>Others</translation>
     </message>
@@ -185,6 +189,22 @@
         <translation>Response-time median = median time from report to accepted / moving out / handled</translation>
     </message>
     <message>
+        <source>满意率</source>
+        <translation>Satisfaction rate</translation>
+    </message>
+    <message>
+        <source>重复派单率</source>
+        <translation>Duplicate dispatch rate</translation>
+    </message>
+    <message>
+        <source>重复派单率 = 并案件 / 受理</source>
+        <translation>Duplicate dispatch rate = merged / received</translation>
+    </message>
+    <message>
+        <source>满意率 = 满意 / 已评价回访（满意 + 基本满意 + 不满意；未联系上不计）</source>
+        <translation>Satisfaction rate = satisfied / rated visits (satisfied + fairly satisfied + dissatisfied; not reached is not counted)</translation>
+    </message>
+    <message>
         <source>受理中位</source>
         <translation>Accept median</translation>
     </message>
@@ -207,6 +227,65 @@
     <message>
         <source>受理/出发/处置 {rates}</source>
         <translation>Accept/move/handle {rates}</translation>
+    </message>
+    <message>
+        <source>满意 {a} / 已评价 {b} · 未联系上 {c}</source>
+        <translation>Satisfied {a} / rated {b} · not reached {c}</translation>
+    </message>
+    <message>
+        <source>并案件 {a} / 受理 {b}</source>
+        <translation>Merged {a} / received {b}</translation>
+    </message>
+</context>
+<context>
+    <name>deadline</name>
+    <message>
+        <source>{n}分钟</source>
+        <translation>{n} min</translation>
+    </message>
+    <message>
+        <source>{n}个工作时</source>
+        <translation>{n} working hours</translation>
+    </message>
+    <message>
+        <source>{n}个工作日</source>
+        <translation>{n} working days</translation>
+    </message>
+    <message>
+        <source>{d}天{h}时</source>
+        <translation>{d}d {h}h</translation>
+    </message>
+    <message>
+        <source>{h}时{m:02d}分</source>
+        <translation>{h}h {m:02d}m</translation>
+    </message>
+    <message>
+        <source>{m}分</source>
+        <translation>{m}m</translation>
+    </message>
+    <message>
+        <source>剩{span}</source>
+        <translation>{span} left</translation>
+    </message>
+    <message>
+        <source>超期{span}</source>
+        <translation>Overdue {span}</translation>
+    </message>
+    <message>
+        <source>按期处置</source>
+        <translation>Dealt with in time</translation>
+    </message>
+    <message>
+        <source>超期{span}处置</source>
+        <translation>Dealt with {span} late</translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>{when}（{limit}）· {standing}</source>
+        <translation>{when} ({limit}) · {standing}</translation>
     </message>
 </context>
 <context>
@@ -242,6 +321,10 @@
     <message>
         <source>推送到大屏</source>
         <translation>Push to wall</translation>
+    </message>
+    <message>
+        <source>办理（Ctrl+K）</source>
+        <translation>Steps (Ctrl+K)</translation>
     </message>
     <message>
         <source>本辖区</source>
@@ -282,6 +365,54 @@
     <message>
         <source>已受理案件 {id}</source>
         <translation>Accepted case {id}</translation>
+    </message>
+    <message>
+        <source>正在合并…</source>
+        <translation>Merging…</translation>
+    </message>
+    <message>
+        <source>合并失败：{e}</source>
+        <translation>Merge failed: {e}</translation>
+    </message>
+    <message>
+        <source>已将案件 {id} 并入案件 {into}（×{n}）</source>
+        <translation>Case {id} merged into case {into} (×{n})</translation>
+    </message>
+    <message>
+        <source>正在导出… {n}{of} 件</source>
+        <translation>Exporting… {n}{of} cases</translation>
+    </message>
+    <message>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>把队列当前显示的案件导出为 Excel 或 CSV 文件</source>
+        <translation>Export the cases the queue shows now to an Excel or CSV file</translation>
+    </message>
+    <message>
+        <source>案件</source>
+        <translation>Cases</translation>
+    </message>
+    <message>
+        <source>队列中没有可导出的案件</source>
+        <translation>The queue shows no cases to export</translation>
+    </message>
+    <message>
+        <source>导出案件</source>
+        <translation>Export cases</translation>
+    </message>
+    <message>
+        <source>Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv)</source>
+        <translation>Excel workbook (*.xlsx);;CSV file (*.csv)</translation>
+    </message>
+    <message>
+        <source>导出失败：{e}</source>
+        <translation>Export failed: {e}</translation>
+    </message>
+    <message>
+        <source>已导出 {n} 件到 {file}</source>
+        <translation>Exported {n} cases to {file}</translation>
     </message>
     <message>
         <source>全部中队</source>
@@ -392,6 +523,158 @@
         <translation>Give the walls back their own view</translation>
     </message>
     <message>
+        <source>核实：属实</source>
+        <translation>Verify: confirmed</translation>
+    </message>
+    <message>
+        <source>核实：不属实（作废）…</source>
+        <translation>Verify: false report (void)…</translation>
+    </message>
+    <message>
+        <source>核查通过</source>
+        <translation>On-site check passed</translation>
+    </message>
+    <message>
+        <source>核查不通过（返工）…</source>
+        <translation>On-site check failed (rework)…</translation>
+    </message>
+    <message>
+        <source>结案</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>返工…</source>
+        <translation>Send back (rework)…</translation>
+    </message>
+    <message>
+        <source>回访…</source>
+        <translation>Follow-up visit…</translation>
+    </message>
+    <message>
+        <source>督办…</source>
+        <translation>Supervision order…</translation>
+    </message>
+    <message>
+        <source>挂账…</source>
+        <translation>Suspend…</translation>
+    </message>
+    <message>
+        <source>恢复办理</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <source>作废…</source>
+        <translation>Void…</translation>
+    </message>
+    <message>
+        <source>申请延期…</source>
+        <translation>Request extension…</translation>
+    </message>
+    <message>
+        <source>批准延期</source>
+        <translation>Approve extension</translation>
+    </message>
+    <message>
+        <source>驳回延期…</source>
+        <translation>Reject extension…</translation>
+    </message>
+    <message>
+        <source>工作时</source>
+        <translation>working hours</translation>
+    </message>
+    <message>
+        <source>工作日</source>
+        <translation>working days</translation>
+    </message>
+    <message>
+        <source>电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>短信</source>
+        <translation>SMS</translation>
+    </message>
+    <message>
+        <source>上门</source>
+        <translation>On site</translation>
+    </message>
+    <message>
+        <source>满意</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message>
+        <source>基本满意</source>
+        <translation>Fairly satisfied</translation>
+    </message>
+    <message>
+        <source>不满意（返工）</source>
+        <translation>Dissatisfied (rework)</translation>
+    </message>
+    <message>
+        <source>未联系上</source>
+        <translation>Not reached</translation>
+    </message>
+    <message>
+        <source>回访</source>
+        <translation>Follow-up visit</translation>
+    </message>
+    <message>
+        <source>方式</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>申请延期</source>
+        <translation>Request an extension</translation>
+    </message>
+    <message>
+        <source>延期时长</source>
+        <translation>Extension</translation>
+    </message>
+    <message>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>原因（必填）</source>
+        <translation>Reason (required)</translation>
+    </message>
+    <message>
+        <source>批准延期（{limit}）</source>
+        <translation>Approve extension ({limit})</translation>
+    </message>
+    <message>
+        <source>未填写原因，未发送</source>
+        <translation>No reason given: nothing sent</translation>
+    </message>
+    <message>
+        <source>正在办理…</source>
+        <translation>Sending…</translation>
+    </message>
+    <message>
+        <source>{step}失败：{e}</source>
+        <translation>{step} failed: {e}</translation>
+    </message>
+    <message>
+        <source>案件 {id}：{step}</source>
+        <translation>Case {id}: {step}</translation>
+    </message>
+    <message>
+        <source>回访失败：{e}</source>
+        <translation>Follow-up visit failed: {e}</translation>
+    </message>
+    <message>
+        <source>案件 {id} 已回访：{result}</source>
+        <translation>Case {id} visited: {result}</translation>
+    </message>
+    <message>
         <source>婺城区综合行政执法指挥平台</source>
         <translation>Wucheng Law Enforcement Command Center</translation>
     </message>
@@ -471,6 +754,10 @@
         <translation>Dispatch the chosen officers</translation>
     </message>
     <message>
+        <source>办理：核实、核查、结案、返工、督办、挂账、作废、回访</source>
+        <translation>Steps: verify, check, close, rework, supervise, suspend, void, visit</translation>
+    </message>
+    <message>
         <source>下一个紧急案件</source>
         <translation>Next urgent case</translation>
     </message>
@@ -544,6 +831,10 @@
     <message>
         <source>· 与建议（{tier}）不同</source>
         <translation>· Differs from the suggestion ({tier})</translation>
+    </message>
+    <message>
+        <source>回放 {unit} 在此刻的轨迹</source>
+        <translation>Replay {unit}'s track at this moment</translation>
     </message>
     <message>
         <source>文书 {n}</source>
@@ -634,6 +925,10 @@
         <translation>{m} min</translation>
     </message>
     <message>
+        <source>分钟</source>
+        <translation>minutes</translation>
+    </message>
+    <message>
         <source>案件详情</source>
         <translation>Case</translation>
     </message>
@@ -688,6 +983,10 @@
     <message>
         <source>整改期限</source>
         <translation>Rectification deadline</translation>
+    </message>
+    <message>
+        <source>处置时限</source>
+        <translation>Deadline</translation>
     </message>
     <message>
         <source>{date} · 剩余 {span}</source>
@@ -842,6 +1141,14 @@
         <translation>fine ¥{amount}</translation>
     </message>
     <message>
+        <source>并入案件 {id}</source>
+        <translation>into case {id}</translation>
+    </message>
+    <message>
+        <source>案件 {id} 并入本案，共 ×{n}</source>
+        <translation>case {id} merged into this one, ×{n} in all</translation>
+    </message>
+    <message>
         <source>上报</source>
         <translation>Reported</translation>
     </message>
@@ -878,8 +1185,116 @@
         <translation>Missed</translation>
     </message>
     <message>
+        <source>超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>延期申请</source>
+        <translation>Extension asked</translation>
+    </message>
+    <message>
+        <source>延期批准</source>
+        <translation>Extension approved</translation>
+    </message>
+    <message>
+        <source>延期驳回</source>
+        <translation>Extension rejected</translation>
+    </message>
+    <message>
         <source>笔录</source>
         <translation>Record</translation>
+    </message>
+    <message>
+        <source>并案</source>
+        <translation>Merged</translation>
+    </message>
+    <message>
+        <source>重复件并入</source>
+        <translation>Duplicate merged in</translation>
+    </message>
+    <message>
+        <source>核实</source>
+        <translation>Verified</translation>
+    </message>
+    <message>
+        <source>核查</source>
+        <translation>On-site check</translation>
+    </message>
+    <message>
+        <source>返工</source>
+        <translation>Rework</translation>
+    </message>
+    <message>
+        <source>督办</source>
+        <translation>Supervision order</translation>
+    </message>
+    <message>
+        <source>作废</source>
+        <translation>Voided</translation>
+    </message>
+    <message>
+        <source>挂账</source>
+        <translation>Suspended</translation>
+    </message>
+    <message>
+        <source>恢复办理</source>
+        <translation>Resumed</translation>
+    </message>
+    <message>
+        <source>回访</source>
+        <translation>Follow-up visit</translation>
+    </message>
+    <message>
+        <source>属实</source>
+        <translation>confirmed</translation>
+    </message>
+    <message>
+        <source>不属实</source>
+        <translation>false report</translation>
+    </message>
+    <message>
+        <source>核查通过</source>
+        <translation>check passed</translation>
+    </message>
+    <message>
+        <source>核查不通过</source>
+        <translation>check failed</translation>
+    </message>
+    <message>
+        <source>满意</source>
+        <translation>satisfied</translation>
+    </message>
+    <message>
+        <source>基本满意</source>
+        <translation>fairly satisfied</translation>
+    </message>
+    <message>
+        <source>不满意</source>
+        <translation>dissatisfied</translation>
+    </message>
+    <message>
+        <source>未联系上</source>
+        <translation>not reached</translation>
+    </message>
+    <message>
+        <source>电话</source>
+        <translation>by phone</translation>
+    </message>
+    <message>
+        <source>短信</source>
+        <translation>by SMS</translation>
+    </message>
+    <message>
+        <source>上门</source>
+        <translation>on site</translation>
+    </message>
+    <message>
+        <source>回访不满意</source>
+        <translation>dissatisfied at follow-up</translation>
+    </message>
+    <message>
+        <source>指挥中心退回</source>
+        <translation>sent back by the centre</translation>
     </message>
     <message>
         <source>询问笔录</source>
@@ -1093,6 +1508,73 @@ Officers: {officers}</translation>
     </message>
 </context>
 <context>
+    <name>duplicates</name>
+    <message>
+        <source>疑似重复 {n} 件</source>
+        <translation>{n} possible duplicates</translation>
+    </message>
+    <message>
+        <source>未发现疑似重复案件</source>
+        <translation>No possible duplicates found</translation>
+    </message>
+    <message>
+        <source>案件</source>
+        <translation>Case</translation>
+    </message>
+    <message>
+        <source>距离</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <source>依据</source>
+        <translation>Why</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>合并</source>
+        <translation>Merge</translation>
+    </message>
+    <message>
+        <source>把当前案件并入所选案件（不会自动合并）</source>
+        <translation>Merge the current case into the chosen one (never done automatically)</translation>
+    </message>
+    <message>
+        <source>已并入本案：{ids}</source>
+        <translation>Merged into this case: {ids}</translation>
+    </message>
+    <message>
+        <source>本案已并入案件 {id}</source>
+        <translation>This case was merged into case {id}</translation>
+    </message>
+    <message>
+        <source>{m} 米</source>
+        <translation>{m} m</translation>
+    </message>
+    <message>
+        <source>（经 {id}）</source>
+        <translation> (via {id})</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>相距近</source>
+        <translation>Close by</translation>
+    </message>
+    <message>
+        <source>同一商户</source>
+        <translation>Same merchant</translation>
+    </message>
+    <message>
+        <source>同一地址</source>
+        <translation>Same address</translation>
+    </message>
+</context>
+<context>
     <name>events</name>
     <message>
         <source>【{source}】{category} · {place}</source>
@@ -1105,6 +1587,14 @@ Officers: {officers}</translation>
     <message>
         <source>【超时】案件 {case_id}（{category} · {place}）超时{stage}，时限 {limit}</source>
         <translation>[Overdue] Case {case_id} ({category} · {place}) {stage} late, limit {limit}</translation>
+    </message>
+    <message>
+        <source>【并案】案件 {case_id} 并入案件 {parent_id}（{category} · {place}）×{count}</source>
+        <translation>[Merged] Case {case_id} merged into case {parent_id} ({category} · {place}) ×{count}</translation>
+    </message>
+    <message>
+        <source>【超期】案件 {case_id}（{category} · {place}）超过处置时限</source>
+        <translation>[Overdue] Case {case_id} ({category} · {place}) is past its deadline</translation>
     </message>
     <message>
         <source>{officer} 紧急求助（SOS，{channel}）</source>
@@ -1133,6 +1623,14 @@ Officers: {officers}</translation>
     <message>
         <source>案件 {case_id} 整改逾期未复查</source>
         <translation>Case {case_id}: rectification overdue, no follow-up yet</translation>
+    </message>
+    <message>
+        <source>【督办】案件 {case_id}（{category} · {place}）：{note}</source>
+        <translation>[Supervision] Case {case_id} ({category} · {place}): {note}</translation>
+    </message>
+    <message>
+        <source>案件 {case_id} 督办：{note}</source>
+        <translation>Case {case_id} under supervision: {note}</translation>
     </message>
     <message>
         <source>商户 {merchant} {days:g} 天内被投诉 {count} 次</source>
@@ -1377,6 +1875,10 @@ Officers: {officers}</translation>
         <translation>Status</translation>
     </message>
     <message>
+        <source>处置时限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
         <source>达标</source>
         <translation>Met</translation>
     </message>
@@ -1541,6 +2043,10 @@ Officers: {officers}</translation>
         <translation>Reported</translation>
     </message>
     <message>
+        <source>已核实</source>
+        <translation>Verified</translation>
+    </message>
+    <message>
         <source>已受理</source>
         <translation>Accepted</translation>
     </message>
@@ -1565,8 +2071,20 @@ Officers: {officers}</translation>
         <translation>Follow-up</translation>
     </message>
     <message>
+        <source>核查通过</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
         <source>已结案</source>
         <translation>Closed</translation>
+    </message>
+    <message>
+        <source>已挂账</source>
+        <translation>Suspended</translation>
+    </message>
+    <message>
+        <source>已作废</source>
+        <translation>Voided</translation>
     </message>
     <message>
         <source>占道经营</source>
@@ -1631,6 +2149,86 @@ Officers: {officers}</translation>
     <message>
         <source>消防通道占用</source>
         <translation>Blocked fire lane</translation>
+    </message>
+    <message>
+        <source>私搭乱建</source>
+        <translation>Illegal structure</translation>
+    </message>
+    <message>
+        <source>沿街晾挂</source>
+        <translation>Laundry hung on the street</translation>
+    </message>
+    <message>
+        <source>暴露垃圾</source>
+        <translation>Exposed rubbish</translation>
+    </message>
+    <message>
+        <source>积存垃圾渣土</source>
+        <translation>Piled-up rubbish and muck</translation>
+    </message>
+    <message>
+        <source>道路不洁</source>
+        <translation>Dirty road</translation>
+    </message>
+    <message>
+        <source>道路遗撒</source>
+        <translation>Spillage on the road</translation>
+    </message>
+    <message>
+        <source>油烟污染</source>
+        <translation>Cooking-fume pollution</translation>
+    </message>
+    <message>
+        <source>非法小广告</source>
+        <translation>Illegal flyers</translation>
+    </message>
+    <message>
+        <source>违规户外广告</source>
+        <translation>Illegal outdoor advertising</translation>
+    </message>
+    <message>
+        <source>施工扰民</source>
+        <translation>Construction noise</translation>
+    </message>
+    <message>
+        <source>渣土车未密闭</source>
+        <translation>Uncovered muck truck</translation>
+    </message>
+    <message>
+        <source>无照经营游商</source>
+        <translation>Unlicensed street hawker</translation>
+    </message>
+    <message>
+        <source>店外经营</source>
+        <translation>Trading outside the shop</translation>
+    </message>
+    <message>
+        <source>机动车乱停放</source>
+        <translation>Illegal parking</translation>
+    </message>
+    <message>
+        <source>非机动车乱停放</source>
+        <translation>Illegal bicycle parking</translation>
+    </message>
+    <message>
+        <source>市容环境</source>
+        <translation>City appearance</translation>
+    </message>
+    <message>
+        <source>宣传广告</source>
+        <translation>Advertising</translation>
+    </message>
+    <message>
+        <source>施工管理</source>
+        <translation>Construction</translation>
+    </message>
+    <message>
+        <source>街面秩序</source>
+        <translation>Street order</translation>
+    </message>
+    <message>
+        <source>其他</source>
+        <translation>Other</translation>
     </message>
 </context>
 <context>

@@ -13,6 +13,7 @@ from backend_client.stories.replay import (
     TrackReplay,
     find_stops,
     speeds_kmh,
+    window_around,
 )
 
 LAT, LON = 29.0790, 119.6470
@@ -116,3 +117,16 @@ def test_speeds_are_the_devices_in_kmh_else_from_the_distance() -> None:
     ]
     assert speeds_kmh(points) == pytest.approx([7.2, 36.0, 0.0], rel=1e-3)
     assert speeds_kmh([TrackPoint(T0, LAT, LON)]) == [0.0]
+
+
+# ---- the window a timeline row opens -----------------------------------------------------
+
+
+def test_a_timeline_moment_is_replayed_in_a_window_around_it() -> None:
+    now = T0 + 86_400.0
+    # Hours ago: centred on the moment.
+    assert window_around(T0, now, 3600.0) == (T0 - 1800.0, T0 + 1800.0)
+    # Minutes ago: the window ends now (no track after it) and keeps its length.
+    assert window_around(now - 600.0, now, 3600.0) == (now - 3600.0, now)
+    # A moment ahead of the clock (a desk's clock ahead of the hub's) is taken as now.
+    assert window_around(now + 30.0, now, 3600.0) == (now - 3600.0, now)

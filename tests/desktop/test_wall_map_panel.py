@@ -47,8 +47,10 @@ def test_incidents_follow_their_cases_on_the_wall_map(
         return state
 
     async def step(case_id: str, action: str, units: tuple[str, ...] = ()) -> None:
+        result = "passed" if action == "check" else ""
         await asyncio.to_thread(
-            hub.run, hub.hub.apply_case_action(case_id, action, "调度员", units=units)
+            hub.run,
+            hub.hub.apply_case_action(case_id, action, "调度员", units=units, result=result),
         )
 
     async def scenario() -> None:
@@ -80,7 +82,9 @@ def test_incidents_follow_their_cases_on_the_wall_map(
         await step(case_id, "handle", ("U001",))
         await until(lambda: _state_is(incidents(), case_id, "met"))
 
-        # Closed: off the map; the other case stays.
+        # Checked on site (issue 18: no close without it), then closed: off the map; the
+        # other case stays.
+        await step(case_id, "check", ("U001",))
         await step(case_id, "close")
         await until(lambda: _gone(incidents(), case_id))
         assert before["id"] in await incidents()

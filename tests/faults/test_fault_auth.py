@@ -41,6 +41,7 @@ def _op_args(incident_id: str) -> dict[str, dict[str, Any]]:
         "unit.track": {"unit_id": "U001", "start": now - 60, "end": now},
         "dispatch": {"incident_id": incident_id, "unit_ids": ["U001"]},
         "case.step": {"case_id": incident_id, "action": "accept"},
+        "case.visit": {"case_id": incident_id, "channel": "phone", "result": "satisfied"},
         "alert.ack": {"alert_id": "device_silent:U001@1"},
         "audit.query": {},
         "case.related": {"case_id": incident_id},
@@ -49,10 +50,14 @@ def _op_args(incident_id: str) -> dict[str, dict[str, Any]]:
         "wall.list": {},
         "stats.query": {"start": now - 3600, "end": now, "group": "day"},
         "units.at": {"ts": now - 60},
+        "cases.export": {"start": now - 3600, "end": now},
         "stats.hotspots": {"start": now - 3600, "end": now},
         "case.records": {"case_id": incident_id},
         "discretion.suggest": {"case_id": incident_id},
         "case.decide": {"case_id": incident_id, "tier": "none", "amount": 0, "reason": "r"},
+        "case.duplicates": {"case_id": incident_id},
+        "case.merge": {"case_id": incident_id, "into": incident_id},
+        "stats.service": {"start": now - 3600, "end": now},
     }
 
 

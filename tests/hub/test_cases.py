@@ -90,6 +90,8 @@ def test_an_operator_steps_a_case_through_its_life_and_every_step_is_audited(
         assert (await step("dispatch", units=["U001"]))["status"] == "dispatched"
         assert (await step("arrive", units=["U001"]))["status"] == "arrived"
         assert (await step("handle", outcome="劝离"))["status"] == "handled"
+        # Issue 18: no close of a handled case without a 核查 that passed.
+        assert (await step("check", result="passed"))["status"] == "checked"
         done = await step("close", note="已整改")
         assert done["status"] == "closed" and done["missed"] == []
         await _until(lambda: wall.state.incidents[case_id].status == "closed")
@@ -114,7 +116,14 @@ def test_an_operator_steps_a_case_through_its_life_and_every_step_is_audited(
         audit = await supervisor.request("audit.query", {"actor": "demo-operator"})
         actions = sorted(e["action"] for e in audit["entries"] if e["subject"] == case_id)
         assert actions == sorted(
-            ["case.accept", "case.dispatch", "case.arrive", "case.handle", "case.close"]
+            [
+                "case.accept",
+                "case.dispatch",
+                "case.arrive",
+                "case.handle",
+                "case.check",
+                "case.close",
+            ]
         )
         for client in (operator, supervisor, wall):
             await client.stop()
@@ -122,7 +131,15 @@ def test_an_operator_steps_a_case_through_its_life_and_every_step_is_audited(
 
     asyncio.run(scenario())
     kinds = [kind for kind, _ in _timeline(hub, case_id)]
-    assert kinds == ["reported", "accepted", "dispatched", "arrived", "handled", "closed"]
+    assert kinds == [
+        "reported",
+        "accepted",
+        "dispatched",
+        "arrived",
+        "handled",
+        "checked",
+        "closed",
+    ]
 
 
 def test_the_simulator_api_applies_officer_side_actions_by_incident_id(hub: LiveHub) -> None:
@@ -143,6 +160,10 @@ def test_the_simulator_api_applies_officer_side_actions_by_incident_id(hub: Live
             await h.apply_case_action(case_id, "arrive", "警员004", reported + 410, ["U004"])
         with pytest.raises(CaseNotFound):
             await h.apply_case_action("WC-none", "accept", "调度员", reported + 10)
+        # Issue 18: the officer's 核查 on site passes before the desk closes.
+        await h.apply_case_action(
+            case_id, "check", "警员004", reported + 450, ["U004"], result="passed"
+        )
         result = await h.apply_case_action(case_id, "close", "调度员", reported + 500)
         assert result.status == "closed" and result.missed == ()
         assert h.state.incidents[case_id].units == ["U002", "U004"]
@@ -157,6 +178,7 @@ def test_the_simulator_api_applies_officer_side_actions_by_incident_id(hub: Live
         ("moving", "hub"),
         ("arrived", "警员002"),
         ("handled", "警员002"),
+        ("checked", "警员004"),
         ("closed", "调度员"),
     ]
     sla = hub.hub.state.incidents[case_id].sla

@@ -120,7 +120,7 @@ def test_a_store_holding_a_fix_twice_keeps_the_first_and_gets_one_fix_per_time(
             ("U002", 100.0, 29.3),
             ("U002", 110.0, 29.4),
         ]
-        assert set(indexes) == {"uq_positions_officer_ts"}
+        assert set(indexes) == {"uq_positions_officer_ts", "ix_positions_fix_time"}
         assert indexes["uq_positions_officer_ts"]["unique"]
         assert indexes["uq_positions_officer_ts"]["column_names"] == ["officer_id", "ts"]
         with pytest.raises(IntegrityError), engine.begin() as connection:

@@ -20,15 +20,20 @@ from backend_client.protocol.ops import (
     AlertAckAnswer,
     AuditAnswer,
     CaseDecideAnswer,
+    CaseDuplicatesAnswer,
     CaseHistoryAnswer,
+    CaseMergeAnswer,
     CaseRecordsAnswer,
     CaseRelatedAnswer,
     CaseStepAnswer,
+    CaseVisitAnswer,
     DiscretionAnswer,
     DispatchAnswer,
+    ExportAnswer,
     HotspotsAnswer,
     MerchantAnswer,
     MerchantListAnswer,
+    ServiceStatsAnswer,
     StatsAnswer,
     TrackAnswer,
     UnitsAtAnswer,
@@ -130,6 +135,12 @@ def test_every_op_round_trips_through_the_facade(hub: LiveHub, tmp_path: Path) -
             at_fix = {u.id: u.fix for u in where.answer.units}
             assert at_fix["U001"] is not None and at_fix["U001"][1] == pytest.approx(29.081)
             asked.add("units.at")
+            # The case register (issue 18): both cases, one page, in report order.
+            cases = await api.cases_export(now - 3600, now + 60, count=True)
+            assert isinstance(cases, ExportAnswer) and cases.next is None
+            assert [r.id for r in cases.rows] == [sibling, case_id] and cases.total == 2
+            assert cases.rows[1].units == ["U001"] and cases.rows[1].merchant == "婺城小吃店"
+            asked.add("cases.export")
 
             acked = await api.alert_ack(alert.id)
             assert acked == AlertAckAnswer(alert.id)
@@ -181,6 +192,34 @@ def test_every_op_round_trips_through_the_facade(hub: LiveHub, tmp_path: Path) -
             decided = await api.case_decide(shop, "minor", 0, "劝导后改正")
             assert isinstance(decided, CaseDecideAnswer) and decided.case_id == shop
             asked.update({"case.records", "discretion.suggest", "case.decide"})
+            # Duplicates and service figures (issue 18): the sibling is a candidate of the
+            # main case (same merchant, 11 m), merged into it by a dispatcher.
+            dups = await api.case_duplicates(case_id)
+            assert isinstance(dups.answer, CaseDuplicatesAnswer)
+            assert [(c.id, c.why) for c in dups.answer.candidates] == [
+                (sibling, ["distance", "merchant", "address"])
+            ]
+            merged = await api.case_merge(sibling, case_id)
+            assert isinstance(merged, CaseMergeAnswer) and (merged.into, merged.count) == (
+                case_id,
+                2,
+            )
+            service = await api.stats_service(now - 3600, now + 3600)
+            assert isinstance(service.answer, ServiceStatsAnswer)
+            assert (service.answer.received, service.answer.merged) == (3, 1)
+            asked.update({"case.duplicates", "case.merge", "stats.service"})
+            # Issue 18: a passed 核查 before the close, then a 回访 of the closed case.
+            visited = await post(hub, "8890-visit", lat=29.2)
+            await api.dispatch(visited, ["U002"])
+            await api.case_step(visited, "arrive", units=["U002"])
+            await api.case_step(visited, "handle")
+            checked = await api.case_step(visited, "check", result="passed")
+            assert checked.status == "checked"
+            assert (await api.case_step(visited, "close")).status == "closed"
+            visit = await api.case_visit(visited, "phone", "satisfied", "满意")
+            assert isinstance(visit, CaseVisitAnswer)
+            assert (visit.case_id, visit.status) == (visited, "closed") and visit.visit_id > 0
+            asked.add("case.visit")
             asked.update(
                 {
                     "case.history",

@@ -1,11 +1,13 @@
 """``units.at {ts}``: who was where at a past moment, on a real hub over loopback, on
 SQLite and PostgreSQL: the last fix at or before the moment, nothing older than 10
-minutes, not-a-fix reports left out, the status then, roles and the audit row; and the
+minutes, not-a-fix reports left out, equal to a plain query over the fixes whichever of
+the handler's two steps finds a unit, the status then, roles and the audit row; and the
 status rule (:func:`hub.requests.units_at.statuses_at`) on its own."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -18,7 +20,15 @@ from sqlalchemy.orm import Session
 from backend_client.api import HubApi
 from backend_client.protocol.ops import UnitsAtAnswer
 from backend_client.transport import FeedClient, RequestFailed
-from hub.requests.units_at import CORRELATED, LATERAL, STATUS_LOOKBACK_S, statuses_at
+from hub.requests.units_at import (
+    FIXES_POSTGRESQL,
+    FIXES_SQLITE,
+    STATUS_LOOKBACK_S,
+    STOP_POSTGRESQL,
+    STOP_SQLITE,
+    read_fixes,
+    statuses_at,
+)
 from hub.store.models import Position
 from tests.support.hubs import OFFICERS, LiveHub
 
@@ -165,30 +175,97 @@ def test_every_answer_is_audited_with_the_moment_asked(hub: LiveHub) -> None:
     assert rows[0]["detail"] == {"ts": t}
 
 
-def test_the_last_fix_is_one_index_seek_per_unit(hub: LiveHub) -> None:
-    """The plan descends (officer, ts) for each unit: no scan of the positions table."""
+def _independent_last_fixes(hub: LiveHub, ts: float) -> dict[str, tuple[float, ...] | None]:
+    """Each roster unit's last fix at or before ``ts`` and at most 600 s old, by a plain
+    query over every fix (no index or step of the handler's), picked in Python."""
+    with hub.hub.engine.connect() as connection:
+        roster = [row[0] for row in connection.execute(text("SELECT id FROM officers"))]
+        fixes = connection.execute(
+            text(
+                "SELECT officer_id, ts, lat, lon, speed, heading, fixed FROM positions "
+                "WHERE ts <= :t AND ts >= :since"
+            ),
+            {"t": ts, "since": ts - 600.0},
+        ).all()
+    last: dict[str, tuple[float, ...] | None] = dict.fromkeys(roster)
+    for officer, when, lat, lon, speed, heading, fixed in fixes:
+        best = last.get(officer)
+        if officer in last and fixed and (best is None or when > best[0]):
+            last[officer] = (when, lat, lon, speed, heading)
+    return last
+
+
+def test_the_answer_equals_a_plain_query_over_the_fixes_whichever_step_finds_a_unit(
+    hub: LiveHub,
+) -> None:
+    """Units reporting every 5 to 60 s, some silent for minutes, some not-a-fix reports: the
+    scan back from T finds the frequent ones, the per-unit seek the rest. Scanning a
+    tenth of a fix per unit back, the seeks carry most units; 1.2 (the handler's), some;
+    a thousand, the scan reads the whole window. The same answer every way, equal to the
+    plain query's."""
+    rng = random.Random(18)
+    t0 = time.time() - 7200.0
+    rows: list[dict[str, Any]] = []
+    for k, officer in enumerate(o.id for o in OFFICERS):
+        every = [5.0, 10.0, 30.0, 60.0][k % 4]
+        silent = (t0 + 1800.0 + 300.0 * k, t0 + 2700.0 + 300.0 * k) if k % 3 == 0 else None
+        when = t0 + rng.uniform(0.0, every)
+        while when < t0 + 5400.0:
+            if silent is None or not silent[0] <= when <= silent[1]:
+                fixed = rng.random() > 0.1
+                rows.append(_fix(officer, round(when, 3), 29.0 + rng.random() / 10, fixed=fixed))
+            when += every + rng.uniform(-1.0, 1.0)
+    _store_fixes(hub, rows)
+    moments = [t0 + 600.0 + rng.uniform(0.0, 4800.0) for _ in range(12)]
+    moments.append(t0 + 5400.0 + 700.0)  # after the last fix of all: nobody
+    with hub.hub.engine.connect() as connection:
+        for ts in moments:
+            expected = _independent_last_fixes(hub, ts)
+            for per_unit in (0.1, 1.2, 1000.0):
+                got = {
+                    row[0]: None if row[3] is None else row[3:]
+                    for row in read_fixes(connection, ts, per_unit)
+                }
+                assert got == expected, (ts, per_unit)
+    # And over the socket: the op's answer is the same.
+    ts = moments[0]
+    answer = _ask(hub, "supervisor", ts)
+    assert {u.id: u.fix for u in answer.units} == _independent_last_fixes(hub, ts)
+
+
+def test_the_scan_back_from_the_moment_and_the_seeks_use_their_indexes(hub: LiveHub) -> None:
+    """Where the scan stops and the scan itself read ``ix_positions_fix_time`` (the fixes
+    of a moment side by side, every column they need in the index); a unit still missing
+    is one descent of (officer, ts). Nothing scans the positions table."""
     engine = hub.hub.engine
-    literal = {"literal_binds": True}
+    window = {"t": 1.0, "since": 0.0, "stop": 0.5, "per_unit": 1.2}
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
-            sql = CORRELATED.params(t=1.0, since=0.0, low=None, high=None).compile(
-                engine, compile_kwargs=literal
-            )
-            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
-            plan = " | ".join(str(row[-1]) for row in rows)
-            assert "SEARCH positions USING INDEX uq_positions_officer_ts" in plan, plan
-            assert "SCAN positions" not in plan, plan
+            plans = [
+                " | ".join(
+                    str(row[-1])
+                    for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql.text}"), window)
+                )
+                for sql in (STOP_SQLITE, FIXES_SQLITE)
+            ]
+            assert "USING COVERING INDEX ix_positions_fix_time" in plans[0], plans[0]
+            assert "USING COVERING INDEX ix_positions_fix_time" in plans[1], plans[1]
+            assert "SEARCH q USING INDEX uq_positions_officer_ts" in plans[1], plans[1]
         else:
-            sql = LATERAL.params(t=1.0, since=0.0, low=None, high=None).compile(
-                engine, compile_kwargs=literal
-            )
-            # A fresh table has no statistics; a loaded store's planner takes the index
-            # by cost (bench/units_at.py). Here: the index can serve the lookup at all.
+            # A fresh table has no statistics; a loaded store's planner takes the indexes
+            # by cost (bench/units_at.py). Here: the indexes can serve the reads at all.
             connection.execute(text("SET enable_seqscan = off"))
-            rows = connection.exec_driver_sql(f"EXPLAIN {sql}").all()
-            plan = " | ".join(str(row[0]) for row in rows)
-            assert "uq_positions_officer_ts" in plan, plan
-            assert "Seq Scan on positions" not in plan, plan
+            plans = [
+                " | ".join(
+                    str(row[0]) for row in connection.execute(text(f"EXPLAIN {sql.text}"), window)
+                )
+                for sql in (STOP_POSTGRESQL, FIXES_POSTGRESQL)
+            ]
+            assert "Index Only Scan Backward using ix_positions_fix_time" in plans[0], plans[0]
+            assert "ix_positions_fix_time" in plans[1], plans[1]
+            assert "uq_positions_officer_ts" in plans[1], plans[1]
+        for plan in plans:
+            assert "SCAN positions" not in plan and "Seq Scan on positions" not in plan, plan
 
 
 # ---- the status rule, alone ---------------------------------------------------------------

@@ -31,6 +31,7 @@ def _done(officer: str, handle_after: float) -> tuple[tuple[str, float, tuple[st
         ("moving", 60, (officer,)),
         ("arrive", 200, (officer,)),
         ("handle", handle_after, ()),
+        ("check", handle_after + 30, ()),  # issue 18: no close without a passed 核查
         ("close", handle_after + 60, ()),
     )
 
@@ -55,7 +56,12 @@ def seed_cases(hub: LiveHub, tag: str = "cockpit") -> dict[str, str]:
         ids[seed.name] = case_id
         reported = hub.hub.state.incidents[case_id].reported_at
         for action, after, units in seed.steps:
-            hub.run(hub.hub.apply_case_action(case_id, action, "调度员", reported + after, units))
+            result = "passed" if action == "check" else ""
+            hub.run(
+                hub.hub.apply_case_action(
+                    case_id, action, "调度员", reported + after, units, result=result
+                )
+            )
     return ids
 
 

@@ -45,7 +45,8 @@ def test_panels_draw_the_hubs_figures_and_go_stale_when_it_dies(
     panels: dict[str, Any] = {
         "trend": build_panel("trend", feed, options("trend")),
         "sources": build_panel("sources", feed, options("sources")),
-        "categories": build_panel("categories", feed, options("categories", top=1)),
+        # The 小类 alone (classes = 0), the first and the rest as one bar.
+        "categories": build_panel("categories", feed, options("categories", top=1, classes=0)),
         "ranking": build_panel("ranking", feed, options("ranking", by="on_time_rate")),
         "rates": build_panel("rates", feed, options("rates")),
     }
@@ -134,7 +135,13 @@ def test_the_cockpit_layout_builds_every_panel(
     frames = grid.findChildren(PanelFrame)
     assert not [f.kind for f in frames if f.failed]
     cockpit = grid.findChildren(CockpitPanel)
-    assert sorted(p.stats.group for p in cockpit) == ["category", "day", "source", "source", "team"]
+    assert sorted(p.stats.group for p in cockpit) == [
+        "class_group",  # categories: 大类 with their 小类
+        "day",
+        "source",
+        "source",
+        "team",
+    ]
 
     async def scenario() -> None:
         feed.start()

@@ -52,11 +52,12 @@ def test_reported_cases_become_heat_and_a_recurrence_point(
         assert hotspots is not None
         # Two cells: the four cases at one street corner, and the one far away.
         assert sorted(count for _, _, count in hotspots.cells) == [1, 4]
-        assert [(p.count, p.label) for p in hotspots.points] == [(3, "渣土撒漏 ×3")]
+        # Issue 18: stored as the class's name (渣土撒漏 is an alias of 道路遗撒).
+        assert [(p.count, p.label) for p in hotspots.points] == [(3, "道路遗撒 ×3")]
         wait_until(lambda: (js(view, "watchfloor.hotspotState()") or {}).get("drawn") is True)
         state: dict[str, Any] = js(view, "watchfloor.hotspotState()")
         assert state["cells"] == 2 and state["points"] == 1 and state["most"] == 4
-        assert state["labels"] == ["渣土撒漏 ×3"]
+        assert state["labels"] == ["道路遗撒 ×3"]
         view.show_hotspots(None)
         wait_until(lambda: js(view, "watchfloor.hotspotState()") is None)
     finally:

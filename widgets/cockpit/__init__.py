@@ -1,7 +1,8 @@
 """The cockpit (驾驶舱) wall panels: figures over history from the hub's ``stats.query``.
 
-``trend`` (received and closed per day), ``sources``, ``categories`` (top N), ``ranking``
-(teams by 结案率 or 按期结案率) and ``rates`` (the headline rates with their formulas).
+``trend`` (received and closed per day), ``sources``, ``categories`` (top N 大类, each with
+its top 小类), ``ranking`` (teams by 结案率 or 按期结案率) and ``rates`` (the headline rates
+with their formulas).
 Each panel observes one :class:`~backend_client.stories.cockpit.CockpitStats`;
 :func:`build_panel` makes the model and the panel for a layout's panel kind and options.
 """
@@ -13,7 +14,7 @@ from typing import Any, Final
 
 from backend_client.protocol.ops import StatsGroup
 from backend_client.qt import QtFeed
-from backend_client.stories.cockpit import CockpitStats
+from backend_client.stories.cockpit import CockpitStats, ServiceQuery
 from widgets.cockpit.base import CockpitPanel
 from widgets.cockpit.charts import BarsPanel, TrendPanel
 from widgets.cockpit.rates import RatesPanel
@@ -23,7 +24,7 @@ from widgets.cockpit.rates import RatesPanel
 GROUPS: Final[dict[str, StatsGroup]] = {
     "trend": "day",
     "sources": "source",
-    "categories": "category",
+    "categories": "class_group",
     "ranking": "team",
     "rates": "source",
 }
@@ -32,9 +33,12 @@ KINDS: Final = tuple(GROUPS)
 
 def build_panel(kind: str, feed: QtFeed, options: Mapping[str, Any]) -> CockpitPanel:
     """The panel of ``kind`` with its model, asking ``feed``'s hub on ``feed``'s clock."""
+    group = GROUPS[kind]
+    if kind == "categories" and int(options.get("classes", 2)) == 0:
+        group = "category"  # the 小类 alone, as bars of their own
     stats = CockpitStats(
         feed.client.request,
-        GROUPS[kind],
+        group,
         int(options["days"]),
         clock=feed.now,
         interval_s=float(options["refresh_s"]),
@@ -42,13 +46,16 @@ def build_panel(kind: str, feed: QtFeed, options: Mapping[str, Any]) -> CockpitP
     if kind == "trend":
         return TrendPanel(stats, feed)
     if kind == "rates":
-        return RatesPanel(stats, feed, formulas=bool(options["formulas"]))
+        # 满意率 and 重复派单率 (stats.service) beside the stats.query rates, same period.
+        service = ServiceQuery(feed.client.request, int(options["days"]), clock=feed.now)
+        return RatesPanel(stats, feed, formulas=bool(options["formulas"]), service=service)
     return BarsPanel(
         kind,
         stats,
         feed,
         top=int(options.get("top", 0)),
         by=options.get("by", "closure_rate"),
+        classes=int(options.get("classes", 2)),
     )
 
 

@@ -4,12 +4,15 @@ hub's formula under it, so a visitor can check the figure on the spot."""
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from backend_client.protocol.ops import StatsAnswer
+from backend_client.protocol.ops import ServiceStatsAnswer, StatsAnswer
 from backend_client.qt import QtFeed
-from backend_client.stories.cockpit import STAGES, CockpitStats, Rates, rates
+from backend_client.stories.base import ANSWER
+from backend_client.stories.cockpit import STAGES, CockpitStats, Rates, ServiceQuery, rates
 from widgets.cockpit.base import CockpitPanel, fit_font, fluid, px_font
 from widgets.cockpit.charts import percent, rate_colour
 from widgets.palette import colour
@@ -29,6 +32,19 @@ FORMULAS = (
     QT_TRANSLATE_NOOP("cockpit", "按期结案率 = 按期结案 / 应结案"),
     QT_TRANSLATE_NOOP("cockpit", "1-3-15 达标率 = 按时 / (按时 + 超时)（未到时限的案件不计）"),
     QT_TRANSLATE_NOOP("cockpit", "响应时间中位数 = 上报至受理 / 出发 / 处置完毕的秒数的中位数"),
+)
+#: The service rates (stats.service, issue 18): a third row of tiles when the panel has a
+#: :class:`ServiceQuery`; their formulas are the hub's (ServiceFormulas' defaults).
+SERVICE_TILES = ("satisfaction_rate", "duplicate_rate")
+SERVICE_TITLES = {
+    "satisfaction_rate": QT_TRANSLATE_NOOP("cockpit", "满意率"),
+    "duplicate_rate": QT_TRANSLATE_NOOP("cockpit", "重复派单率"),
+}
+SERVICE_FORMULAS = (
+    QT_TRANSLATE_NOOP("cockpit", "重复派单率 = 并案件 / 受理"),
+    QT_TRANSLATE_NOOP(
+        "cockpit", "满意率 = 满意 / 已评价回访（满意 + 基本满意 + 不满意；未联系上不计）"
+    ),
 )
 MEDIAN_TITLES = {
     "accept": QT_TRANSLATE_NOOP("cockpit", "受理中位"),
@@ -73,7 +89,12 @@ class RatesPanel(CockpitPanel):
     base_width = 600.0
 
     def __init__(
-        self, stats: CockpitStats, feed: QtFeed | None = None, *, formulas: bool = True
+        self,
+        stats: CockpitStats,
+        feed: QtFeed | None = None,
+        *,
+        formulas: bool = True,
+        service: ServiceQuery | None = None,
     ) -> None:
         super().__init__(stats, feed)
         self.show_formulas = formulas
@@ -107,6 +128,7 @@ class RatesPanel(CockpitPanel):
         medians.addWidget(self.median_formula)
         medians.addStretch(1)
         grid.addWidget(block, 1, 1)
+        self._add_service(grid, service)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.box.addLayout(grid, 1)
@@ -146,6 +168,67 @@ class RatesPanel(CockpitPanel):
             label.setText(f"{translate('cockpit', MEDIAN_TITLES[stage])} {shown}")
         self.median_formula.setText(translate("cockpit", formulas.get("median", "")))
 
+    # ---- the service rates (满意率, 重复派单率) ------------------------------------------
+
+    def _add_service(self, grid: QGridLayout, service: ServiceQuery | None) -> None:
+        """A row of two tiles read from ``service``, asked again whenever the panel's
+        stats.query figures are (one schedule, stopped with the panel's model)."""
+        self.service = service
+        self.service_tiles: dict[str, _Tile] = {}
+        self._service_asking: asyncio.Future[None] | None = None
+        if service is None:
+            return
+        for n, name in enumerate(SERVICE_TILES):
+            tile = _Tile()
+            tile.name.setText(translate("cockpit", SERVICE_TITLES[name]))
+            tile.formula.setVisible(self.show_formulas)
+            self.service_tiles[name] = tile
+            grid.addWidget(tile, 2, n)
+        service.changed.connect(self._on_service)
+        self.stats.changed.connect(self._ask_service)
+
+    def _ask_service(self, topic: str) -> None:
+        if self.service is None or topic != ANSWER:
+            return
+        if self._service_asking is not None and not self._service_asking.done():
+            return
+        self.service.days = self.stats.days
+        self.service.clock = self.stats.clock
+        self._service_asking = asyncio.ensure_future(self.service.refresh())
+
+    def _on_service(self, topic: str) -> None:
+        if self.service is None:
+            return
+        if topic == ANSWER and self.service.answer is not None:
+            self.draw_service(self.service.answer)
+        elif self.service.answer is None:
+            for tile in self.service_tiles.values():
+                tile.parts.setText(
+                    translate("cockpit", "统计暂不可用：{error}").format(error=self.service.error)
+                )
+
+    def draw_service(self, answer: ServiceStatsAnswer) -> None:
+        """满意率 (satisfied / rated visits) and 重复派单率 (merged / received)."""
+        tiles = self.service_tiles
+        self._set(
+            tiles["satisfaction_rate"],
+            answer.satisfaction_rate,
+            translate("cockpit", "满意 {a} / 已评价 {b} · 未联系上 {c}").format(
+                a=answer.satisfied, b=answer.rated, c=answer.unreached
+            ),
+            answer.formulas.satisfaction_rate,
+        )
+        self._set(
+            tiles["duplicate_rate"],
+            answer.duplicate_rate,
+            translate("cockpit", "并案件 {a} / 受理 {b}").format(
+                a=answer.merged, b=answer.received
+            ),
+            answer.formulas.duplicate_rate,
+        )
+        # A low duplicate rate is the good one: not coloured as a rate to reach.
+        tiles["duplicate_rate"].number.setStyleSheet(f"color: {colour('kpi.figure')};")
+
     def _set(self, tile: _Tile, rate: float | None, parts: str, formula: str) -> None:
         tile.number.setText(percent(rate))
         tile.rescale(self.scale, self._tile_room())
@@ -158,7 +241,7 @@ class RatesPanel(CockpitPanel):
         return (self.width() - 40) // 2
 
     def rescale(self, scale: float) -> None:
-        for tile in self.tiles.values():
+        for tile in (*self.tiles.values(), *getattr(self, "service_tiles", {}).values()):
             tile.rescale(scale, self._tile_room())
         for label in self.medians.values():
             label.setFont(px_font(int(24 * scale), bold=True))

@@ -9,19 +9,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from backend_client.deadlines import deadline_standing
 from backend_client.stories import RELATED_KEYS, CaseStory, RelatedCases, Source
 from backend_client.stories.case_documents import CaseDocuments
 from backend_client.stories.replay import Clock
+from widgets.deadline_text import class_line, deadline_line
 from widgets.drilldown.base import DrilldownPanel, Pager
 from widgets.drilldown.documents import DocumentTabs, worded
 from widgets.drilldown.formatting import (
@@ -36,10 +39,10 @@ from widgets.drilldown.related import RelatedTabs
 from widgets.drilldown.tables import form, heading, restyle, rows_of
 from widgets.drilldown.texts import LINK_COLOUR, TEXT
 from widgets.drilldown.timeline import COLUMNS as TIMELINE_COLUMNS
-from widgets.drilldown.timeline import show_timeline, timeline_table
+from widgets.drilldown.timeline import row_step, show_timeline, timeline_table
 from widgets.minimap import Marker, MiniMap
 from widgets.text import translate
-from widgets.vocabulary import source_label, status_label
+from widgets.vocabulary import source_label, status_label, word
 
 
 class CaseDrilldown(DrilldownPanel):
@@ -51,6 +54,9 @@ class CaseDrilldown(DrilldownPanel):
     """
 
     KIND = "incident"
+    #: ``replayRequested(unit_id, ts)``: a timeline row asks for that officer's replay at
+    #: its moment (double-click, or the row's menu when it names several).
+    replayRequested = Signal(str, float)
     HEADER_FIELDS = ("case", "category", "source", "status", "address", "text")
     TIMELINE_COLUMNS = TIMELINE_COLUMNS
     RELATED_COLUMNS = RELATED_COLUMNS
@@ -84,14 +90,14 @@ class CaseDrilldown(DrilldownPanel):
 
         left = self.left
         self.form, self.fields = form(
-            left, (*self.HEADER_FIELDS, "merchant", "reporter", "rectify_by"), TEXT
+            left, (*self.HEADER_FIELDS, "merchant", "reporter", "rectify_by", "deadline"), TEXT
         )
         self.fields["merchant"].setTextInteractionFlags(
             Qt.TextInteractionFlag.LinksAccessibleByMouse
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
         self.fields["merchant"].linkActivated.connect(self._open_merchant)
-        for key in ("merchant", "rectify_by"):
+        for key in ("merchant", "rectify_by", "deadline"):
             self.form.setRowVisible(self.fields[key], False)
 
         self.marks: list[QLabel] = []
@@ -119,6 +125,11 @@ class CaseDrilldown(DrilldownPanel):
         )
         right.addWidget(self.timeline_heading)
         self.timeline = timeline_table()
+        # A row naming an officer (dispatch, moving, arrival, follow-up) jumps into the
+        # officer's replay at that moment.
+        self.timeline.itemDoubleClicked.connect(lambda item: self.replay_row(item.row()))
+        self.timeline.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.timeline.customContextMenuRequested.connect(self._timeline_menu)
         right.addWidget(self.timeline, 3)
         self.pager = Pager(right, "CaseTimelineMore", story.paging)
         self.pager.button.clicked.connect(self._on_more)
@@ -203,7 +214,10 @@ class CaseDrilldown(DrilldownPanel):
         case = story.case
         values = {
             "case": case.id,
-            "category": category_text(case.category),
+            # The class: name, code and 大类 (walls and the queue show the name only).
+            "category": class_line(
+                category_text(case.category), case.class_code, word(case.class_group)
+            ),
             "source": source_label(case.source),
             "status": status_label(case.status),
             "address": case.address,
@@ -221,6 +235,7 @@ class CaseDrilldown(DrilldownPanel):
             )
         self.form.setRowVisible(self.fields["merchant"], case.merchant_id is not None)
 
+        self._render_deadline()
         for label in self.marks:
             label.deleteLater()
         self.marks = []
@@ -237,6 +252,17 @@ class CaseDrilldown(DrilldownPanel):
         self.photos_scroll.setVisible(bool(photos))
         self._render_map()
         self._render_page()
+
+    def _render_deadline(self) -> None:
+        """The 处置时限 row: the deadline fixed at dispatch, its limit and its standing."""
+        case = self.story.case
+        label = self.fields["deadline"]
+        if case.deadline is not None:
+            handled_at = case.sla.handled_at if case.sla is not None else None
+            standing = deadline_standing(case.deadline, case.status, handled_at, self._clock())
+            label.setText(deadline_line(case.deadline, case.deadline_limit, standing))
+            restyle(label, "overdue", standing.state in ("overdue", "late"))
+        self.form.setRowVisible(label, case.deadline is not None)
 
     def _render_paging(self) -> None:
         self.pager.show(len(self.story.events))
@@ -273,6 +299,31 @@ class CaseDrilldown(DrilldownPanel):
                 markers.append(Marker(item.id, item.lat, item.lon, "nearby"))
         self.minimap.set_markers(markers)
         self.minimap.fit([(m.lat, m.lon) for m in markers], min_span_m=400.0)
+
+    def replay_row(self, row: int, unit: str | None = None) -> bool:
+        """Ask for the replay of ``unit`` (else the first officer the row names) at the
+        row's moment; False when the row names no officer."""
+        step = row_step(self.timeline, row)
+        if step is None or not step[1]:
+            return False
+        ts, units = step
+        self.replayRequested.emit(unit if unit in units else units[0], ts)
+        return True
+
+    def timeline_menu(self, row: int) -> QMenu:
+        """The row's menu: one "replay" entry per officer it names (none: empty)."""
+        menu = QMenu(self.timeline)
+        step = row_step(self.timeline, row)
+        for unit in step[1] if step is not None else ():
+            text = translate("drilldown", "回放 {unit} 在此刻的轨迹").format(unit=unit)
+            action = menu.addAction(text)
+            action.triggered.connect(lambda _=False, u=unit: self.replay_row(row, u))
+        return menu
+
+    def _timeline_menu(self, at: QPoint) -> None:
+        menu = self.timeline_menu(self.timeline.rowAt(at.y()))
+        if not menu.isEmpty():
+            menu.exec(self.timeline.viewport().mapToGlobal(at))
 
     def _open_merchant(self, _link: str) -> None:
         if self.merchant_id:

@@ -12,7 +12,16 @@ from backend_client.privacy import mask_name, mask_phone
 from backend_client.protocol.messages import SlaMarks
 from backend_client.sla import StageState, stage_standings
 from backend_client.stories.case_data import CaseEvent, CaseRecord, parse_sla
-from widgets.drilldown.texts import RECORD_KIND_TEXT, RECORD_STATE_TEXT, TEXT, TIER_TEXT
+from widgets.deadline_text import limit_label
+from widgets.drilldown.texts import (
+    CHANNEL_TEXT,
+    RECORD_KIND_TEXT,
+    RECORD_STATE_TEXT,
+    REWORK_BY_TEXT,
+    TEXT,
+    TIER_TEXT,
+    VERDICT_TEXT,
+)
 from widgets.text import translate
 from widgets.vocabulary import stage_label, word
 
@@ -94,6 +103,12 @@ def sla_marks(case: CaseRecord | Mapping[str, Any], now: float) -> list[SlaMark]
     return marks
 
 
+# Timeline kinds of issue 18's lifecycle nodes (hub/domain/lifecycle.py CaseEventKind).
+_NODE_KINDS = frozenset(
+    {"verified", "checked", "rework", "supervised", "voided", "suspended", "resumed", "visited"}
+)
+
+
 def event_detail(event: CaseEvent) -> str:
     """The few detail fields a reader needs, in words; the rest stays in the audit trail."""
     detail = event.detail
@@ -108,6 +123,21 @@ def event_detail(event: CaseEvent) -> str:
     if detail.inspection:
         # Closing after a follow-up means it passed; a new deadline from one, it failed.
         parts.append(translate("drilldown", TEXT[f"inspection_{detail.inspection}"]))
+    if event.kind in _NODE_KINDS:
+        # Issue 18's nodes: how (回访), the verdict, what sent it back, the reason;
+        # before any note, which says more of the same.
+        for table, key in (
+            (CHANNEL_TEXT, detail.channel),
+            (VERDICT_TEXT, detail.result),
+            (REWORK_BY_TEXT, detail.by),
+        ):
+            if key in table:
+                parts.append(translate("drilldown", table[key]))
+        if detail.reason and detail.reason not in parts:
+            parts.append(detail.reason)
+    if detail.limit:
+        # 延期: the limit asked or granted (4个工作时); the new deadline follows.
+        parts.append(limit_label(detail.limit))
     parts.extend(part for part in (detail.outcome, detail.note) if part)
     if detail.deadline:
         # Rectification deadlines are days away: the date matters more than the second.
@@ -131,6 +161,13 @@ def event_detail(event: CaseEvent) -> str:
             parts.append(translate("drilldown", TEXT["fine"]).format(amount=amount))
         if detail.reason:
             parts.append(detail.reason)
+    if event.kind == "merged" and detail.into:
+        parts.append(translate("drilldown", TEXT["merged_into"]).format(id=detail.into))
+    if event.kind == "merged_child" and detail.merged_case:
+        n = detail.count if detail.count is not None else ""
+        parts.append(
+            translate("drilldown", TEXT["merged_child"]).format(id=detail.merged_case, n=n)
+        )
     return " · ".join(p for p in parts if p)
 
 

@@ -156,7 +156,11 @@ class OfficerDrilldown(DrilldownPanel):
         self.speed_chart.draw(self.replay.points, self.replay.stops, self.start_ts, self.end_ts)
         if not self.replay.points:
             self.position_label.setText(translate("drilldown", OFFICER_TEXT["no_track"]))
-        self.seek(self.replay.points[0].ts if self.replay.points else self.start_ts)
+        if self.story.focus is not None:
+            # Opened from a case timeline row: the officer at that step's moment.
+            self.seek(self.story.focus)
+        else:
+            self.seek(self.replay.points[0].ts if self.replay.points else self.start_ts)
 
     def _fill_cases(self) -> None:
         marks = self.replay.cases
@@ -289,6 +293,8 @@ class SpeedChart(pg.PlotWidget):  # type: ignore[misc]
             axis.setPen(pg.mkPen(colour("kpi.axis")))
             axis.setTextPen(pg.mkPen(colour("kpi.axis_text")))
         plot.setLabel("left", "km/h")
+        # Minutes from the window's start: said, or 0-60 reads as a speed or a clock.
+        plot.setLabel("bottom", translate("drilldown", "分钟"))
         self.curve = plot.plot([], [], pen=pg.mkPen(colour("kpi.met"), width=2))
         self.cursor = pg.InfiniteLine(0.0, angle=90, pen=pg.mkPen(colour("kpi.figure"), width=1))
         plot.addItem(self.cursor)

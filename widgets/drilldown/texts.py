@@ -31,6 +31,8 @@ TEXT: dict[str, str] = {
     "no_reporter": QT_TRANSLATE_NOOP("drilldown", "未登记"),
     "merchant": QT_TRANSLATE_NOOP("drilldown", "涉事商户"),
     "rectify_by": QT_TRANSLATE_NOOP("drilldown", "整改期限"),
+    # The 处置时限 deadline (docs/casework.md; worded in widgets/deadline_text.py).
+    "deadline": QT_TRANSLATE_NOOP("drilldown", "处置时限"),
     "rectify_left": QT_TRANSLATE_NOOP("drilldown", "{date} · 剩余 {span}"),
     "rectify_overdue": QT_TRANSLATE_NOOP("drilldown", "{date} · 已逾期 {span}"),
     "days": QT_TRANSLATE_NOOP("drilldown", "{n} 天"),
@@ -72,6 +74,8 @@ TEXT: dict[str, str] = {
     "inspection_failed": QT_TRANSLATE_NOOP("drilldown", "复查不合格"),
     "record_version": QT_TRANSLATE_NOOP("drilldown", "第 {version} 版"),
     "fine": QT_TRANSLATE_NOOP("drilldown", "罚款 {amount} 元"),
+    "merged_into": QT_TRANSLATE_NOOP("drilldown", "并入案件 {id}"),
+    "merged_child": QT_TRANSLATE_NOOP("drilldown", "案件 {id} 并入本案，共 ×{n}"),
 }
 
 KIND_TEXT: dict[str, str] = {
@@ -85,8 +89,47 @@ KIND_TEXT: dict[str, str] = {
     "followup": QT_TRANSLATE_NOOP("drilldown", "复查"),
     "closed": QT_TRANSLATE_NOOP("drilldown", "结案"),
     "sla_missed": QT_TRANSLATE_NOOP("drilldown", "超时"),
+    # Clocks on working time: the 处置时限 deadline missed, and 延期 (docs/casework.md).
+    "deadline_missed": QT_TRANSLATE_NOOP("drilldown", "超期"),
+    "extension_requested": QT_TRANSLATE_NOOP("drilldown", "延期申请"),
+    "extension_approved": QT_TRANSLATE_NOOP("drilldown", "延期批准"),
+    "extension_rejected": QT_TRANSLATE_NOOP("drilldown", "延期驳回"),
     "record": QT_TRANSLATE_NOOP("drilldown", "笔录"),
     "decision": QT_TRANSLATE_NOOP("drilldown", "处罚决定"),
+    "merged": QT_TRANSLATE_NOOP("drilldown", "并案"),
+    "merged_child": QT_TRANSLATE_NOOP("drilldown", "重复件并入"),
+    # The closed loop's other nodes (issue 18, hub/domain/lifecycle.py).
+    "verified": QT_TRANSLATE_NOOP("drilldown", "核实"),
+    "checked": QT_TRANSLATE_NOOP("drilldown", "核查"),
+    "rework": QT_TRANSLATE_NOOP("drilldown", "返工"),
+    "supervised": QT_TRANSLATE_NOOP("drilldown", "督办"),
+    "voided": QT_TRANSLATE_NOOP("drilldown", "作废"),
+    "suspended": QT_TRANSLATE_NOOP("drilldown", "挂账"),
+    "resumed": QT_TRANSLATE_NOOP("drilldown", "恢复办理"),
+    "visited": QT_TRANSLATE_NOOP("drilldown", "回访"),
+}
+#: The verdict of a 核实, 核查 or 回访 step (``detail.result``).
+VERDICT_TEXT: dict[str, str] = {
+    "confirmed": QT_TRANSLATE_NOOP("drilldown", "属实"),
+    "false": QT_TRANSLATE_NOOP("drilldown", "不属实"),
+    "passed": QT_TRANSLATE_NOOP("drilldown", "核查通过"),
+    "failed": QT_TRANSLATE_NOOP("drilldown", "核查不通过"),
+    "satisfied": QT_TRANSLATE_NOOP("drilldown", "满意"),
+    "basic": QT_TRANSLATE_NOOP("drilldown", "基本满意"),
+    "dissatisfied": QT_TRANSLATE_NOOP("drilldown", "不满意"),
+    "unreached": QT_TRANSLATE_NOOP("drilldown", "未联系上"),
+}
+#: How a 回访 reached the citizen (``detail.channel``).
+CHANNEL_TEXT: dict[str, str] = {
+    "phone": QT_TRANSLATE_NOOP("drilldown", "电话"),
+    "sms": QT_TRANSLATE_NOOP("drilldown", "短信"),
+    "on_site": QT_TRANSLATE_NOOP("drilldown", "上门"),
+}
+#: What sent a case back as 返工 (``detail.by``).
+REWORK_BY_TEXT: dict[str, str] = {
+    "check": QT_TRANSLATE_NOOP("drilldown", "核查不通过"),
+    "visit": QT_TRANSLATE_NOOP("drilldown", "回访不满意"),
+    "desk": QT_TRANSLATE_NOOP("drilldown", "指挥中心退回"),
 }
 #: A record step's and a decision step's details (the 文书 and 裁量 tabs say more).
 RECORD_KIND_TEXT: dict[str, str] = {

@@ -22,7 +22,9 @@ ClockState = Literal["running", "missed", "met", "none"]
 CLOCK_STATES: Final[tuple[ClockState, ...]] = ("running", "missed", "met", "none")
 
 # Statuses after which the on-scene clock has stopped.
-_CLOCK_DONE: Final = frozenset({"handled", "rectifying", "followup", "closed"})
+_CLOCK_DONE: Final = frozenset(
+    {"handled", "rectifying", "followup", "checked", "closed", "suspended", "voided"}
+)
 
 #: One character per catalogue category, readable from across the room (an icon font
 #: would need shipping and still be less clear to operators than the word they use).
@@ -43,6 +45,17 @@ CATEGORY_GLYPHS: Final[dict[str, str]] = {
     "食品安全": "食",
     "公共场所卫生": "卫",
     "消防通道占用": "消",
+    # The classes catalogue's names (issue 18: a report is stored as its class's name),
+    # with the glyph its former free name had where it had one.
+    "店外经营": "店",
+    "油烟污染": "烟",
+    "违规户外广告": "广",
+    "积存垃圾渣土": "垃",
+    "机动车乱停放": "停",
+    "非机动车乱停放": "车",
+    "私搭乱建": "违",
+    "道路遗撒": "渣",
+    "无照经营游商": "照",
 }
 
 

@@ -44,7 +44,8 @@ def test_incident_is_accepted_dispatched_reached_handled_and_closed(world: Wuche
     sim.on_incident("C1", SCENE[0], SCENE[1], reported_at=NOW, category="占道经营")
     actions, status, tracks = _run(sim, NOW, 3600)
     mine = [a for a in actions if a.incident_id == "C1"]
-    assert [a.action for a in mine] == ["accept", "dispatch", "arrive", "handle", "close"]
+    # Issue 18: the officer's 核查 on site comes before every close.
+    assert [a.action for a in mine] == ["accept", "dispatch", "arrive", "handle", "check", "close"]
     ts = [a.ts for a in mine]
     assert ts == sorted(ts) and ts[0] > NOW
     dispatch = mine[1]
@@ -52,7 +53,7 @@ def test_incident_is_accepted_dispatched_reached_handled_and_closed(world: Wuche
     officer = dispatch.officer_ids[0]
     assert world.officers[[o.id for o in world.officers].index(officer)].team_id == "cz"
     assert mine[2].officer_ids == (officer,)
-    assert mine[3].officer_ids == mine[4].officer_ids == (officer,)
+    assert mine[3].officer_ids == mine[4].officer_ids == mine[5].officer_ids == (officer,)
 
     # The officer visibly heads for the scene: distance shrinks from turnout to arrival.
     en_route = next(s for s in status if s.officer_id == officer and s.status == "en_route")
@@ -122,7 +123,7 @@ def test_operator_dispatch_is_obeyed_without_a_second_dispatch(world: WuchengWor
     assert sim.on_dispatch("C4", [picked, "unknown-officer"], at=NOW + 2)
     actions, status, _ = _run(sim, NOW + 2, 3600)
     mine = [a for a in actions if a.incident_id == "C4"]
-    assert [a.action for a in mine] == ["arrive", "handle", "close"]
+    assert [a.action for a in mine] == ["arrive", "handle", "check", "close"]
     assert all(a.officer_ids == (picked,) for a in mine)
     assert status[0].officer_id == picked and status[0].status == "busy"
 
@@ -147,7 +148,12 @@ def test_operator_can_take_an_officer_off_a_case_which_is_then_redispatched(
     actions, _, _ = _run(sim, NOW + k, 3600)
     again = [a for a in actions if a.incident_id == "A" and a.action == "dispatch"]
     assert len(again) == 1 and taken not in again[0].officer_ids
-    assert [a.action for a in actions if a.incident_id == "B"] == ["arrive", "handle", "close"]
+    assert [a.action for a in actions if a.incident_id == "B"] == [
+        "arrive",
+        "handle",
+        "check",
+        "close",
+    ]
 
 
 def test_on_incident_is_idempotent(world: WuchengWorld) -> None:

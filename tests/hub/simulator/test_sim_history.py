@@ -31,7 +31,7 @@ from hub.service import HubConfig
 from hub.simdriver import WORLD_SEED, load_world, prepare_store, simulator_extra
 from hub.simulator import Simulator, WuchengWorld
 from hub.simulator.catalogue import SOURCE_MIX
-from hub.simulator.history import SETTLE_S, History
+from hub.simulator.history import SETTLE_S, History, PastCase
 from hub.store.db import make_engine
 from hub.store.models import CaseEvent, Incident, Position, StoredEventRow
 
@@ -70,16 +70,29 @@ def test_history_has_a_district_volume_a_day_the_source_mix_and_closes_every_cas
         assert abs(sources[source] / len(past) - share) < 0.04, sources
     assert len({p.report["category"] for p in past}) >= 10
     assert len({p.id for p in past}) == len(past)
-    late = 0
+    late = duplicates = visits = 0
+    parents: dict[str, PastCase] = {}
     for p in past:
         # Every timeline is one the lifecycle accepts, and ends closed within the period
         # (or, of the last days, waits for a shop's rectification: a centre's cases in
         # hand, with the 1-3-15 clock done).
         assert case_from_events(p.id, p.events).status == p.case.status
+        if p.parent is not None:
+            # A duplicate the desk merged: reported, then no separate work (its parent's).
+            assert p.case.status == "reported" and p.parent in parents
+            assert p.merged_at is not None and p.reported_at < p.merged_at <= end + SETTLE_S
+            duplicates += 1
+            continue
+        parents[p.id] = p
         if p.case.status == "rectifying":
             assert p.case.rectify_by is not None and p.case.rectify_by > end - 6 * DAY
         else:
-            assert p.case.status == "closed" and p.events[-1].kind == CaseEventKind.CLOSED
+            # Closed, and after the last close only call-backs that left it closed.
+            assert p.case.status == "closed"
+            kinds = [e.kind for e in p.events]
+            last_close = len(kinds) - 1 - kinds[::-1].index(CaseEventKind.CLOSED)
+            assert set(kinds[last_close + 1 :]) <= {CaseEventKind.VISITED}
+            visits += kinds.count(CaseEventKind.VISITED)
         assert p.events[-1].ts <= end + SETTLE_S
         handled = next(e.ts for e in p.events if e.kind == CaseEventKind.HANDLED)
         late += handled > p.reported_at + 900
@@ -87,6 +100,9 @@ def test_history_has_a_district_volume_a_day_the_source_mix_and_closes_every_cas
     assert 0.05 < late / len(past) < 0.35, late / len(past)
     in_hand = sum(p.case.status == "rectifying" for p in past)
     assert 0 < in_hand < 80
+    # A few per cent repeated and merged (重复派单率); most closed cases called back.
+    assert 0.01 < duplicates / len(past) < 0.06, duplicates
+    assert 0.4 < visits / len(parents) < 0.9, visits
 
 
 def _ask(url: str, token: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +152,7 @@ def test_stats_over_the_back_filled_weeks_have_figures_in_every_group(
     hub = embedded.runtime.hub
     assert hub is not None
     team_ids = {t.id for t in hub.state.teams.values()}
+    merged = [0]
     for group in GROUPS:
         answer = _ask(
             url, token["wall"], "stats.query", {"start": start, "end": end, "group": group}
@@ -152,11 +169,23 @@ def test_stats_over_the_back_filled_weeks_have_figures_in_every_group(
         if group == "day":
             assert len(rows) == 14
         if group == "team":
-            # Every case went to an officer of the roster the demo seeds.
-            assert {r["key"] for r in rows} <= team_ids and len(rows) >= 6
+            # Every case went to an officer of the roster the demo seeds, but the merged
+            # duplicates, which went to nobody (their parent's officers did the work).
+            teams = {r["key"]: r for r in rows}
+            assert set(teams) - {""} <= team_ids and len(teams) >= 7
+            merged[0] = teams[""]["received"]
         if group == "stage":
-            assert {r["key"] for r in rows} <= {"closed", "rectifying"}
+            # Merged duplicates stay as reported (their parent's work).
+            assert {r["key"] for r in rows} <= {"closed", "rectifying", "reported"}
             assert max(rows, key=lambda r: r["received"])["key"] == "closed"
+    # The service figures have a history too: call-backs and merged duplicates.
+    service = _ask(url, token["wall"], "stats.service", {"start": start, "end": end})
+    assert service["received"] > 14 * 150
+    assert 0.01 < service["merged"] / service["received"] < 0.06, service
+    assert service["merged"] == merged[0]
+    rated = service["satisfied"] + service["basic"] + service["dissatisfied"]
+    assert rated > 0.4 * service["received"] and service["unreached"] > 0, service
+    assert 0.85 < service["satisfaction_rate"] < 0.97, service
 
 
 def test_a_past_case_opens_with_its_timeline_and_history_stays_off_the_live_picture(
@@ -167,13 +196,18 @@ def test_a_past_case_opens_with_its_timeline_and_history_stays_off_the_live_pict
     assert hub is not None
     # Closed history leaves the live picture a day after its report, as live cases do;
     # open on a wall are only the few waiting for a rectification, and the log has no
-    # events of history.
-    in_hand = [i for i in hub.state.incidents.values() if i.status != "closed"]
+    # events of history. (A merged duplicate stays as reported, its parent's work; it
+    # leaves the picture as a closed case does.)
+    in_hand = [
+        i for i in hub.state.incidents.values() if i.status != "closed" and i.parent_id is None
+    ]
     assert 0 < len(in_hand) < 80 and {i.status for i in in_hand} == {"rectifying"}
     assert len(hub.state.incidents) < 500
     with Session(hub.engine) as session:
         old = session.scalars(
-            select(Incident).where(Incident.reported_at < time.time() - 10 * DAY).limit(1)
+            select(Incident)
+            .where(Incident.reported_at < time.time() - 10 * DAY, Incident.parent_id.is_(None))
+            .limit(1)
         ).one()
         assert session.scalar(select(StoredEventRow.seq).limit(1)) is None or all(
             old.id.encode() not in frame for frame in session.scalars(select(StoredEventRow.frame))
@@ -182,8 +216,10 @@ def test_a_past_case_opens_with_its_timeline_and_history_stays_off_the_live_pict
         embedded.runtime.stream_url, token["supervisor"], "case.history", {"case_id": old.id}
     )
     kinds = [e["kind"] for e in answer["events"]]
-    assert kinds[0] == "reported" and kinds[-1] == "closed"
-    assert {"accepted", "dispatched", "moving", "arrived", "handled"} <= set(kinds)
+    # Closed, then only call-backs (回访) that left it closed.
+    last_close = len(kinds) - 1 - kinds[::-1].index("closed")
+    assert kinds[0] == "reported" and set(kinds[last_close + 1 :]) <= {"visited"}
+    assert {"accepted", "dispatched", "moving", "arrived", "handled", "checked"} <= set(kinds)
 
 
 def test_a_90_day_back_fill_takes_seconds(tmp_path: Path, world: WuchengWorld) -> None:
