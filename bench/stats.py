@@ -10,14 +10,20 @@ of every 1-3-15 stage done late or not at all (and the misses recorded as the hu
 sweep records them). Each row carries its JSON marks and the figure columns the hub
 derives from them (:func:`hub.store.models.case_figures`), as the hub stores a case.
 
-Then, for each grouping (source, category, team, day, stage) and each period (the last 31
-days, the last 365 days), it times :func:`hub.requests.stats.stats` on its own session
-(what the op runs off the writer; the websocket round trip adds about a millisecond,
-bench/drilldown.py) ``REQUESTS`` times after ``WARMUP`` untimed ones, and prints p50 and
-p99 per aggregate. The first request of a period is also printed on its own: it reads
-every day of the period from the cases and keeps the figures of the settled days (the
-store starts with none kept); the requests after it read those and the cases of the
-period's partial first and last days.
+Then, for each grouping (source, category, team, day, stage, class_group: 大类 with their
+小类) and each period (the last 31 days, the last 365 days), it times
+:func:`hub.requests.stats.stats` on its own session (what the op runs off the writer; the
+websocket round trip adds about a millisecond, bench/drilldown.py) ``REQUESTS`` times
+after ``WARMUP`` untimed ones, and prints p50 and p99 per aggregate. The first request of
+a period is also printed on its own: it reads every day of the period from the cases and
+keeps the figures of the settled days (the store starts with none kept); the requests
+after it merge those once (kept in memory until one of the days changes) and add the
+cases of the period's partial first and last days.
+
+The period ends at the bench's start (a static store: its last partial day settles and is
+kept in memory too). ``--moving-end`` makes each request end at its own ``time.time()``,
+as a wall asking "the last N days" does, so the last partial day is read from the cases
+every time.
 
 The PostgreSQL store is a fresh database ``wf_bench_stats_<pid>`` on the local server
 (``WATCHFLOOR_BENCH_PG``, default user postgres), dropped at the end; it is skipped, with
@@ -63,7 +69,7 @@ DAYS = 2 * 365
 OFFICERS = 300
 CHUNK = 50_000
 SEED = 20261207
-GROUPS: tuple[StatsGroup, ...] = ("source", "category", "team", "day", "stage")
+GROUPS: tuple[StatsGroup, ...] = ("source", "category", "team", "day", "stage", "class_group")
 PERIODS = (31, 365)
 REQUESTS = {31: 40, 365: 12}
 QUICK_REQUESTS = {31: 10, 365: 4}
@@ -222,7 +228,9 @@ def build_store(url: str, cases: int, now: float) -> float:
     return took
 
 
-def measure(url: str, db: str, now: float, quick: bool) -> dict[str, float]:
+def measure(
+    url: str, db: str, now: float, quick: bool, moving_end: bool = False
+) -> dict[str, float]:
     from sqlalchemy.orm import Session
 
     from backend_client.protocol.ops import StatsArgs
@@ -239,9 +247,13 @@ def measure(url: str, db: str, now: float, quick: bool) -> dict[str, float]:
                 times: list[float] = []
                 received = 0
                 for k in range(WARMUP + counts[days]):
+                    asked = args_of[group]
+                    if moving_end:
+                        ends = time.time()
+                        asked = StatsArgs(start=ends - days * DAY, end=ends, group=group)
                     began = time.perf_counter()
                     with Session(engine) as session:
-                        answer = stats(session, args_of[group], time.time())
+                        answer = stats(session, asked, time.time())
                     took = (time.perf_counter() - began) * 1000
                     if k >= WARMUP:
                         times.append(took)
@@ -265,14 +277,19 @@ def measure(url: str, db: str, now: float, quick: bool) -> dict[str, float]:
     return figures
 
 
-def _on_sqlite(cases: int, now: float, quick: bool) -> dict[str, float]:
+def _on_sqlite(
+    cases: int, now: float, quick: bool, args: argparse.Namespace | None = None
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="wf-stats-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'stats.db'}"
         build = build_store(url, cases, now)
-        return {"sqlite_build_s": round(build, 1), **measure(url, "sqlite", now, quick)}
+        moving = bool(getattr(args, "moving_end", False))
+        return {"sqlite_build_s": round(build, 1), **measure(url, "sqlite", now, quick, moving)}
 
 
-def _on_postgres(cases: int, now: float, quick: bool) -> dict[str, float]:
+def _on_postgres(
+    cases: int, now: float, quick: bool, args: argparse.Namespace | None = None
+) -> dict[str, float]:
     import psycopg
 
     found = _postgres_admin()
@@ -285,7 +302,11 @@ def _on_postgres(cases: int, now: float, quick: bool) -> dict[str, float]:
     try:
         url = admin.set(database=name).render_as_string(hide_password=False)
         build = build_store(url, cases, now)
-        return {"postgres_build_s": round(build, 1), **measure(url, "postgres", now, quick)}
+        moving = bool(getattr(args, "moving_end", False))
+        return {
+            "postgres_build_s": round(build, 1),
+            **measure(url, "postgres", now, quick, moving),
+        }
     finally:
         _drop_database(conninfo, name)
 
@@ -298,7 +319,7 @@ def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]
     for db in dbs:
         print(f"  -- {db}: {cases:,} cases", flush=True)
         on = _on_sqlite if db == "sqlite" else _on_postgres
-        figures.update(on(cases, now, quick))
+        figures.update(on(cases, now, quick, args))
     worst = [v for k, v in figures.items() if k.endswith("_worst_p99_ms")]
     figures["within_budget"] = float(bool(worst) and max(worst) <= BUDGET_P99_MS)
     return figures
@@ -311,6 +332,9 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cases", type=int, default=None, help="store size (default 1,000,000)")
     parser.add_argument("--db", action="append", choices=("sqlite", "postgres"))
+    parser.add_argument(
+        "--moving-end", action="store_true", help="each request ends at its own now"
+    )
     ns = parser.parse_args()
     if ns.cases:
         FULL_CASES = QUICK_CASES = ns.cases

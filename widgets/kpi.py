@@ -9,6 +9,7 @@ a burst of reports must not turn into a burst of chart redraws on a wall PC.
 from __future__ import annotations
 
 import bisect
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from backend_client.qt import QtFeed
@@ -113,8 +114,8 @@ def compute_kpis(state: FeedState, now: float, period: str = "today") -> KpiFigu
         if 0 <= slot < len(hours):
             per_hour.setdefault(incident.source, [0] * len(hours))[slot] += 1
         sla = incident.sla
-        if sla is None:
-            continue
+        if sla is None or incident.parent_id is not None:
+            continue  # no clock, or merged into another case: its parent's clock counts
         marks = (
             ("accept", sla.accept_by, sla.accepted_at),
             ("move", sla.move_by, sla.moving_at),
@@ -177,6 +178,77 @@ def _ticks(labels: Sequence[str]) -> list[list[tuple[float, str]]]:
     return [[(float(i), label) for i, label in enumerate(labels)]]
 
 
+#: Hours an hourly label may stand for: every hour, every 2nd, ... (counted back from now).
+HOUR_STEPS = (1, 2, 3, 4, 6, 8, 12)
+#: The least room between two labels, in widths of the font's "0".
+LABEL_GAP = 1.5
+
+
+class LabelAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
+    """A bottom axis that names the positions 0 ... n-1 with the texts given (hours,
+    days), as many as fit: every ``step``-th counted back from the last (now or today
+    is always named), ``step`` the least of ``steps`` at which no two texts come closer
+    than :data:`LABEL_GAP`, measured with the axis's font at its width whenever it is
+    painted, so after a resize and at 1080p or 4K alike. (Labels chosen by their count
+    overlapped on a narrow cell with a large font.)"""
+
+    def __init__(self, steps: Sequence[int]) -> None:
+        super().__init__("bottom")
+        self.steps = tuple(steps)
+        self.labels: list[str] = []
+
+    def set_labels(self, labels: Sequence[str]) -> None:
+        self.labels = list(labels)
+        self.picture = None  # pyqtgraph's cached drawing of the ticks
+        self.update()
+
+    def step_for(self, length_px: float, span: float) -> int:
+        """The step at which labels fit ``length_px`` pixels showing ``span`` positions."""
+        if not self.labels or length_px <= 0 or span <= 0:
+            return 1
+        font = self.style.get("tickFont") or self.font()
+        metrics = QFontMetrics(font)
+        widest = max(metrics.horizontalAdvance(t) for t in self.labels)
+        room = widest + LABEL_GAP * metrics.horizontalAdvance("0")
+        needed = room / (length_px / span)
+        for step in self.steps:
+            if step >= needed:
+                return step
+        return max(1, math.ceil(needed))
+
+    def right_room(self, view_px: float) -> float:
+        """How far past the last position (in positions) a view ``view_px`` wide must
+        reach for the last label to be drawn: pyqtgraph leaves out a label that would
+        cross the axis's end, and now (or today) must be named."""
+        room = 0.6
+        if self.labels and view_px > 0:
+            metrics = QFontMetrics(self.style.get("tickFont") or self.font())
+            half = metrics.horizontalAdvance(self.labels[-1]) / 2 + 2
+            room = max(room, 0.4 + half / (view_px / (len(self.labels) + room)))
+        return room
+
+    def shown(self, length_px: float, low: float, high: float) -> list[int]:
+        """The positions named on an axis ``length_px`` long from ``low`` to ``high``."""
+        step = self.step_for(length_px, high - low)
+        last = len(self.labels) - 1
+        return [i for i in range(len(self.labels)) if (last - i) % step == 0 and low <= i <= high]
+
+    def tickValues(
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, list[float]]]:
+        if not self.labels:
+            return []
+        step = self.step_for(size, maxVal - minVal)
+        return [(float(step), [float(i) for i in self.shown(size, minVal, maxVal)])]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        found = []
+        for value in values:
+            i = round(value)
+            found.append(self.labels[i] if 0 <= i < len(self.labels) else "")
+        return found
+
+
 class KpiPanel(QWidget):
     """A grid of the chosen charts; redrawn from the feed state every ``interval_ms``."""
 
@@ -217,6 +289,13 @@ class KpiPanel(QWidget):
                 widget = pg.PlotWidget(background=colour("kpi.background"))
                 box.addWidget(widget, 1)
                 grid.addWidget(cell, n // columns, n % columns)
+            elif chart == "per_hour":
+                # Hour labels spaced by the axis's width, never overlapping.
+                self.hours_axis = LabelAxis(HOUR_STEPS)
+                widget = pg.PlotWidget(
+                    background=colour("kpi.background"), axisItems={"bottom": self.hours_axis}
+                )
+                grid.addWidget(widget, n // columns, n % columns)
             else:
                 widget = pg.PlotWidget(background=colour("kpi.background"))
                 grid.addWidget(widget, n // columns, n % columns)
@@ -254,12 +333,10 @@ class KpiPanel(QWidget):
             plot.addItem(bars)
             legend.addItem(bars, self._translate(VOCABULARY, SOURCE_WORDS[source]))
             base = base + counts
-        step = max(1, len(x) // 8)
-        plot.getAxis("bottom").setTicks(
-            [[(float(i), f"{h:02d}:00") for i, h in enumerate(figures.hours) if i % step == 0]]
-        )
+        self.hours_axis.set_labels([f"{h:02d}:00" for h in figures.hours])
         plot.setYRange(0, max(4.0, float(base.max()) * 1.25 if len(base) else 4.0))
-        plot.setXRange(-0.6, max(len(x) - 0.4, 0.6), padding=0)
+        room = self.hours_axis.right_room(plot.getViewBox().width())
+        plot.setXRange(-0.6, max(len(x) - 1 + room, 0.6), padding=0)
 
     def _draw_compliance(self, plot: pg.PlotItem, figures: KpiFigures) -> None:
         rate = figures.compliance_rate()

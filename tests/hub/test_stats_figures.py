@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from backend_client.protocol.ops import StatsAnswer, StatsArgs
+from hub.domain.classes import shipped_catalogue
 from hub.requests.stats import stats
 from hub.store.db import _alembic_config, make_engine, upgrade_schema
 from hub.store.models import CaseDayFigures, Incident
@@ -163,9 +164,15 @@ def test_the_columns_follow_the_case_through_a_miss_recorded_by_the_sweep_and_a_
             ("moving", 150, ("U003",)),
             ("arrive", 400, ("U003",)),
             ("handle", 700, ()),
+            ("check", 800, ()),  # issue 18: no close without a passed 核查
             ("close", 900, ()),
         ):
-            hub.run(hub.hub.apply_case_action(case_id, action, "调度员", reported + after, units))
+            result = "passed" if action == "check" else ""
+            hub.run(
+                hub.hub.apply_case_action(
+                    case_id, action, "调度员", reported + after, units, result=result
+                )
+            )
             assert _columns(engine, case_id) == _stored_json(engine, case_id), action
         columns = _columns(engine, case_id)
         assert columns[3:6] == (
@@ -227,6 +234,9 @@ def test_a_kept_day_is_read_again_when_one_of_its_cases_changes(db_url: str) -> 
         hub.run(hub.hub.apply_case_action(ids[0], "moving", "调度员", reported + 100, ("U000",)))
         hub.run(hub.hub.apply_case_action(ids[0], "arrive", "调度员", reported + 300, ("U000",)))
         hub.run(hub.hub.apply_case_action(ids[0], "handle", "调度员", reported + 1200))
+        hub.run(
+            hub.hub.apply_case_action(ids[0], "check", "警员", reported + 1250, result="passed")
+        )
         hub.run(hub.hub.apply_case_action(ids[0], "close", "调度员", reported + 1300))
         after = _ask(hub, start, end, "source")
         hotline = next(r for r in after.rows if r.key == "hotline")
@@ -295,3 +305,149 @@ def test_a_period_median_from_binned_days_is_the_exact_median() -> None:
             assert alone == statistics.median(overall), trial
         else:
             assert math.isnan(alone)
+
+
+def _builtins(answer: StatsAnswer) -> Any:
+    return msgspec.to_builtins(answer)
+
+
+def test_merged_settled_days_answer_as_the_cases_do_for_every_grouping(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The settled days of a period are merged once and kept in memory; what is read from
+    # the cases now is added to them. Every grouping, 大类 with its 小类 included, must
+    # answer exactly as merging every day again, before and after a case of a settled
+    # day changes, and with windows so small that the middle of a union falls outside
+    # them (then the whole period is merged).
+    from hub.requests import stats as module
+
+    module.forget_summaries()
+    hub = LiveHub(db_url).start()
+    try:
+        d0 = _local_midnight(6)
+        # A period starting mid-day: its first day is read from the cases every time.
+        start, end = d0 - 0.5 * DAY, d0 + 5 * DAY
+        plan = [
+            ("hotline", "占道经营", 0, 9.0, 25.0),
+            ("snap", "油烟扰民", 0, 11.0, 70.0),
+            ("grid", "违规广告", 1, 10.0, 15.0),
+            ("hotline", "露天烧烤", 1, 16.0, 40.0),
+            ("patrol", "违章停车", 2, 8.0, 55.0),
+            ("snap", "油烟扰民", 2, 20.0, 33.0),
+            ("hotline", "占道经营", 3, 13.0, 90.0),
+            ("grid", "露天烧烤", -0.2, 0.0, 12.0),  # in the partial first day
+        ]
+        ids = []
+        for n, (source, category, day, hour, accept_after) in enumerate(plan):
+            status, answer = hub.post(
+                "/api/v1/reports", report(f"merged-{n}", source=source, category=category)
+            )
+            assert status == 201, answer
+            case_id = str(answer["id"])
+            reported = hub.hub.state.incidents[case_id].reported_at
+            hub.run(hub.hub.apply_case_action(case_id, "accept", "调度员", reported + accept_after))
+            at = d0 + day * DAY + hour * 3600
+            hub.run(hub.hub.writer.submit(_move_case(case_id, at - reported)))
+            ids.append(case_id)
+
+        groups = ("source", "category", "team", "day", "stage", "class_group")
+
+        def ask(group: str, now: float, cached: bool = True) -> StatsAnswer:
+            with Session(hub.hub.engine) as session:
+                args = StatsArgs(start=start, end=end, group=group)  # type: ignore[arg-type]
+                return stats(session, args, now, cached=cached)
+
+        def check() -> dict[str, StatsAnswer]:
+            answers = {}
+            now = time.time()
+            for group in groups:
+                first = ask(group, now)
+                again = ask(group, now)  # from the merged days in memory
+                whole = ask(group, now, cached=False)
+                assert _builtins(again) == _builtins(first), group
+                assert _builtins(first) == _builtins(whole), group
+                answers[group] = first
+            return answers
+
+        before = check()
+        assert module._summaries, "the settled days were merged and kept"
+        classes = before["class_group"]
+        assert [r.key for r in classes.rows] == ["06", "07", "09"]
+        names = shipped_catalogue()
+        assert {c.key: c.received for c in classes.rows[0].children} == {
+            names.resolve("油烟扰民").name: 2,  # stored under the catalogue's name
+            names.resolve("露天烧烤").name: 2,
+        }
+        hot = next(s for s in classes.rows[0].stages if s.stage == "accept")
+        assert hot.median_s == pytest.approx(36.5)  # of 70, 40, 33, 12
+
+        # A case of a settled day changes (the 油烟扰民 of day 2 is dispatched and its
+        # officer moves late): its day is read again, and only the new figures answer.
+        reported = d0 + 2 * DAY + 20 * 3600
+        hub.run(hub.hub.apply_case_action(ids[5], "dispatch", "调度员", reported + 40, ("U000",)))
+        hub.run(hub.hub.apply_case_action(ids[5], "moving", "调度员", reported + 400, ("U000",)))
+        after = check()
+        market = next(r for r in after["class_group"].rows if r.key == "06")
+        move = next(s for s in market.stages if s.stage == "move")
+        assert (move.met, move.missed) == (0, 4) and move.median_s == pytest.approx(400.0)
+        assert {r.key: r.received for r in after["team"].rows}["T-CD"] == 1
+
+        # Windows of the middle ranks alone: those of the union with the first day's case
+        # fall outside them; the whole period is merged, and answers the same.
+        monkeypatch.setattr(module, "WINDOW", 0)
+        module.forget_summaries()
+        merges: list[int] = []
+        merge = module._merge
+
+        def counted(parts: Any) -> Any:
+            merges.append(1)
+            return merge(parts)
+
+        monkeypatch.setattr(module, "_merge", counted)
+        ask("source", time.time())
+        assert merges, "the whole period was merged"
+        check()
+        # Nothing kept anywhere: the cases alone give the same figures.
+        with Session(hub.hub.engine) as session:
+            session.execute(delete(CaseDayFigures))
+            session.commit()
+        module.forget_summaries()
+        for group in groups:
+            assert (
+                _builtins(_ask(hub, start, end, group))["rows"] == _builtins(after[group])["rows"]
+            ), group
+    finally:
+        hub.stop()
+        module.forget_summaries()
+
+
+def test_the_median_of_kept_and_new_durations_is_the_exact_median(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A summary keeps each key's sorted durations around their middle only; the median
+    # of those with the ones read now must be statistics.median's of all of them, or
+    # say that the window is too narrow (then the period is merged whole).
+    from hub.requests import stats as module
+
+    rng = random.Random(18)
+    answered = refused = 0
+    for trial in range(600):
+        monkeypatch.setattr(module, "WINDOW", rng.choice([0, 1, 2, 5, 64]))
+        kept = [
+            rng.choice([rng.uniform(0, 900), float(rng.randint(0, 20))])
+            for _ in range(rng.randint(0, 80))
+        ]
+        now = [rng.choice([rng.uniform(-5, 2000), 10.0]) for _ in range(rng.randint(0, 12))]
+        summary = module._Sorted(np.array(kept)) if kept or trial % 2 else None
+        try:
+            found = module._union_median(summary, np.array(now))
+        except module._NeedsAll:
+            refused += 1
+            assert len(now) > module.WINDOW // 2, trial  # only when the window is short
+            continue
+        answered += 1
+        if kept or now:
+            assert found == statistics.median(kept + now), trial
+        else:
+            assert math.isnan(found)
+    assert answered > 200 and refused > 0
