@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 import qasync
+from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
 from backend_client.protocol.ops import StageFigures, StatsAnswer, StatsFormulas, StatsRow
@@ -184,7 +185,8 @@ def test_an_english_wall_words_the_figures_and_formulas_in_english(qapp: Any, qt
         rates_panel = build_panel("rates", feed, options("rates"))
         sources = build_panel("sources", feed, options("sources"))
         for panel in (rates_panel, sources):
-            _show(qtbot, panel)
+            # 500 px: the rates panel's width in the cockpit layout at 1080p.
+            _show(qtbot, panel, w=500)
             panel.draw(answer)
         assert isinstance(rates_panel, RatesPanel) and isinstance(sources, BarsPanel)
         tile = rates_panel.tiles["closure_rate"]
@@ -192,6 +194,12 @@ def test_an_english_wall_words_the_figures_and_formulas_in_english(qapp: Any, qt
         assert tile.parts.text() == "Closed 7 / due 8"
         assert tile.formula.text() == "Closure rate = closed / due"
         assert rates_panel.medians["move"].text() == "Move-out median 01:40"
+        # English words are longer: every title and median is shown whole on one line.
+        service = getattr(rates_panel, "service_tiles", {})
+        titles = [t.name for t in (*rates_panel.tiles.values(), *service.values())]
+        for label in (*titles, *rates_panel.medians.values()):
+            width = QFontMetrics(label.font()).horizontalAdvance(label.text())
+            assert width <= rates_panel._tile_room(), (label.text(), width)
         assert sources.values == [("8890 hotline", "10 · 100%")]
         assert rates_panel.status.text() == "Not connected to the centre: no figures"
     finally:

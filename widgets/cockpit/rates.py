@@ -76,7 +76,8 @@ class _Tile(QWidget):
         box.addStretch(1)
 
     def rescale(self, scale: float, room: int) -> None:
-        self.name.setFont(px_font(int(22 * scale), bold=True))
+        # A long title (English "Duplicate dispatch rate") is shown whole, smaller.
+        fit_font(self.name, int(22 * scale), room=room)
         fit_font(self.number, int(60 * scale), room=room)
         self.parts.setFont(px_font(int(18 * scale)))
         self.formula.setFont(px_font(int(14 * scale)))
@@ -166,6 +167,7 @@ class RatesPanel(CockpitPanel):
             seconds = figures.medians.get(stage)
             shown = "—" if seconds is None else duration_text(seconds)
             label.setText(f"{translate('cockpit', MEDIAN_TITLES[stage])} {shown}")
+            fit_font(label, int(24 * getattr(self, "scale", 1.0)), room=self._tile_room())
         self.median_formula.setText(translate("cockpit", formulas.get("median", "")))
 
     # ---- the service rates (满意率, 重复派单率) ------------------------------------------
@@ -244,5 +246,6 @@ class RatesPanel(CockpitPanel):
         for tile in (*self.tiles.values(), *getattr(self, "service_tiles", {}).values()):
             tile.rescale(scale, self._tile_room())
         for label in self.medians.values():
-            label.setFont(px_font(int(24 * scale), bold=True))
+            # One line each: "Move-out median 01:41" shrinks rather than wraps.
+            fit_font(label, int(24 * scale), room=self._tile_room())
         self.median_formula.setFont(px_font(int(14 * scale)))
