@@ -239,8 +239,7 @@ def build_store(url: str, units: int, seconds: int, t0: float) -> dict[str, floa
 
 
 def measure(url: str, units: int, seconds: int, t0: float) -> dict[str, float]:
-    from backend_client.protocol import Response, encode
-    from backend_client.protocol.ops import to_result
+    from backend_client.protocol.ops import answer_frame
     from hub.requests.units_at import units_at_answer
     from hub.store.db import make_engine
 
@@ -263,7 +262,7 @@ def measure(url: str, units: int, seconds: int, t0: float) -> dict[str, float]:
         for k, ts in enumerate(moments):
             started, cpu_started = time.perf_counter(), time.process_time()
             answer = await units_at_answer(engine, ts, now)
-            frame = encode(Response(id=k, result=to_result(answer), ts=now))
+            frame = answer_frame(k, answer, now)
             elapsed = (time.perf_counter() - started) * 1000.0
             if k >= WARMUP:
                 times.append(elapsed)

@@ -663,7 +663,9 @@ class UnitsAtArgs(Args):
     ts: float
 
 
-class UnitAt(msgspec.Struct):
+# gc=False: 20,000 of them per answer, holding only strings, numbers and a tuple of
+# numbers (no cycles); tracked, they set off collections while an answer is built.
+class UnitAt(msgspec.Struct, gc=False):
     """One unit at the moment asked: its last fix at or before it, within
     :data:`UNITS_AT_WINDOW_S` (``fix`` is ``null``: no fix), and its duty status then
     (``null`` when the stored status changes do not tell it)."""
@@ -1056,6 +1058,26 @@ OPS: dict[str, Op] = {
         "– (aggregates only)",
     ),
 }
+
+
+class _AnswerFrame(msgspec.Struct, tag="res", tag_field="type", kw_only=True):
+    """A ``res`` frame (:class:`~backend_client.protocol.messages.Response`) whose result is
+    the answer already encoded: the same JSON, written straight from the answer's Struct."""
+
+    id: int
+    result: msgspec.Raw
+    ts: float = 0.0
+
+
+_answer_encoder = msgspec.json.Encoder()
+
+
+def answer_frame(request_id: int, answer: Answer, ts: float) -> bytes:
+    """The ``res`` frame of ``answer``, the bytes ``encode(Response(id=request_id,
+    result=to_result(answer), ts=ts))`` gives, without building the answer again as dicts
+    and lists first (20,000 units of ``units.at``: ~17 ms of a request)."""
+    result = msgspec.Raw(_answer_encoder.encode(answer))
+    return _answer_encoder.encode(_AnswerFrame(id=request_id, result=result, ts=ts))
 
 
 def to_result(answer: Answer) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from collections import Counter
 
 import msgspec
 
-from backend_client.protocol import Error, Request, Response, encode
-from backend_client.protocol.ops import OPS, to_result
+from backend_client.protocol import Error, Request, encode
+from backend_client.protocol.ops import OPS, answer_frame
 from hub.auth import Principal
 from hub.cluster import NotDurable, NoWriter
 from hub.domain.lifecycle import CaseRuleError
@@ -138,4 +138,4 @@ class RequestRouter(
             # The lifecycle's verdict: forbidden (role), conflict (status) or invalid.
             field = getattr(exc, "field", None)  # a missing reason names ``note``
             return encode(Error(code=exc.code, message=str(exc), id=request.id, field=field))
-        return encode(Response(id=request.id, result=to_result(answer), ts=time.time()))
+        return answer_frame(request.id, answer, time.time())

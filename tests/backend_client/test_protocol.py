@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from backend_client.protocol import (
     IncidentNew,
     ProtocolError,
     Request,
+    Response,
     SequenceTracker,
     Snapshot,
     Unit,
@@ -26,6 +28,8 @@ from backend_client.protocol import (
     encode,
 )
 from backend_client.protocol.messages import Incident
+from backend_client.protocol.ops import Answer, UnitAt, UnitsAtAnswer, answer_frame, to_result
+from hub.requests.export import ExportPage
 
 
 def test_round_trip_of_every_streamed_shape() -> None:
@@ -177,3 +181,23 @@ class TestSequenceTracker:
                 tracker.applied(seq)
                 applied.append(seq)
         assert applied == list(range(1, len(applied) + 1))
+
+
+def test_an_answer_frame_is_the_bytes_of_the_response_built_from_its_result() -> None:
+    # The hub writes answers straight from their Structs (answer_frame); a client reads
+    # them as the Response frame built the long way, byte for byte: omitted defaults, a
+    # missing fix and status, and an export page's pre-encoded rows included.
+    units = [
+        UnitAt("U1", "officer", (1.0, 29.1, 119.6, 3.5, 90.0), "on_duty"),
+        UnitAt("V2", "vehicle", None, None),
+    ]
+    rows = msgspec.Raw(b'[["WC1","hotline"]]')
+    answers: list[Answer] = [
+        UnitsAtAnswer(ts=5.0, window=600.0, units=units),
+        ExportPage(start=0.0, end=1.0, as_of=0.5, rows=rows, next=None, total=None),
+    ]
+    for n, answer in enumerate(answers):
+        frame = answer_frame(n, answer, 12.5)
+        assert frame == encode(Response(id=n, result=to_result(answer), ts=12.5))
+        decoded = decode_server(frame)
+        assert isinstance(decoded, Response) and decoded.id == n
