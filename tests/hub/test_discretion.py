@@ -5,8 +5,6 @@ the case's timeline. The suggestion is advice: the officer's decision is stored 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -17,23 +15,7 @@ from backend_client.config import ConfigError
 from backend_client.protocol.ops import DiscretionAnswer
 from backend_client.transport import FeedClient, RequestFailed
 from hub.discretion import load_benchmarks, match
-from tests.support.hubs import OFFICERS, LiveHub, report
-
-
-def _scenario(
-    hub: LiveHub, role: str, body: Callable[[FeedClient], Coroutine[Any, Any, None]]
-) -> None:
-    async def run() -> None:
-        client = FeedClient(hub.stream_url, hub.token[role])
-        task = asyncio.create_task(client.run())
-        try:
-            await client.wait_synced()
-            await body(client)
-        finally:
-            await client.stop()
-            await task
-
-    asyncio.run(run())
+from tests.support.hubs import OFFICERS, LiveHub, as_role, report
 
 
 def _report(hub: LiveHub, external_id: str, **overrides: Any) -> str:
@@ -60,7 +42,7 @@ def _suggest(hub: LiveHub, case_id: str, role: str = "operator") -> DiscretionAn
     async def ask(client: FeedClient) -> None:
         found.append((await HubApi.over(client.request).discretion_suggest(case_id)).answer)
 
-    _scenario(hub, role, ask)
+    as_role(hub, role, ask)
     return found[0]
 
 
@@ -106,7 +88,7 @@ def test_first_offence_is_waived_until_the_merchant_has_an_earlier_penalty(hub: 
     async def handle(client: FeedClient) -> None:
         await _handle(client, case_id)
 
-    _scenario(hub, "operator", handle)
+    as_role(hub, "operator", handle)
 
     first = _suggest(hub, case_id)
     assert first.matter == "09005" and first.benchmark is not None
@@ -123,7 +105,7 @@ def test_first_offence_is_waived_until_the_merchant_has_an_earlier_penalty(hub: 
         await api.case_decide(other_matter, "general", 12000, "油烟净化设施未正常使用")
         await api.case_decide(earlier, "none", 0, "劝导后当场改正", waived=True)
 
-    _scenario(hub, "operator", decide_others)
+    as_role(hub, "operator", decide_others)
     still = _suggest(hub, case_id)
     assert still.facts.first_offence and still.suggested_tier == "none"
 
@@ -133,7 +115,7 @@ def test_first_offence_is_waived_until_the_merchant_has_an_earlier_penalty(hub: 
         )
         assert answer.tier == "general" and answer.amount == 200
 
-    _scenario(hub, "operator", penalise)
+    as_role(hub, "operator", penalise)
 
     second = _suggest(hub, case_id)
     assert not second.facts.first_offence
@@ -177,7 +159,7 @@ def test_the_decision_is_an_audited_step_of_the_timeline_beside_the_suggestion(
         assert decision.tier == "general" and decision.amount == 300
         assert decision.suggested_tier == "serious" and decision.actor == "demo-operator"
 
-    _scenario(hub, "operator", decide)
+    as_role(hub, "operator", decide)
     (step,) = [e for e in events if e["kind"] == "decision"]
     assert step["actor"] == "demo-operator"
     assert step["detail"]["tier"] == "general" and step["detail"]["amount"] == 300
@@ -190,7 +172,7 @@ def test_the_decision_is_an_audited_step_of_the_timeline_beside_the_suggestion(
     async def read_audit(client: FeedClient) -> None:
         audit.extend((await client.request("audit.query", {"limit": 1000}))["entries"])
 
-    _scenario(hub, "supervisor", read_audit)
+    as_role(hub, "supervisor", read_audit)
     (decided,) = [e for e in audit if e["action"] == "case.decide"]
     assert decided["subject"] == case_id and decided["actor"] == "demo-operator"
     assert decided["detail"] == {"tier": "general", "amount": 300, "suggested_tier": "serious"}
@@ -209,7 +191,7 @@ def test_a_wall_may_read_the_suggestion_but_not_decide(hub: LiveHub) -> None:
             )
         assert caught.value.code == "forbidden"
 
-    _scenario(hub, "wall", wall)
+    as_role(hub, "wall", wall)
 
 
 def test_a_case_whose_category_has_no_benchmark_gets_no_suggestion(hub: LiveHub) -> None:

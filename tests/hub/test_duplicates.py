@@ -7,10 +7,9 @@ and a merged case's 回访 (issue 18's "a merge and its 回访")."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from hub.cases import sweep_misses
 from hub.domain.duplicates import DuplicateRules
 from hub.store.models import AuditEntry, CaseEvent, StoredEventRow
 from hub.store.models import Incident as IncidentRow
-from tests.support.hubs import OFFICERS, LiveHub, report
+from tests.support.hubs import OFFICERS, LiveHub, as_role, report
 from widgets.queue import COL_CATEGORY, IncidentQueueModel
 
 LAT, LON = 29.085, 119.652
@@ -39,22 +38,6 @@ HOUR = 3600.0
 def _north(metres: float) -> float:
     """The latitude ``metres`` north of :data:`LAT`."""
     return LAT + math.degrees(metres / EARTH_RADIUS_M)
-
-
-def _scenario(
-    hub: LiveHub, role: str, body: Callable[[FeedClient], Coroutine[Any, Any, None]]
-) -> None:
-    async def run() -> None:
-        client = FeedClient(hub.stream_url, hub.token[role])
-        task = asyncio.create_task(client.run())
-        try:
-            await client.wait_synced()
-            await body(client)
-        finally:
-            await client.stop()
-            await task
-
-    asyncio.run(run())
 
 
 def _report(hub: LiveHub, external_id: str, **overrides: Any) -> str:
@@ -69,7 +52,7 @@ def _duplicates(hub: LiveHub, case_id: str, role: str = "operator") -> CaseDupli
     async def ask(client: FeedClient) -> None:
         found.append((await HubApi.over(client.request).case_duplicates(case_id)).answer)
 
-    _scenario(hub, role, ask)
+    as_role(hub, role, ask)
     return found[0]
 
 
@@ -79,7 +62,7 @@ def _merge(hub: LiveHub, case_id: str, into: str, role: str = "operator") -> dic
     async def merge(client: FeedClient) -> None:
         answers.append(await client.request("case.merge", {"case_id": case_id, "into": into}))
 
-    _scenario(hub, role, merge)
+    as_role(hub, role, merge)
     return answers[0]
 
 
@@ -91,7 +74,7 @@ def _refused(hub: LiveHub, op: str, args: dict[str, Any], role: str = "operator"
             await client.request(op, args)
         caught.append(refused.value)
 
-    _scenario(hub, role, ask)
+    as_role(hub, role, ask)
     return caught[0]
 
 
@@ -238,7 +221,7 @@ def test_a_merge_makes_a_child_off_the_queue_and_the_parent_shows_times_n(
     async def watch(client: FeedClient) -> None:
         seen.update(client.state.incidents)
 
-    _scenario(hub, "wall", watch)
+    as_role(hub, "wall", watch)
     assert seen[first].parent_id == parent and seen[second].parent_id == parent
     assert seen[parent].merged == 2 and seen[parent].parent_id is None
     # Children are not open work: the header counts the parent and the unrelated case.
@@ -300,7 +283,7 @@ def test_a_merge_makes_a_child_off_the_queue_and_the_parent_shows_times_n(
             (await HubApi.over(client.request).stats_query(now - 600, now + 3600, "source")).answer
         )
 
-    _scenario(hub, "wall", stats)
+    as_role(hub, "wall", stats)
     total = figures[0].total
     assert total.received == 4
     # Nor is a child due to be closed (应结案): its parent's close is the work's.
@@ -325,7 +308,7 @@ def test_a_merge_makes_a_child_off_the_queue_and_the_parent_shows_times_n(
     async def read(client: FeedClient) -> None:
         history.append(await client.request("case.history", {"case_id": first}))
 
-    _scenario(hub, "supervisor", read)
+    as_role(hub, "supervisor", read)
     case = history[0]["case"]
     assert case["reporter"]["name"] == "李先生" and case["parent_id"] == parent
 
@@ -418,7 +401,7 @@ def test_a_merge_and_its_follow_up_visit(hub: LiveHub) -> None:
                 )
             )
 
-    _scenario(hub, "operator", handle_close_and_visit)
+    as_role(hub, "operator", handle_close_and_visit)
     # The unreached call leaves the case closed; the dissatisfied one reopens it as 返工.
     assert visits[0]["status"] == "closed" and visits[1]["status"] == "dispatched"
     seen: dict[str, Any] = {}
@@ -426,7 +409,7 @@ def test_a_merge_and_its_follow_up_visit(hub: LiveHub) -> None:
     async def watch(client: FeedClient) -> None:
         seen.update(client.state.incidents)
 
-    _scenario(hub, "wall", watch)
+    as_role(hub, "wall", watch)
     # Reopened, the parent is open work again with its ×2; the child stays its child.
     assert seen[parent].status == "dispatched" and seen[parent].merged == 1
     assert seen[child].parent_id == parent
@@ -441,7 +424,7 @@ def test_a_merge_and_its_follow_up_visit(hub: LiveHub) -> None:
         assert (service.visits, service.rated, service.unreached) == (2, 1, 1)
         assert service.satisfaction_rate == pytest.approx(0.0)
 
-    _scenario(hub, "wall", figures)
+    as_role(hub, "wall", figures)
     with Session(hub.hub.engine) as session:
         kinds = list(
             session.scalars(

@@ -5,10 +5,9 @@ naming the field with nothing stored."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import urllib.request
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -21,25 +20,9 @@ from backend_client.protocol import decode_server
 from backend_client.protocol.messages import IncidentUpdate
 from backend_client.transport import FeedClient, RequestFailed
 from hub.store.models import CaseEvent, CaseRecord, CaseRecordVersion, RecordClip, StoredEventRow
-from tests.support.hubs import LiveHub, report
+from tests.support.hubs import LiveHub, as_role, report
 
 T0 = 1_765_000_000.0
-
-
-def _scenario(
-    hub: LiveHub, role: str, body: Callable[[FeedClient], Coroutine[Any, Any, None]]
-) -> None:
-    async def run() -> None:
-        client = FeedClient(hub.stream_url, hub.token[role])
-        task = asyncio.create_task(client.run())
-        try:
-            await client.wait_synced()
-            await body(client)
-        finally:
-            await client.stop()
-            await task
-
-    asyncio.run(run())
 
 
 def _records(hub: LiveHub, role: str, case_id: str) -> dict[str, Any]:
@@ -50,7 +33,7 @@ def _records(hub: LiveHub, role: str, case_id: str) -> dict[str, Any]:
         reply = await HubApi.over(client.request).case_records(case_id)
         found.update(reply.result)
 
-    _scenario(hub, role, ask)
+    as_role(hub, role, ask)
     return found
 
 
@@ -160,7 +143,7 @@ def test_a_record_is_stored_on_the_timeline_and_shown_masked_by_role(hub: LiveHu
     async def history(client: FeedClient) -> None:
         timeline.extend((await client.request("case.history", {"case_id": case_id}))["events"])
 
-    _scenario(hub, "operator", history)
+    as_role(hub, "operator", history)
     steps = [e for e in timeline if e["kind"] == "record"]
     assert len(steps) == 1
     assert steps[0]["detail"]["record_id"] == "XW-2026-0001"
@@ -299,7 +282,7 @@ def test_records_need_a_known_case_and_a_terminal_token(hub: LiveHub) -> None:
             await client.request("case.records", {"case_id": "WC-none"})
         assert caught.value.code == "not_found" and caught.value.field == "case_id"
 
-    _scenario(hub, "operator", unknown)
+    as_role(hub, "operator", unknown)
 
 
 def test_the_openapi_document_describes_the_records_endpoint(hub: LiveHub) -> None:

@@ -5,9 +5,7 @@ itself from what it stored; a wall may read them; a bad period names its field."
 
 from __future__ import annotations
 
-import asyncio
 import random
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -18,26 +16,10 @@ from backend_client.protocol.ops import ServiceStatsAnswer
 from backend_client.transport import FeedClient, RequestFailed
 from hub.store.models import CaseVisitRow
 from hub.store.models import Incident as IncidentRow
-from tests.support.hubs import LiveHub, report
+from tests.support.hubs import LiveHub, as_role, report
 
 DAY = 86400.0
 RESULTS = ("satisfied", "basic", "dissatisfied", "unreached")
-
-
-def _scenario(
-    hub: LiveHub, role: str, body: Callable[[FeedClient], Coroutine[Any, Any, None]]
-) -> None:
-    async def run() -> None:
-        client = FeedClient(hub.stream_url, hub.token[role])
-        task = asyncio.create_task(client.run())
-        try:
-            await client.wait_synced()
-            await body(client)
-        finally:
-            await client.stop()
-            await task
-
-    asyncio.run(run())
 
 
 def _service(hub: LiveHub, start: float, end: float, role: str = "wall") -> ServiceStatsAnswer:
@@ -46,7 +28,7 @@ def _service(hub: LiveHub, start: float, end: float, role: str = "wall") -> Serv
     async def ask(client: FeedClient) -> None:
         found.append((await HubApi.over(client.request).stats_service(start, end)).answer)
 
-    _scenario(hub, role, ask)
+    as_role(hub, role, ask)
     return found[0]
 
 
@@ -136,5 +118,5 @@ def test_a_bad_period_is_invalid_naming_the_field(hub: LiveHub) -> None:
                 await client.request("stats.service", args)
             caught.append(refused.value)
 
-    _scenario(hub, "wall", ask)
+    as_role(hub, "wall", ask)
     assert [(c.code, c.field) for c in caught] == [("invalid", f) for _a, f in cases]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
 from backend_client.protocol.messages import Fix
+from backend_client.transport import FeedClient
 from hub.auth import TokenRegistry
 from hub.roster import OfficerRecord, TeamRecord
 from hub.runtime import EmbeddedHub, HubRuntime
@@ -139,3 +141,20 @@ def report(external_id: str, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def as_role(hub: LiveHub, role: str, body: Callable[[FeedClient], Coroutine[Any, Any, T]]) -> T:
+    """Run ``body`` with a client of ``hub`` signed in as ``role`` (synced first, stopped
+    after), on an event loop of its own; returns what ``body`` returns."""
+
+    async def run() -> T:
+        client = FeedClient(hub.stream_url, hub.token[role])
+        task = asyncio.create_task(client.run())
+        try:
+            await client.wait_synced()
+            return await body(client)
+        finally:
+            await client.stop()
+            await task
+
+    return asyncio.run(run())
