@@ -179,12 +179,7 @@ class VisitDialog(QDialog):
         form.addRow(translate("desk", "方式"), self.channel_box)
         form.addRow(translate("desk", "结果"), self.result_box)
         form.addRow(translate("desk", "备注"), self.note_box)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(_ok_cancel(self))
 
     def form(self) -> VisitForm:
         return VisitForm(
@@ -192,6 +187,16 @@ class VisitDialog(QDialog):
             str(self.result_box.currentData()),
             self.note_box.text(),
         )
+
+
+def _ok_cancel(dialog: QDialog) -> QDialogButtonBox:
+    """OK / Cancel buttons that accept or reject ``dialog``."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 @dataclass(frozen=True)
@@ -221,12 +226,7 @@ class ExtensionDialog(QDialog):
         form.addRow(translate("desk", "延期时长"), self.amount_box)
         form.addRow(translate("desk", "单位"), self.unit_box)
         form.addRow(translate("desk", "原因（必填）"), self.note_box)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(_ok_cancel(self))
 
     def form(self) -> ExtensionForm:
         unit = str(self.unit_box.currentData())

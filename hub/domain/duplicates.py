@@ -19,6 +19,10 @@ from backend_client.geo import distance_m
 
 #: Statuses of an earlier case that never counts: a void report (作废) is no matter.
 NEVER_CANDIDATE = frozenset({"voided"})
+#: Timeline kinds a merge writes (case.merge, and the demo's history): on the child, and
+#: on the parent.
+MERGED_KIND = "merged"
+MERGED_CHILD_KIND = "merged_child"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -37,7 +37,15 @@ from backend_client.protocol.ops import (
     DuplicateRulesInfo,
 )
 from hub.auth import Principal
-from hub.domain.duplicates import NEVER_CANDIDATE, DuplicateRules, Place, distance, in_window
+from hub.domain.duplicates import (
+    MERGED_CHILD_KIND,
+    MERGED_KIND,
+    NEVER_CANDIDATE,
+    DuplicateRules,
+    Place,
+    distance,
+    in_window,
+)
 from hub.domain.duplicates import reasons as match_reasons
 from hub.domain.wording import word
 from hub.requests.audit import write_audit, write_audit_view
@@ -51,9 +59,6 @@ from hub.writer import Emitter
 MAX_CANDIDATES = 50
 #: The first characters of a report shown as its summary.
 SUMMARY_CHARS = 60
-#: Timeline kinds a merge writes: on the child, and on the parent.
-MERGED_KIND = "merged"
-MERGED_CHILD_KIND = "merged_child"
 
 
 def _place(row: IncidentRow) -> Place:

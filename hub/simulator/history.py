@@ -28,6 +28,7 @@ import numpy as np
 from backend_client.geo import gcj02_to_wgs84
 from backend_client.protocol.messages import SlaMarks
 from hub.domain import lifecycle
+from hub.domain.duplicates import MERGED_CHILD_KIND, MERGED_KIND
 from hub.domain.lifecycle import Case, CaseEvent, Person
 from hub.domain.sla import ONE_THREE_FIFTEEN, STAGES, SlaClock, SlaLimits
 from hub.simulator import catalogue, geo
@@ -64,9 +65,6 @@ SIM_NAME = "模拟终端"
 DESK = Person(SIM_NAME, "operator")
 FIELD = Person(SIM_NAME, "officer")
 SLA_MISSED_KIND = "sla_missed"  # hub/cases.py's name of the clock's notes
-# hub/requests/duplicates.py's names of a merge's rows, on the child and on the parent.
-MERGED_KIND = "merged"
-MERGED_CHILD_KIND = "merged_child"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from backend_client.protocol.messages import AlertNew, StoredEvent, Ticker, Unit
 from backend_client.stories.counters import head_count
 from backend_client.transport import FeedClient, RequestFailed
 from hub.store.models import AlertRow, AuditEntry, CaseEvent, Incident
-from tests.support.hubs import OFFICERS, LiveHub, report
+from tests.support.hubs import OFFICERS, LiveHub, as_roles, report
 
 UNIT = OFFICERS[0].id
 OTHER = OFFICERS[1].id
@@ -36,27 +36,6 @@ class Recorder:
 
     def on_link(self, status: Any) -> None:
         pass
-
-
-Body = Callable[[dict[str, FeedClient]], Coroutine[Any, Any, None]]
-
-
-def _as(hub: LiveHub, body: Body, *roles: str) -> None:
-    """Run ``body`` with one synced client per role."""
-
-    async def run() -> None:
-        clients = {role: FeedClient(hub.stream_url, hub.token[role]) for role in roles}
-        tasks = [asyncio.create_task(c.run()) for c in clients.values()]
-        try:
-            for client in clients.values():
-                await client.wait_synced()
-            await body(clients)
-        finally:
-            for client in clients.values():
-                await client.stop()
-            await asyncio.gather(*tasks)
-
-    asyncio.run(run())
 
 
 def _new_case(hub: LiveHub, external_id: str) -> str:
@@ -137,7 +116,7 @@ def test_a_report_is_verified_then_accepted_and_a_false_one_is_void(hub: LiveHub
         assert failed.code == "conflict"
         await _until(lambda: wall.state.incidents[false_case].status == "voided")
 
-    _as(hub, body, "operator", "wall")
+    as_roles(hub, body, "operator", "wall")
     assert [k for k, _ in _timeline(hub, true_case)] == ["reported", "verified", "accepted"]
     assert _timeline(hub, false_case)[-1] == (
         "verified",
@@ -160,7 +139,7 @@ def test_a_handled_case_is_not_closed_before_a_check_that_passed(hub: LiveHub) -
         assert checked["status"] == "checked"
         assert (await _step(operator, case_id, "close"))["status"] == "closed"
 
-    _as(hub, body, "operator")
+    as_roles(hub, body, "operator")
     kinds = [k for k, _ in _timeline(hub, case_id)]
     # The refused close left nothing behind.
     assert kinds[-3:] == ["handled", "checked", "closed"]
@@ -188,7 +167,7 @@ def test_a_failed_check_is_rework_back_to_the_officers(hub: LiveHub) -> None:
         await _step(operator, case_id, "check", result="passed")
         assert (await _step(operator, case_id, "close"))["status"] == "closed"
 
-    _as(hub, body, "operator", "wall")
+    as_roles(hub, body, "operator", "wall")
     timeline = _timeline(hub, case_id)
     i = [k for k, _ in timeline].index("rework")
     assert timeline[i - 1] == ("checked", {"result": "failed", "note": "垃圾未清运"})
@@ -205,7 +184,7 @@ def test_a_desk_sends_a_handled_case_back_as_rework(hub: LiveHub) -> None:
         back = await _step(operator, case_id, "rework", note="处置不到位")
         assert back["status"] == "dispatched"
 
-    _as(hub, body, "operator", "wall")
+    as_roles(hub, body, "operator", "wall")
     assert _timeline(hub, case_id)[-1] == (
         "rework",
         {"by": "desk", "units": [UNIT, OTHER], "reason": "处置不到位"},
@@ -241,7 +220,7 @@ def test_supervision_is_a_row_an_alert_and_a_ticker_line_and_moves_nothing(
         await wall.stop()
         await task
 
-    _as(hub, body, "operator", "supervisor")
+    as_roles(hub, body, "operator", "supervisor")
     tickers = [e for e in recorder.events if isinstance(e, Ticker) and e.incident_id == case_id]
     assert [t.code for t in tickers] == ["ticker.supervised"]
     assert tickers[0].urgent and "督办" in tickers[0].text and "今日办结" in tickers[0].text
@@ -277,7 +256,7 @@ def test_a_suspended_case_is_off_the_clock_and_resumes_where_it_was(hub: LiveHub
         assert back["status"] == "accepted"
         assert (await _step(operator, case_id, "dispatch", units=[UNIT]))["status"] == "dispatched"
 
-    _as(hub, body, "operator", "supervisor")
+    as_roles(hub, body, "operator", "supervisor")
     timeline = _timeline(hub, case_id)
     kinds = [k for k, _ in timeline]
     assert kinds[-3:] == ["suspended", "resumed", "dispatched"]
@@ -313,7 +292,7 @@ def test_a_supervisor_voids_a_case_with_a_reason_and_nothing_follows(hub: LiveHu
         figures.update(await wall.request("stats.query", period))
         await _until(lambda: wall.state.incidents[kept].status == "reported")
 
-    _as(hub, body, "operator", "supervisor", "wall")
+    as_roles(hub, body, "operator", "supervisor", "wall")
     assert _timeline(hub, case_id)[-1] == ("voided", {"reason": "重复上报"})
     assert _stored_status(hub, case_id) == "voided"
     assert "case.void" in _audited(hub, case_id)

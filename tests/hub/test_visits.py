@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,28 +16,10 @@ from sqlalchemy.orm import Session
 from backend_client.api import HubApi
 from backend_client.transport import FeedClient, RequestFailed
 from hub.store.models import AuditEntry, CaseEvent, CaseVisitRow
-from tests.support.hubs import OFFICERS, LiveHub, report
+from tests.support.hubs import OFFICERS, LiveHub, as_roles, report
 
 UNIT = OFFICERS[0].id
 OTHER = OFFICERS[1].id
-
-Body = Callable[[dict[str, FeedClient]], Coroutine[Any, Any, None]]
-
-
-def _as(hub: LiveHub, body: Body, *roles: str) -> None:
-    async def run() -> None:
-        clients = {role: FeedClient(hub.stream_url, hub.token[role]) for role in roles}
-        tasks = [asyncio.create_task(c.run()) for c in clients.values()]
-        try:
-            for client in clients.values():
-                await client.wait_synced()
-            await body(clients)
-        finally:
-            for client in clients.values():
-                await client.stop()
-            await asyncio.gather(*tasks)
-
-    asyncio.run(run())
 
 
 def _new_case(hub: LiveHub, external_id: str) -> str:
@@ -114,7 +96,7 @@ def test_a_visit_of_a_closed_case_is_stored_on_the_timeline_and_audited(hub: Liv
             )
         )
 
-    _as(hub, body, "operator")
+    as_roles(hub, body, "operator")
     assert [a["status"] for a in answers] == ["closed", "closed"]
     rows = _visits(hub, case_id)
     assert [(r.channel, r.result, r.note, r.actor) for r in rows] == [
@@ -156,7 +138,7 @@ def test_a_dissatisfied_visit_reopens_the_case_as_rework_to_its_officers(hub: Li
         await _step(operator, case_id, "handle")
         assert (await _refused(_step(operator, case_id, "close"))).code == "check_required"
 
-    _as(hub, body, "operator", "wall")
+    as_roles(hub, body, "operator", "wall")
     timeline = _timeline(hub, case_id)
     i = [k for k, _, _ in timeline].index("visited")
     assert timeline[i + 1][0] == "rework"
@@ -184,7 +166,7 @@ def test_a_visit_is_refused_on_an_open_case_for_a_wall_and_for_bad_words(hub: Li
         refused = await _refused(_step(operator, case_id, "visit"))
         assert (refused.code, refused.field) == ("invalid", "action")
 
-    _as(hub, body, "operator", "wall")
+    as_roles(hub, body, "operator", "wall")
     assert _visits(hub, case_id) == []
     assert "visited" not in [k for k, _, _ in _timeline(hub, case_id)]
 
@@ -227,7 +209,7 @@ def test_each_merged_childs_reporter_gets_a_visit_once_the_parent_is_closed(
         assert (service.satisfied, service.dissatisfied) == (2, 1)
         assert service.satisfaction_rate == pytest.approx(2 / 3)
 
-    _as(hub, body, "operator", "wall")
+    as_roles(hub, body, "operator", "wall")
     assert answers["kept"]["case_id"] == kept and answers["kept"]["status"] == "closed"
     assert answers["unhappy"]["case_id"] == unhappy
     assert answers["unhappy"]["status"] == "dispatched"  # the parent's, reopened

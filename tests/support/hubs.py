@@ -158,3 +158,25 @@ def as_role(hub: LiveHub, role: str, body: Callable[[FeedClient], Coroutine[Any,
             await task
 
     return asyncio.run(run())
+
+
+def as_roles(
+    hub: LiveHub,
+    body: Callable[[dict[str, FeedClient]], Coroutine[Any, Any, None]],
+    *roles: str,
+) -> None:
+    """Run ``body`` with one synced client of ``hub`` per role, by role."""
+
+    async def run() -> None:
+        clients = {role: FeedClient(hub.stream_url, hub.token[role]) for role in roles}
+        tasks = [asyncio.create_task(c.run()) for c in clients.values()]
+        try:
+            for client in clients.values():
+                await client.wait_synced()
+            await body(clients)
+        finally:
+            for client in clients.values():
+                await client.stop()
+            await asyncio.gather(*tasks)
+
+    asyncio.run(run())
