@@ -237,18 +237,74 @@ def test_the_xlsx_opens_with_the_header_and_every_case(hub: LiveHub, tmp_path: P
     assert not (tmp_path / "cases.xlsx.part").exists()
 
 
+def _spool(path: Path, ids: list[str], cell: str = "1") -> Path:
+    """A spool as the export writes it: the header, then a row per id."""
+    width = len(COLUMNS) - 1
+    header = ",".join(["a", *(f"h{i}" for i in range(width))])
+    path.write_text(
+        "\r\n".join([header] + [f"{i}" + f",{cell}" * width for i in ids]) + "\r\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def test_more_cases_than_a_sheet_holds_go_on_in_the_next_sheet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(export_module, "SHEET_ROWS", 3)
-    spool = tmp_path / "spool.csv"
-    width = len(COLUMNS) - 1
-    lines = ["a" + ",h" * width] + [f"WC{i}" + ",1" * width for i in range(7)]
-    spool.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    spool = _spool(tmp_path / "spool.csv", [f"WC{i}" for i in range(7)])
     spool_to_xlsx(spool, tmp_path / "out.xlsx")
     book = load_workbook(tmp_path / "out.xlsx", read_only=True)
+    assert book.sheetnames == ["案件", "案件(2)", "案件(3)"]
     sheets = [[r[0] for r in s.iter_rows(values_only=True)] for s in book.worksheets]
     assert sheets == [["a", "WC0", "WC1", "WC2"], ["a", "WC3", "WC4", "WC5"], ["a", "WC6"]]
+
+
+def test_the_xlsx_header_is_frozen_and_filters_every_case(tmp_path: Path) -> None:
+    spool = _spool(tmp_path / "spool.csv", [f"WC{i}" for i in range(4)])
+    spool_to_xlsx(spool, tmp_path / "out.xlsx", rows=4)
+    sheet = load_workbook(tmp_path / "out.xlsx").worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    last = sheet.cell(row=1, column=len(COLUMNS)).column_letter
+    assert sheet.auto_filter.ref == f"A1:{last}5"
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    # Number columns are numbers; the rest stay text.
+    priority = [key for key, _zh, _en in COLUMNS].index("priority") + 1
+    assert sheet.cell(row=2, column=priority).data_type == "n"
+    assert sheet.cell(row=2, column=2).data_type == "s"
+
+
+def test_a_period_without_cases_gives_the_header_alone(tmp_path: Path) -> None:
+    spool = _spool(tmp_path / "spool.csv", [])
+    spool_to_xlsx(spool, tmp_path / "out.xlsx")
+    rows = list(load_workbook(tmp_path / "out.xlsx", read_only=True).worksheets[0].values)
+    assert rows == [("a", *(f"h{i}" for i in range(len(COLUMNS) - 1)))]
+
+
+def test_a_cell_longer_than_excel_holds_is_cut_not_refused(tmp_path: Path) -> None:
+    text = [key for key, _zh, _en in COLUMNS].index("text")
+    width = len(COLUMNS)
+    cells = ["WC1", *("1" for _ in range(width - 1))]
+    cells[text] = "长" * 40_000
+    spool = tmp_path / "spool.csv"
+    header = ",".join(f"h{i}" for i in range(width))
+    spool.write_text(f"{header}\r\n{','.join(cells)}\r\n", encoding="utf-8")
+    spool_to_xlsx(spool, tmp_path / "out.xlsx")
+    row = list(load_workbook(tmp_path / "out.xlsx", read_only=True).worksheets[0].values)[1]
+    assert row[0] == "WC1" and len(row[text]) == export_module.CELL_CHARS
+    assert row[text].endswith("…")
+
+
+def test_a_spool_that_disagrees_with_its_count_gives_no_workbook(tmp_path: Path) -> None:
+    spool = _spool(tmp_path / "spool.csv", ["WC1", "WC2", "WC3"])
+    with pytest.raises(ValueError, match="2 cases counted, 3 written"):
+        spool_to_xlsx(spool, tmp_path / "out.xlsx", rows=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spool.csv"]
+    # A header naming one column twice would merge two columns: refused, not written.
+    (tmp_path / "twice.csv").write_text("a,a\r\n1,2\r\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="repeated column names"):
+        spool_to_xlsx(tmp_path / "twice.csv", tmp_path / "out.xlsx")
+    assert not (tmp_path / "out.xlsx").exists()
 
 
 def test_a_role_that_may_not_export_is_told_and_leaves_nothing(
