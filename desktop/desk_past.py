@@ -149,6 +149,7 @@ class PastBar(QWidget):
         for minutes in STEPS_MIN:
             button = QPushButton(f"{minutes:+d}′")
             button.setObjectName(f"DeskPastStep{minutes:+d}")
+            button.setProperty("step", True)  # the theme draws the steps outlined
             button.setToolTip(translate("desk", "{n} 分钟").format(n=f"{minutes:+d}"))
             button.clicked.connect(lambda _=False, m=minutes: self.step(m))
             self.steps[minutes] = button

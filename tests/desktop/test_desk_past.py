@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import qasync
 from PySide6.QtCore import QDateTime, Qt
 from sqlalchemy import insert
@@ -151,3 +152,40 @@ def test_an_operator_is_not_offered_the_past_and_is_told_it_needs_a_supervisor(
 
 def bar_text(desk: DeskWindow) -> str:
     return desk.past.bar.banner.text()
+
+
+@pytest.mark.usefixtures("english")
+def test_the_past_bar_shows_every_control_whole_at_1080p_in_english(
+    tmp_path: Path, hub: LiveHub, loop: qasync.QEventLoop, qtbot: Any
+) -> None:
+    # Seen on an English desk screenshot: the desk's big Dispatch-sized buttons left "Look
+    # back" and "Back to live" cut to "ook bac" and "ack to li" above the map.
+    feed = QtFeed(hub.stream_url, hub.token["supervisor"])
+    desk = themed(DeskWindow(feed, settings=settings(tmp_path)))
+    qtbot.addWidget(desk)
+    at_1080p(desk)
+    bar = desk.past.bar
+
+    async def scenario() -> None:
+        feed.start()
+        await until(feed.is_live)
+        await until(bar.isVisible)
+        # The map dock at 900 px: a first shift's wall PC gave it 957 (the queue's columns
+        # take the rest), and an operator may widen the queue further.
+        docks = [desk.docks["queue"], desk.docks["map"]]
+        desk.resizeDocks(docks, [1020, 900], Qt.Orientation.Horizontal)
+        await asyncio.sleep(0.2)
+        assert bar.go.text() == "Look back"
+        controls = [bar.picker, bar.go, bar.live, *bar.steps.values()]
+        cut = {
+            (w.objectName(), w.width(), w.sizeHint().width())
+            for w in controls
+            if w.width() < w.sizeHint().width()
+        }
+        assert bar.width() <= 900
+        assert not cut
+        await desk.stop()
+        await quiesce(desk)
+        await feed.stop()
+
+    loop.run_until_complete(scenario())

@@ -4,22 +4,12 @@ column), and narrower they are elided in place, never scrolled out of sight."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from backend_client.resources import resource
-from desktop.i18n import install_language
 from widgets.drilldown.related import RelatedTabs
-
-
-@pytest.fixture
-def english() -> Iterator[None]:
-    install_language("en")
-    yield
-    install_language("zh_CN")
 
 
 def tabs_at(qtbot: Any, width: int) -> RelatedTabs:

@@ -22,7 +22,6 @@ from backend_client.qt import QtFeed
 from backend_client.resources import resource
 from backend_client.stories.desk import STREET_ZOOM, next_case
 from desktop.desk import DeskWindow
-from desktop.i18n import install_language
 from hub.roster import OfficerRecord
 from tests.desktop.test_wall_e2e import until
 from tests.support.hubs import OFFICERS, TEAMS, LiveHub, report
@@ -338,13 +337,6 @@ def test_f1_lists_the_shortcuts(tmp_path: Path, qtbot: Any) -> None:
     assert any(line.startswith("F1:") for line in lines)
     qtbot.keyClick(desk, Qt.Key.Key_Escape)
     assert not desk.help.isVisible()
-
-
-@pytest.fixture
-def english() -> Iterator[None]:
-    install_language("en")
-    yield
-    install_language("zh_CN")
 
 
 @pytest.fixture
