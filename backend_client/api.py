@@ -34,6 +34,8 @@ from backend_client.protocol.ops import (
     Args,
     AuditAnswer,
     AuditArgs,
+    CalendarAnswer,
+    CalendarArgs,
     CaseDecideAnswer,
     CaseDecideArgs,
     CaseDuplicatesAnswer,
@@ -266,6 +268,10 @@ class HubApi:
         """The period's 受理, 并案件 and 重复派单率, its 回访 by result and 满意率."""
         args = ServiceStatsArgs(start, end)
         return await self._ask("stats.service", args, ServiceStatsAnswer)
+
+    async def calendar_get(self) -> Reply[CalendarAnswer]:
+        """The working calendar the hub counts 处置时限 deadlines on."""
+        return await self._ask("calendar.get", CalendarArgs(), CalendarAnswer)
 
     async def units_at(self, ts: float) -> Reply[UnitsAtAnswer]:
         """Every officer and vehicle at ``ts``: its last fix within 10 minutes before it

@@ -14,6 +14,7 @@ dispatch plan on the map in :mod:`desktop.desk_map`, the drill-down being read i
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Final, cast
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
@@ -28,8 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backend_client.cache import CachedRequests
+from backend_client.api import HubApi
+from backend_client.cache import AWAY_CODES, CachedRequests
 from backend_client.codes import merchant_of
+from backend_client.errors import RequestFailed
 from backend_client.protocol.messages import Incident
 from backend_client.qt import QtFeed
 from backend_client.stories import MerchantRegister
@@ -44,6 +47,7 @@ from backend_client.stories.desk import (
     find_officer,
     next_case,
 )
+from backend_client.workcalendar import calendar_from_answer
 from desktop.desk_case import DetailPanel, Dispatcher
 from desktop.desk_chime import DeskChime
 from desktop.desk_duplicates import DeskDuplicates
@@ -63,6 +67,8 @@ from widgets.text import translate
 
 if TYPE_CHECKING:
     from widgets.livemap import LiveMapPanel
+
+log = logging.getLogger(__name__)
 
 SETTINGS_ORG, SETTINGS_APP = "watchfloor", "desk"
 #: Rows of the queue kept on screen whatever else is open: the list the operator works from.
@@ -139,6 +145,11 @@ class DeskWindow(QMainWindow):
         self.filters = QueueFilterBar(feed.state, self.mine)
         self.filters.changed.connect(self._filter_queue)
         feed.snapshotLoaded.connect(self._on_snapshot)
+        # The hub's working calendar (calendar.get), asked each time the link goes live (a
+        # reconnect resumes without a snapshot): the queue's 处置时限 column words the time
+        # left in working time with it.
+        self._calendar_task: asyncio.Future[None] | None = None
+        feed.linkChanged.connect(self._ask_calendar)
         queue_layout.addWidget(self.filters)
         queue_layout.addWidget(self.queue, 1)
         self._dock("queue", translate("desk", "1-3-15 案件队列"), queue_box)
@@ -393,6 +404,8 @@ class DeskWindow(QMainWindow):
 
     async def stop(self, timeout: float = 2.0) -> None:
         """End the drill-downs' loads: see :meth:`DeskReading.stop`."""
+        if self._calendar_task is not None:
+            self._calendar_task.cancel()
         await self.reading.stop(timeout)
 
     def _wire(self, panel: CaseDrilldown | MerchantDrilldown | OfficerDrilldown) -> None:
@@ -434,6 +447,30 @@ class DeskWindow(QMainWindow):
         # Teams come with the snapshot; the user's name with the welcome before it.
         self.filters.set_teams(self.feed.state.teams.values())
         self.mine.sign_in(self.feed.client.name or "")
+
+    def _ask_calendar(self, link: str, _last_good: object = None) -> None:
+        # Again after every reconnect: the hub (or its --calendar file) may have changed.
+        if link != "live":
+            return
+        if self._calendar_task is not None:
+            self._calendar_task.cancel()
+        self._calendar_task = asyncio.ensure_future(self._load_calendar())
+
+    async def _load_calendar(self) -> None:
+        try:
+            reply = await HubApi.over(self.feed.client.request).calendar_get()
+            self.model.set_calendar(calendar_from_answer(reply.answer))
+        except RequestFailed as exc:
+            log.info("no working calendar from the hub (%s): deadlines in clock time", exc)
+            if exc.code not in AWAY_CODES:  # away: keep the calendar of the last connect
+                self.model.set_calendar(None)  # a hub without calendar.get: clock time
+        except ValueError as exc:
+            log.warning("the hub's working calendar is unreadable (%s): clock time", exc)
+            self.model.set_calendar(None)
+        finally:
+            # Not a newer ask's task (a reconnect cancels this one and starts another).
+            if self._calendar_task is asyncio.current_task():
+                self._calendar_task = None
 
     def _mine(self, case_id: str) -> None:
         """A case this desk's order moved (accepted or dispatched): it is "mine" now."""

@@ -38,6 +38,9 @@ _READ = frozenset(
         # Duplicate candidates (a case view, audited) and the service figures (aggregates).
         "case.duplicates",
         "stats.service",
+        # The working calendar deadlines count on (reference data): the desks word the
+        # 处置时限 in working time with it.
+        "calendar.get",
     }
 )
 _OPERATE = _READ | {"dispatch", "alert.ack", "case.step", "wall.push", "wall.list", "case.decide"}

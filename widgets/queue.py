@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from backend_client.deadlines import DeadlineStanding, deadline_standing
 from backend_client.protocol.messages import FINISHED_STATUSES, Incident
 from backend_client.qt import QtFeed
+from backend_client.workcalendar import WorkingCalendar
 from widgets.deadline_text import deadline_line, standing_text
 from widgets.palette import colour
 from widgets.sla import Standing, State, standing
@@ -97,6 +98,9 @@ class IncidentQueueModel(QAbstractTableModel):
         self._ids: list[str] = []
         self._standing: dict[str, Standing] = {}
         self._keep: QueueFilter | None = None
+        #: The hub's working calendar (``calendar.get``), once the desk has it: the
+        #: 处置时限 column then words the time left in working time (set_calendar).
+        self._calendar: WorkingCalendar | None = None
         #: Open cases the filter (``set_filter``) leaves out, as of the last refresh.
         self.hidden = 0
         #: Per shown row: its six texts and its 1-3-15 state. Built once per refresh, so a
@@ -183,6 +187,16 @@ class IncidentQueueModel(QAbstractTableModel):
         self._keep = keep
         self.refresh()
 
+    def set_calendar(self, calendar: WorkingCalendar | None) -> None:
+        """Count the 处置时限 on the hub's ``calendar`` (None: clock time, as before it
+        came or from a hub that does not send one)."""
+        self._calendar = calendar
+        self.refresh()
+
+    @property
+    def calendar(self) -> WorkingCalendar | None:
+        return self._calendar
+
     def standing_of(self, incident_id: str) -> Standing | None:
         return self._standing.get(incident_id)
 
@@ -253,10 +267,16 @@ class IncidentQueueModel(QAbstractTableModel):
             return ()
         return (standing_text(self._deadline_standing(incident, now)),)
 
-    @staticmethod
-    def _deadline_standing(incident: Incident, now: float) -> DeadlineStanding:
+    def _deadline_standing(self, incident: Incident, now: float) -> DeadlineStanding:
         handled_at = incident.sla.handled_at if incident.sla is not None else None
-        return deadline_standing(incident.deadline, incident.status, handled_at, now)
+        return deadline_standing(
+            incident.deadline,
+            incident.status,
+            handled_at,
+            now,
+            calendar=self._calendar,
+            limit=incident.deadline_limit,
+        )
 
     def _deadline_data(self, row: int, role: int) -> object:
         incident = self._feed.state.incidents.get(self._ids[row])

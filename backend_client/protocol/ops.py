@@ -13,6 +13,7 @@ table (``hub.auth.PERMISSIONS``), the one place roles are granted.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
@@ -861,6 +862,36 @@ class ExportAnswer(Answer):
     total: int | None
 
 
+# ---- the hub's working calendar (calendar.get): issue 18 --------------------------------
+
+#: A weekday as the calendar file and ``calendar.get`` name it.
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class CalendarArgs(Args):
+    pass
+
+
+class CalendarAnswer(Answer, kw_only=True):
+    """``calendar.get``: the working calendar the hub counts 处置时限 deadlines on (its
+    ``--calendar`` file or the shipped one), so a desk words the time left in working
+    time as the hub counts it (backend_client/workcalendar.py reads it back)."""
+
+    #: The daily working periods, local time (Asia/Shanghai), in order: ``"08:30-12:00"``.
+    periods: list[str]
+    #: The weekend days.
+    weekend: list[Weekday]
+    #: What N working days means: ``whole_days`` or ``hours`` (docs/casework.md).
+    working_day: Literal["whole_days", "hours"]
+    #: Public holidays off, and the make-up working days (调休上班) on, sorted.
+    holidays: list[dt.date]
+    workdays: list[dt.date]
+    #: The years whose holidays the calendar holds (beyond them only weekends are known),
+    #: and those of them not yet from an official notice.
+    years: list[int]
+    provisional: list[int]
+
+
 # ---- the op table ------------------------------------------------------------------------
 
 
@@ -1056,6 +1087,16 @@ OPS: dict[str, Op] = {
         "the period's cases received and merged, 重复派单率, the 回访 made by result and 满意率,"
         " with the formulas (below)",
         "– (aggregates only)",
+    ),
+    # ---- the working calendar (issue 18) ----
+    "calendar.get": Op(
+        CalendarArgs,
+        CalendarAnswer,
+        False,
+        "the working calendar the hub counts 处置时限 deadlines on (`--calendar` or the"
+        " shipped one): daily working periods, weekend, holidays, make-up working days"
+        " (调休上班), the years it covers and which of them are provisional",
+        "– (reference data)",
     ),
 }
 

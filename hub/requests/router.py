@@ -21,6 +21,7 @@ from hub.domain.lifecycle import CaseRuleError
 from hub.requests.actions import ActionOps
 from hub.requests.audit import AuditOps
 from hub.requests.base import Handler, RequestError, parse_args
+from hub.requests.calendar import CalendarOps
 from hub.requests.discretion import DiscretionOps
 from hub.requests.duplicates import DuplicateOps
 from hub.requests.export import ExportOps
@@ -62,6 +63,7 @@ class RequestRouter(
     DuplicateOps,
     ServiceStatsOps,
     ExportOps,
+    CalendarOps,
 ):
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
@@ -88,6 +90,7 @@ class RequestRouter(
             "case.merge": self.case_merge,
             "stats.service": self.stats_service,
             "cases.export": self.cases_export,
+            "calendar.get": self.calendar_get,
         }
         # Every op of the shared table has a handler, and nothing else does.
         assert self.ops.keys() == OPS.keys(), sorted(self.ops.keys() ^ OPS.keys())

@@ -264,6 +264,22 @@
         <translation>{m}m</translation>
     </message>
     <message>
+        <source>{d}个工作日{h}时</source>
+        <translation>{d} working d {h}h</translation>
+    </message>
+    <message>
+        <source>{h}个工作时{m:02d}分</source>
+        <translation>{h} working h {m:02d}m</translation>
+    </message>
+    <message>
+        <source>{m}个工作分钟</source>
+        <translation>{m} working min</translation>
+    </message>
+    <message>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
         <source>剩{span}</source>
         <translation>{span} left</translation>
     </message>

@@ -58,6 +58,7 @@ def _op_args(incident_id: str) -> dict[str, dict[str, Any]]:
         "case.duplicates": {"case_id": incident_id},
         "case.merge": {"case_id": incident_id, "into": incident_id},
         "stats.service": {"start": now - 3600, "end": now},
+        "calendar.get": {},
     }
 
 

@@ -19,6 +19,7 @@ from backend_client.protocol.ops import (
     OPS,
     AlertAckAnswer,
     AuditAnswer,
+    CalendarAnswer,
     CaseDecideAnswer,
     CaseDuplicatesAnswer,
     CaseHistoryAnswer,
@@ -220,6 +221,12 @@ def test_every_op_round_trips_through_the_facade(hub: LiveHub, tmp_path: Path) -
             assert isinstance(visit, CaseVisitAnswer)
             assert (visit.case_id, visit.status) == (visited, "closed") and visit.visit_id > 0
             asked.add("case.visit")
+            # The working calendar the deadlines count on (the shipped one: no --calendar).
+            calendar = await api.calendar_get()
+            assert isinstance(calendar.answer, CalendarAnswer)
+            assert calendar.answer.periods == ["08:30-12:00", "13:30-17:30"]
+            assert calendar.answer.years == [2026, 2027] and calendar.answer.provisional == [2027]
+            asked.add("calendar.get")
             asked.update(
                 {
                     "case.history",
