@@ -206,6 +206,26 @@ class CaseSummary(msgspec.Struct):
     distance_m: float | None
 
 
+class MergedChild(msgspec.Struct, kw_only=True):
+    """A case merged into the asked one (``case.merge``), as the parent's drill-down
+    lists it: who reported it (masked as the role may see it), how far from the parent
+    (metres, 1 decimal; ``null`` when either has no location), and whether that
+    reporter's own 回访 was made."""
+
+    id: str
+    source: str
+    status: str
+    reported_at: float
+    #: The first characters of the report (the child's own drill-down has all of it).
+    summary: str
+    reporter: ReporterInfo | None
+    distance_m: float | None
+    #: The latest 回访 of this child (satisfied | basic | dissatisfied | unreached) and
+    #: when; ``null`` while none was made.
+    visit: str | None = None
+    visited_at: float | None = None
+
+
 class MerchantInfo(msgspec.Struct):
     id: str
     name: str
@@ -340,12 +360,16 @@ class RecurrencePoint(msgspec.Struct):
 # ---- answers -----------------------------------------------------------------------------
 
 
-class CaseHistoryAnswer(Answer):
+class CaseHistoryAnswer(Answer, omit_defaults=True):
+    # omit_defaults leaves only ``children`` off when empty (every other field has no
+    # default): a case that has none answers the JSON it always did.
     case: CaseFile
     photos: list[str]
     events: list[TimelineEvent]
     total_events: int
     next_offset: int | None
+    #: The cases merged into this one, oldest first (every page carries them).
+    children: list[MergedChild] = msgspec.field(default_factory=list)
 
 
 class CaseRelatedAnswer(Answer):
@@ -916,7 +940,8 @@ OPS: dict[str, Op] = {
         "the case (the incident, plus its `reporter` as the role may see it), its photos as"
         " stored (base64 data or URLs, ≤ 9), one page of the timeline in `(ts, id)` order"
         " (including `sla_missed` notes); `limit` is clamped to 1–2000; `next_offset` is"
-        " `null` on the last page",
+        " `null` on the last page; `children`, left off when none, the cases merged into it"
+        " (see *Duplicates*)",
         "`view.case` (every page; `detail.offset`)",
     ),
     "case.related": Op(

@@ -9,7 +9,7 @@ its Struct does not accept (an older hub's, one written by hand), field by field
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,8 @@ from backend_client.protocol.ops import (
     CaseHistoryAnswer,
     CaseRelatedAnswer,
     CaseSummary,
+    MergedChild,
+    ReporterInfo,
     TimelineEvent,
 )
 from backend_client.stories.parse import Fields, decoded
@@ -31,6 +33,26 @@ RELATED_KEYS: tuple[str, ...] = ("same_merchant", "nearby", "same_category")
 class Reporter:
     name: str = ""
     phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MergedReport:
+    """A case merged into the one being read (``case.history``'s ``children``)."""
+
+    id: str
+    source: str = ""
+    status: str = ""
+    reported_at: float | None = None
+    #: The start of the report (the child's own drill-down has all of it).
+    summary: str = ""
+    #: As the hub let this role see it; None when nobody is recorded.
+    reporter: Reporter | None = None
+    #: Metres from the parent; None when either has no location.
+    distance_m: float | None = None
+    #: The latest 回访 of this child's reporter (satisfied | basic | dissatisfied |
+    #: unreached) and when; "" / None while none was made.
+    visit: str = ""
+    visited_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +80,11 @@ class CaseRecord:
     deadline: float | None = None
     deadline_limit: str = ""
     overdue: bool = False
+    #: Duplicates (case.merge): the case this one was merged into (None: none), and the
+    #: cases merged into this one, oldest first. On the case rather than the history
+    #: because the story rebuilds the history page by page and keeps the case whole.
+    parent_id: str | None = None
+    children: tuple[MergedReport, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +185,25 @@ INSPECTED: tuple[str, ...] = ("passed", "failed")
 # ---- from the answer Structs -------------------------------------------------------------
 
 
-def case_of(case: CaseFile) -> CaseRecord:
-    reporter = case.reporter
+def reporter_of(reporter: ReporterInfo | None) -> Reporter | None:
+    return None if reporter is None else Reporter(reporter.name, reporter.phone)
+
+
+def child_of(child: MergedChild) -> MergedReport:
+    return MergedReport(
+        id=child.id,
+        source=child.source,
+        status=child.status,
+        reported_at=child.reported_at,
+        summary=child.summary,
+        reporter=reporter_of(child.reporter),
+        distance_m=child.distance_m,
+        visit=child.visit or "",
+        visited_at=child.visited_at,
+    )
+
+
+def case_of(case: CaseFile, children: Sequence[MergedChild] = ()) -> CaseRecord:
     return CaseRecord(
         id=case.id,
         source=case.source,
@@ -171,13 +215,15 @@ def case_of(case: CaseFile) -> CaseRecord:
         lat=case.lat,
         lon=case.lon,
         merchant_id=case.merchant_id or None,
-        reporter=None if reporter is None else Reporter(reporter.name, reporter.phone),
+        reporter=reporter_of(case.reporter),
         class_code=case.class_code or "",
         class_group=case.class_group,
         deadline=case.deadline,
         deadline_limit=case.deadline_limit,
         overdue=case.overdue,
         sla=case.sla,
+        parent_id=case.parent_id or None,
+        children=tuple(child_of(child) for child in children),
     )
 
 
@@ -227,7 +273,7 @@ def event_of(event: TimelineEvent) -> CaseEvent:
 
 
 def history_of(answer: CaseHistoryAnswer, merchant_name: str = "") -> CaseHistory:
-    case = case_of(answer.case)
+    case = case_of(answer.case, answer.children)
     return CaseHistory(
         case=case,
         events=tuple(event_of(event) for event in answer.events),
@@ -283,9 +329,28 @@ def parse_sla(raw: object) -> SlaMarks | None:
     )
 
 
-def read_case(case: Fields, default_id: str = "") -> CaseRecord:
-    reporter = case.value("reporter")
-    who = Fields(reporter)
+def read_reporter(raw: object) -> Reporter | None:
+    if not isinstance(raw, Mapping):
+        return None
+    who = Fields(raw)
+    return Reporter(who.filled("name"), who.filled("phone"))
+
+
+def read_child(child: Fields) -> MergedReport:
+    return MergedReport(
+        id=child.text("id"),
+        source=child.text("source"),
+        status=child.text("status"),
+        reported_at=child.number("reported_at"),
+        summary=child.text("summary"),
+        reporter=read_reporter(child.value("reporter")),
+        distance_m=child.number("distance_m"),
+        visit=child.filled("visit"),
+        visited_at=child.number("visited_at"),
+    )
+
+
+def read_case(case: Fields, default_id: str = "", children: Sequence[Fields] = ()) -> CaseRecord:
     return CaseRecord(
         id=case.text("id", default_id),
         source=case.text("source"),
@@ -297,9 +362,7 @@ def read_case(case: Fields, default_id: str = "") -> CaseRecord:
         lat=case.number("lat"),
         lon=case.number("lon"),
         merchant_id=case.filled("merchant_id") or None,
-        reporter=Reporter(who.filled("name"), who.filled("phone"))
-        if isinstance(reporter, Mapping)
-        else None,
+        reporter=read_reporter(case.value("reporter")),
         class_code=case.filled("class_code"),
         class_group=case.filled("class_group"),
         deadline=case.number("deadline"),
@@ -307,6 +370,9 @@ def read_case(case: Fields, default_id: str = "") -> CaseRecord:
         overdue=case.value("overdue") is True,
         sla=parse_sla(case.value("sla")),
         photos=photo_list(case.value("photos")),
+        parent_id=case.filled("parent_id") or None,
+        # A child without an id is nothing to list or open.
+        children=tuple(c for c in map(read_child, children) if c.id),
     )
 
 
@@ -320,7 +386,7 @@ def read_event(event: Fields) -> CaseEvent:
 
 
 def read_history(answer: Fields, default_id: str = "") -> CaseHistory:
-    case = read_case(answer.nested("case"), default_id)
+    case = read_case(answer.nested("case"), default_id, answer.rows("children"))
     photos = answer.value("photos")
     return CaseHistory(
         case=case,

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, func, select
 
-from hub.store.models import CaseEvent, Inspection, Merchant, Position
+from hub.store.models import CaseEvent, CaseVisitRow, Inspection, Merchant, Position
 from hub.store.models import Incident as IncidentRow
 
 MAX_INSPECTIONS = 100
+#: The first characters of a merged child's report in its parent's list (case.history).
+CHILD_SUMMARY_CHARS = 60
 MAX_RELATED = 50
 RANK_MARGIN = 10
 
@@ -144,3 +146,28 @@ MERCHANT_LIST = select(
     Merchant.lat,
     Merchant.lon,
 ).order_by(Merchant.id)
+
+# case.history's ``children``: the cases merged into one (case.merge), read by
+# ix_incidents_parent_id; only the start of each report (the list shows a line of it).
+CHILDREN = (
+    select(
+        IncidentRow.id,
+        IncidentRow.source,
+        IncidentRow.status,
+        IncidentRow.reported_at,
+        func.substr(IncidentRow.text, 1, CHILD_SUMMARY_CHARS).label("summary"),
+        IncidentRow.reporter,
+        IncidentRow.lat,
+        IncidentRow.lon,
+    )
+    .where(IncidentRow.parent_id == bindparam("case"))
+    .order_by(IncidentRow.reported_at, IncidentRow.id)
+)
+# ... and their 回访 (a child's reporter is visited on the child: hub/requests/visits.py),
+# oldest first so the last one read per child is its latest (ix_case_visits_incident_ts).
+CHILD_VISITS = (
+    select(CaseVisitRow.incident_id, CaseVisitRow.result, CaseVisitRow.ts)
+    .join(IncidentRow, IncidentRow.id == CaseVisitRow.incident_id)
+    .where(IncidentRow.parent_id == bindparam("case"))
+    .order_by(CaseVisitRow.incident_id, CaseVisitRow.ts, CaseVisitRow.id)
+)

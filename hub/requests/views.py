@@ -23,6 +23,7 @@ from backend_client.protocol.ops import (
     MerchantListAnswer,
     MerchantListArgs,
     MerchantPlace,
+    MergedChild,
     ReporterInfo,
     TimelineEvent,
     TrackAnswer,
@@ -30,6 +31,7 @@ from backend_client.protocol.ops import (
 )
 from hub.auth import Principal
 from hub.deadlines import class_group
+from hub.domain.duplicates import Place, distance
 from hub.requests.audit import write_audit_view
 from hub.requests.base import (
     MAX_HISTORY_PAGE,
@@ -43,6 +45,8 @@ from hub.requests.base import (
 )
 from hub.requests.queries import (
     CATEGORY_COUNTS,
+    CHILD_VISITS,
+    CHILDREN,
     EVENT_COUNT,
     EVENT_PAGE,
     INSPECTIONS,
@@ -55,6 +59,40 @@ from hub.snapshot_load import incident_from_row
 from hub.store.models import Incident as IncidentRow
 from hub.store.models import Merchant
 from hub.writer import Emitter
+
+
+def merged_children(session: Session, case: IncidentRow, role: str) -> list[MergedChild]:
+    """The cases merged into ``case``, oldest first: their reporters as ``role`` may see
+    them, their distance from ``case`` and their latest 回访. One lookup of
+    ix_incidents_parent_id (empty for most cases), and one of the visits when any."""
+    db = session.connection()
+    rows = db.execute(CHILDREN, {"case": case.id}).all()
+    if not rows:
+        return []
+    latest = {
+        str(v.incident_id): (str(v.result), float(v.ts))
+        for v in db.execute(CHILD_VISITS, {"case": case.id})
+    }
+    here = Place(case.lat, case.lon, None, "")
+    children: list[MergedChild] = []
+    for r in rows:
+        reporter = reporter_for(role, r.reporter)
+        metres = distance(here, Place(r.lat, r.lon, None, ""))
+        visit = latest.get(str(r.id))
+        children.append(
+            MergedChild(
+                id=r.id,
+                source=r.source,
+                status=r.status,
+                reported_at=r.reported_at,
+                summary=r.summary or "",
+                reporter=None if reporter is None else ReporterInfo(**reporter),
+                distance_m=None if metres is None else round(metres, 1),
+                visit=None if visit is None else visit[0],
+                visited_at=None if visit is None else visit[1],
+            )
+        )
+    return children
 
 
 class ViewOps(Ops):
@@ -72,6 +110,7 @@ class ViewOps(Ops):
             write_audit_view(session, who, "view.case", row.id, offset=offset)
             # Citizens' names and phones leave the hub only as the role may see them.
             reporter = reporter_for(who.role, row.reporter)
+            children = merged_children(session, row, who.role)
             case = CaseFile(
                 **msgspec.structs.asdict(incident_from_row(row)),
                 reporter=None if reporter is None else ReporterInfo(**reporter),
@@ -83,6 +122,7 @@ class ViewOps(Ops):
                 events=[TimelineEvent(e.kind, e.ts, e.actor, e.detail or {}) for e in events],
                 total_events=total,
                 next_offset=next_offset(offset, len(events), total),
+                children=children,
             )
 
         return await self._write(work)

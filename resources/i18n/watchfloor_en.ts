@@ -1165,6 +1165,30 @@
         <translation>case {id} merged into this one, ×{n} in all</translation>
     </message>
     <message>
+        <source>并入案件</source>
+        <translation>Merged into case</translation>
+    </message>
+    <message>
+        <source>合并的重复报告 · {n} 件</source>
+        <translation>Merged duplicate reports · {n}</translation>
+    </message>
+    <message>
+        <source>上报人</source>
+        <translation>Reporter</translation>
+    </message>
+    <message>
+        <source>回访</source>
+        <translation>Follow-up visit</translation>
+    </message>
+    <message>
+        <source>未回访</source>
+        <translation>Not yet visited</translation>
+    </message>
+    <message>
+        <source>{result} · {t}</source>
+        <translation>{result} · {t}</translation>
+    </message>
+    <message>
         <source>上报</source>
         <translation>Reported</translation>
     </message>
@@ -1255,10 +1279,6 @@
     <message>
         <source>恢复办理</source>
         <translation>Resumed</translation>
-    </message>
-    <message>
-        <source>回访</source>
-        <translation>Follow-up visit</translation>
     </message>
     <message>
         <source>属实</source>

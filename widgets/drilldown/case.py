@@ -1,5 +1,6 @@
-"""The case drill-down: header, 1-3-15 marks, photos, a mini-map, the paged timeline and
-the related cases, drawn from a :class:`~backend_client.stories.CaseStory`."""
+"""The case drill-down: header, 1-3-15 marks, photos, a mini-map, the paged timeline, the
+duplicate reports merged into the case and the related cases, drawn from a
+:class:`~backend_client.stories.CaseStory`."""
 
 from __future__ import annotations
 
@@ -28,15 +29,20 @@ from widgets.deadline_text import class_line, deadline_line
 from widgets.drilldown.base import DrilldownPanel, Pager
 from widgets.drilldown.documents import DocumentTabs, worded
 from widgets.drilldown.formatting import (
+    CHILD_COLUMNS,
     category_text,
+    child_cells,
+    date_time,
+    in_time_order,
     rectification,
     reporter_text,
     sla_marks,
+    visit_text,
 )
 from widgets.drilldown.photos import PhotoStrip
 from widgets.drilldown.related import COLUMNS as RELATED_COLUMNS
 from widgets.drilldown.related import RelatedTabs
-from widgets.drilldown.tables import form, heading, restyle, rows_of
+from widgets.drilldown.tables import fill, form, heading, restyle, row_id, rows_of, table
 from widgets.drilldown.texts import LINK_COLOUR, TEXT
 from widgets.drilldown.timeline import COLUMNS as TIMELINE_COLUMNS
 from widgets.drilldown.timeline import row_step, show_timeline, timeline_table
@@ -60,6 +66,9 @@ class CaseDrilldown(DrilldownPanel):
     HEADER_FIELDS = ("case", "category", "source", "status", "address", "text")
     TIMELINE_COLUMNS = TIMELINE_COLUMNS
     RELATED_COLUMNS = RELATED_COLUMNS
+    CHILD_COLUMNS = CHILD_COLUMNS
+    #: Merged children shown without scrolling.
+    CHILD_ROWS = 5
     #: Events per ``case.history`` page (the hub's own default).
     PAGE_SIZE = CaseStory.PAGE_SIZE
 
@@ -90,14 +99,19 @@ class CaseDrilldown(DrilldownPanel):
 
         left = self.left
         self.form, self.fields = form(
-            left, (*self.HEADER_FIELDS, "merchant", "reporter", "rectify_by", "deadline"), TEXT
+            left,
+            (*self.HEADER_FIELDS, "parent", "merchant", "reporter", "rectify_by", "deadline"),
+            TEXT,
         )
-        self.fields["merchant"].setTextInteractionFlags(
-            Qt.TextInteractionFlag.LinksAccessibleByMouse
-            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
-        )
+        for key in ("parent", "merchant"):
+            self.fields[key].setTextInteractionFlags(
+                Qt.TextInteractionFlag.LinksAccessibleByMouse
+                | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+            )
         self.fields["merchant"].linkActivated.connect(self._open_merchant)
-        for key in ("merchant", "rectify_by", "deadline"):
+        # A merged child names the case it went into: one click opens that case.
+        self.fields["parent"].linkActivated.connect(self._open_parent)
+        for key in ("parent", "merchant", "rectify_by", "deadline"):
             self.form.setRowVisible(self.fields[key], False)
 
         self.marks: list[QLabel] = []
@@ -107,6 +121,27 @@ class CaseDrilldown(DrilldownPanel):
         marks_box.setLayout(self._marks_row)
         marks_form.addRow(translate("drilldown", TEXT["sla"]), marks_box)
         left.addLayout(marks_form)
+
+        # The duplicate reports merged into this case (case.merge), one row each, so a
+        # supervisor sees every reporter at a glance: beside the case's own reporter, where
+        # the column is wide enough for every column; hidden while there are none.
+        self.children_heading = heading(
+            translate("drilldown", TEXT["children"]).format(n=0), "CaseChildrenHeading"
+        )
+        left.addWidget(self.children_heading)
+        self.children_table = table(
+            [translate("drilldown", TEXT[c]) for c in CHILD_COLUMNS], "CaseChildren"
+        )
+        # The report's text takes the spare width and is elided (whole in its tooltip).
+        self.children_table.setWordWrap(False)
+        self.children_table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Double-click or Enter opens the child's own drill-down, as a related case does.
+        self.children_table.itemActivated.connect(
+            lambda item: self._open_row(self.children_table, item.row())
+        )
+        left.addWidget(self.children_table)
+        self.children_heading.hide()
+        self.children_table.hide()
 
         self.photos_heading = heading(translate("drilldown", TEXT["photos"]), "CasePhotosHeading")
         left.addWidget(self.photos_heading)
@@ -127,7 +162,8 @@ class CaseDrilldown(DrilldownPanel):
         self.timeline = timeline_table()
         # A row naming an officer (dispatch, moving, arrival, follow-up) jumps into the
         # officer's replay at that moment.
-        self.timeline.itemDoubleClicked.connect(lambda item: self.replay_row(item.row()))
+        # A merge row (并案, 重复件并入) opens the case it names instead.
+        self.timeline.itemDoubleClicked.connect(lambda item: self._timeline_row(item.row()))
         self.timeline.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.timeline.customContextMenuRequested.connect(self._timeline_menu)
         right.addWidget(self.timeline, 3)
@@ -236,6 +272,7 @@ class CaseDrilldown(DrilldownPanel):
         self.form.setRowVisible(self.fields["merchant"], case.merchant_id is not None)
 
         self._render_deadline()
+        self._render_family()
         for label in self.marks:
             label.deleteLater()
         self.marks = []
@@ -263,6 +300,49 @@ class CaseDrilldown(DrilldownPanel):
             label.setText(deadline_line(case.deadline, case.deadline_limit, standing))
             restyle(label, "overdue", standing.state in ("overdue", "late"))
         self.form.setRowVisible(label, case.deadline is not None)
+
+    def _render_family(self) -> None:
+        """The case a merged child went into (a link), and a parent's merged children."""
+        case = self.story.case
+        parent = self.fields["parent"]
+        if case.parent_id:
+            parent.setText(
+                f'<a href="parent" style="color:{LINK_COLOUR}">{html.escape(case.parent_id)}</a>'
+            )
+        self.form.setRowVisible(parent, case.parent_id is not None)
+
+        children = case.children
+        view = self.children_table
+        fill(
+            view,
+            [child_cells(child, self.show_reporter) for child in children],
+            [child.id for child in children],
+        )
+        last = len(CHILD_COLUMNS) - 1
+        for row, child in enumerate(children):
+            text = view.item(row, last)
+            if text is not None:
+                text.setToolTip(child.summary)
+            visit = view.item(row, CHILD_COLUMNS.index("visit"))
+            if visit is not None and child.visited_at is not None:
+                visit.setToolTip(
+                    translate("drilldown", TEXT["visited_at"]).format(
+                        result=visit_text(child), t=date_time(child.visited_at)
+                    )
+                )
+        self.children_heading.setText(
+            translate("drilldown", TEXT["children"]).format(n=len(children))
+        )
+        self.children_heading.setVisible(bool(children))
+        view.setVisible(bool(children))
+        # As tall as its rows, up to CHILD_ROWS of them (then it scrolls), and room for a
+        # horizontal scroll bar (a narrow panel has one): the map below keeps the rest.
+        shown = min(len(children), self.CHILD_ROWS)
+        rows = sum(view.rowHeight(row) for row in range(shown))
+        bar = view.horizontalScrollBar().sizeHint().height()
+        view.setFixedHeight(
+            view.horizontalHeader().sizeHint().height() + rows + bar + 2 * view.frameWidth()
+        )
 
     def _render_paging(self) -> None:
         self.pager.show(len(self.story.events))
@@ -325,6 +405,31 @@ class CaseDrilldown(DrilldownPanel):
         if not menu.isEmpty():
             menu.exec(self.timeline.viewport().mapToGlobal(at))
 
+    def _timeline_row(self, row: int) -> None:
+        """A double-clicked timeline row: the officer's replay when it names one, else
+        the case a merge row names."""
+        if not self.replay_row(row):
+            self.open_merged_row(row)
+
+    def open_merged_row(self, row: int) -> bool:
+        """Open the case a shown merge row names (并案: the parent; 重复件并入: the child);
+        False when the row is no merge row."""
+        shown = in_time_order(self.story.events)
+        if not 0 <= row < len(shown):
+            return False
+        event = shown[row]
+        named = {"merged": event.detail.into, "merged_child": event.detail.merged_case}
+        target = named.get(event.kind, "")
+        if target and target != self.case_id:
+            self.openRequested.emit("incident", target)
+            return True
+        return False
+
+    def _open_parent(self, _link: str) -> None:
+        parent = self.story.case.parent_id
+        if parent:
+            self.openRequested.emit("incident", parent)
+
     def _open_merchant(self, _link: str) -> None:
         if self.merchant_id:
             self.openRequested.emit("merchant", self.merchant_id)
@@ -351,3 +456,11 @@ class CaseDrilldown(DrilldownPanel):
 
     def related_counts(self) -> dict[str, int]:
         return {key: self.related_tables[key].rowCount() for key in RELATED_KEYS}
+
+    def children_rows(self) -> list[tuple[str, ...]]:
+        """The merged children as shown (:data:`CHILD_COLUMNS`), oldest first."""
+        return rows_of(self.children_table)
+
+    def children_ids(self) -> list[str]:
+        view = self.children_table
+        return [row_id(view, row) for row in range(view.rowCount())]

@@ -11,7 +11,13 @@ from typing import Any, Literal
 from backend_client.privacy import mask_name, mask_phone
 from backend_client.protocol.messages import SlaMarks
 from backend_client.sla import StageState, stage_standings
-from backend_client.stories.case_data import CaseEvent, CaseRecord, parse_sla
+from backend_client.stories.case_data import (
+    CaseEvent,
+    CaseRecord,
+    MergedReport,
+    Reporter,
+    parse_sla,
+)
 from widgets.deadline_text import limit_label
 from widgets.drilldown.texts import (
     CHANNEL_TEXT,
@@ -22,8 +28,9 @@ from widgets.drilldown.texts import (
     TIER_TEXT,
     VERDICT_TEXT,
 )
+from widgets.minimap import distance_text
 from widgets.text import translate
-from widgets.vocabulary import stage_label, word
+from widgets.vocabulary import source_label, stage_label, word
 
 MarkState = Literal["met", "missed", "pending"]
 _MARK_STATE: dict[StageState, MarkState] = {
@@ -41,7 +48,13 @@ def category_text(category: str) -> str:
 
 def reporter_text(case: CaseRecord, show_reporter: bool) -> str:
     """The reporter line, masked unless this role may see who reported."""
-    reporter = case.reporter
+    return reporter_line(case.reporter, show_reporter)
+
+
+def reporter_line(reporter: Reporter | None, show_reporter: bool) -> str:
+    """One reporter (a case's, or a merged child's), masked unless this role may see
+    who reported: the hub masks already; this keeps a supervisor's panel shown to an
+    operator's eyes (a recorded answer, a wall) honest too."""
     if reporter is None:
         return translate("drilldown", TEXT["no_reporter"])
     name, phone = reporter.name, reporter.phone
@@ -207,3 +220,28 @@ def rectification(
     return translate("drilldown", TEXT["rectify_left"]).format(
         date=date, span=span_text(deadline - now)
     ), False
+
+
+#: The merged children's table (a parent's drill-down): its columns, in order.
+CHILD_COLUMNS = ("case", "reported_at", "source", "child_reporter", "distance", "visit", "text")
+
+
+def visit_text(child: MergedReport) -> str:
+    """The latest 回访 of a merged child's reporter, in words ("未回访" while none)."""
+    if not child.visit:
+        return translate("drilldown", TEXT["not_visited"])
+    verdict = VERDICT_TEXT.get(child.visit)
+    return translate("drilldown", verdict) if verdict else child.visit
+
+
+def child_cells(child: MergedReport, show_reporter: bool) -> tuple[str, ...]:
+    """One merged child as its parent lists it (:data:`CHILD_COLUMNS`)."""
+    return (
+        child.id,
+        date_time(child.reported_at) if child.reported_at is not None else "—",
+        source_label(child.source) if child.source else "—",
+        reporter_line(child.reporter, show_reporter),
+        distance_text(child.distance_m) if child.distance_m is not None else "—",
+        visit_text(child),
+        child.summary,
+    )

@@ -76,6 +76,13 @@ TEXT: dict[str, str] = {
     "fine": QT_TRANSLATE_NOOP("drilldown", "罚款 {amount} 元"),
     "merged_into": QT_TRANSLATE_NOOP("drilldown", "并入案件 {id}"),
     "merged_child": QT_TRANSLATE_NOOP("drilldown", "案件 {id} 并入本案，共 ×{n}"),
+    # A merged child names its parent (a link); a parent lists its children (case.merge).
+    "parent": QT_TRANSLATE_NOOP("drilldown", "并入案件"),
+    "children": QT_TRANSLATE_NOOP("drilldown", "合并的重复报告 · {n} 件"),
+    "child_reporter": QT_TRANSLATE_NOOP("drilldown", "上报人"),
+    "visit": QT_TRANSLATE_NOOP("drilldown", "回访"),
+    "not_visited": QT_TRANSLATE_NOOP("drilldown", "未回访"),
+    "visited_at": QT_TRANSLATE_NOOP("drilldown", "{result} · {t}"),
 }
 
 KIND_TEXT: dict[str, str] = {
