@@ -219,3 +219,28 @@ def test_the_case_documents_read_english(english: None) -> None:
     )
     line = Line("decided_fine", {"tier": "general", "amount": "200", "actor": "李队"})
     assert worded(line) == "general, fine ¥200 (李队)"
+
+
+def test_every_class_and_group_of_the_shipped_catalogue_has_its_english_name(
+    qapp: QApplication,
+) -> None:
+    # Walls and desks show a case's class by its stored Chinese name, translated as
+    # vocabulary: a class added to resources/classes/ without an English entry would stand
+    # in Chinese on an English wall (docs/casework.md).
+    from hub.domain.classes import shipped_catalogue
+
+    catalogue_names = {c.name for c in shipped_catalogue().classes}
+    group_names = {g.name for g in shipped_catalogue().groups}
+    listed = set(vocabulary.CATEGORIES) | set(vocabulary.CLASS_NAMES)
+    assert catalogue_names - listed == set()
+    assert group_names - set(vocabulary.CLASS_GROUPS) == set()
+    qm = qm_path("en")
+    assert qm is not None
+    translator = QTranslator()
+    assert translator.load(str(qm))
+    untranslated = {
+        name
+        for name in catalogue_names | group_names
+        if translator.translate("vocabulary", name) in ("", name)
+    }
+    assert untranslated == set()
