@@ -41,6 +41,7 @@ from desktop.export import (
 from hub.store.models import Incident
 from tests.conftest import free_port
 from tests.support.hubs import LiveHub, report
+from tests.support.workbooks import read_sheets
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -223,9 +224,7 @@ def test_the_xlsx_opens_with_the_header_and_every_case(hub: LiveHub, tmp_path: P
     assert status == 201
     out = tmp_path / "cases.xlsx"
     assert main(_argv(hub, out)) == 0
-    book = load_workbook(out, read_only=True)
-    sheet = book.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    rows = next(iter(read_sheets(out).values()))
     assert rows[0] == [zh for _key, zh, _en in COLUMNS]
     stored = _stored(hub)
     assert [r[0] for r in rows[1:]] == [c.id for c in stored] and len(rows) == 9
@@ -254,16 +253,17 @@ def test_more_cases_than_a_sheet_holds_go_on_in_the_next_sheet(
     monkeypatch.setattr(export_module, "SHEET_ROWS", 3)
     spool = _spool(tmp_path / "spool.csv", [f"WC{i}" for i in range(7)])
     spool_to_xlsx(spool, tmp_path / "out.xlsx")
-    book = load_workbook(tmp_path / "out.xlsx", read_only=True)
-    assert book.sheetnames == ["案件", "案件(2)", "案件(3)"]
-    sheets = [[r[0] for r in s.iter_rows(values_only=True)] for s in book.worksheets]
+    book = read_sheets(tmp_path / "out.xlsx")
+    assert list(book) == ["案件", "案件(2)", "案件(3)"]
+    sheets = [[r[0] for r in rows] for rows in book.values()]
     assert sheets == [["a", "WC0", "WC1", "WC2"], ["a", "WC3", "WC4", "WC5"], ["a", "WC6"]]
 
 
 def test_the_xlsx_header_is_frozen_and_filters_every_case(tmp_path: Path) -> None:
     spool = _spool(tmp_path / "spool.csv", [f"WC{i}" for i in range(4)])
     spool_to_xlsx(spool, tmp_path / "out.xlsx", rows=4)
-    sheet = load_workbook(tmp_path / "out.xlsx").worksheets[0]
+    book = load_workbook(tmp_path / "out.xlsx")  # not read-only: styles and the view
+    sheet = book.worksheets[0]
     assert sheet.freeze_panes == "A2"
     last = sheet.cell(row=1, column=len(COLUMNS)).column_letter
     assert sheet.auto_filter.ref == f"A1:{last}5"
@@ -277,8 +277,8 @@ def test_the_xlsx_header_is_frozen_and_filters_every_case(tmp_path: Path) -> Non
 def test_a_period_without_cases_gives_the_header_alone(tmp_path: Path) -> None:
     spool = _spool(tmp_path / "spool.csv", [])
     spool_to_xlsx(spool, tmp_path / "out.xlsx")
-    rows = list(load_workbook(tmp_path / "out.xlsx", read_only=True).worksheets[0].values)
-    assert rows == [("a", *(f"h{i}" for i in range(len(COLUMNS) - 1)))]
+    rows = read_sheets(tmp_path / "out.xlsx")["案件"]
+    assert rows == [["a", *(f"h{i}" for i in range(len(COLUMNS) - 1))]]
 
 
 def test_a_cell_longer_than_excel_holds_is_cut_not_refused(tmp_path: Path) -> None:
@@ -290,7 +290,7 @@ def test_a_cell_longer_than_excel_holds_is_cut_not_refused(tmp_path: Path) -> No
     header = ",".join(f"h{i}" for i in range(width))
     spool.write_text(f"{header}\r\n{','.join(cells)}\r\n", encoding="utf-8")
     spool_to_xlsx(spool, tmp_path / "out.xlsx")
-    row = list(load_workbook(tmp_path / "out.xlsx", read_only=True).worksheets[0].values)[1]
+    row = read_sheets(tmp_path / "out.xlsx")["案件"][1]
     assert row[0] == "WC1" and len(row[text]) == export_module.CELL_CHARS
     assert row[text].endswith("…")
 

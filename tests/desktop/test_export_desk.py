@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from hub.store.models import Incident
 from tests.desktop.test_desk_shift import at_1080p, settings
 from tests.desktop.test_wall_e2e import until
 from tests.support.hubs import LiveHub, report
+from tests.support.workbooks import read_sheets
 
 
 def _post(hub: LiveHub, tag: str, source: str) -> str:
@@ -67,8 +67,7 @@ def test_the_desk_exports_only_what_its_filter_shows(
     with Session(hub.hub.engine) as session:
         stored = {c.id: c for c in session.scalars(select(Incident))}
     assert set(stored) == set(snaps + others)
-    sheet = load_workbook(xlsx, read_only=True).worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    rows = next(iter(read_sheets(xlsx).values()))
     assert rows[0] == [zh for _key, zh, _en in COLUMNS]
     # Only the filtered cases, in report order, as the store holds them.
     expected = sorted(snaps, key=lambda i: (stored[i].reported_at, i))
