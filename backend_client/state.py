@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -30,6 +31,9 @@ from backend_client.protocol.messages import (
     WallPush,
 )
 
+if TYPE_CHECKING:
+    from backend_client.workcalendar import WorkingCalendar
+
 #: A closed case stays in the live state until this long after its report (today's KPIs
 #: count it), then leaves it; the store keeps it for drill-down. The hub loads its state
 #: by the same rule (hub/snapshot_load.py), so a restart and a long run agree.
@@ -51,6 +55,10 @@ class FeedState:
     units: dict[str, Unit] = field(default_factory=dict)
     incidents: dict[str, Incident] = field(default_factory=dict)
     alerts: dict[str, Alert] = field(default_factory=dict)
+    #: The hub's working calendar (``calendar.get``), once a client asked for it: the
+    #: queue and the case drill-downs word a 处置时限 in working time on it. Not part of
+    #: a snapshot (the hub's own is its config); a snapshot load keeps it.
+    calendar: WorkingCalendar | None = field(default=None, repr=False)
     _next_prune: float = field(default=0.0, repr=False)
 
     def load(self, snapshot: Snapshot) -> None:

@@ -26,7 +26,15 @@ from backend_client.stories import (
 )
 from backend_client.stories.case_documents import RecordRow
 from widgets.drilldown.documents import record_cells, record_headers
-from widgets.drilldown.formatting import category_text, in_time_order, reporter_text, sla_marks
+from widgets.drilldown.formatting import (
+    CHILD_COLUMNS,
+    category_text,
+    child_cells,
+    clocks_stopped,
+    in_time_order,
+    reporter_text,
+    sla_marks,
+)
 from widgets.drilldown.texts import TEXT
 from widgets.drilldown.timeline import timeline_cells
 from widgets.palette import colour
@@ -85,14 +93,18 @@ def case_html(
     decisions: Sequence[str] = (),
 ) -> str:
     """The summary and the timeline of a case (its story, or a ``case.history`` answer)
-    as simple HTML, with the related-case counts when they are known, and its records
-    (文书) and penalty decisions when given."""
+    as simple HTML, with the related-case counts when they are known, the duplicate
+    reports merged into it (as the drill-down lists them), and its records (文书) and
+    penalty decisions when given."""
     history = _history(source)
     found = _related(source, related)
     case = history.case
     e = html.escape
     stamp = "%Y-%m-%d %H:%M:%S"
     reported = time.strftime(stamp, time.localtime(case.reported_at)) if case.reported_at else ""
+    # A merged child's clocks stopped where it went: one line, not marks counting on.
+    stopped = clocks_stopped(case)
+    marks = [stopped] if stopped is not None else [m.text() for m in sla_marks(case, now)]
     # (label, HTML value): every value is escaped here, once.
     rows: list[tuple[str, str]] = [
         (translate("drilldown", TEXT["case"]), e(case.id)),
@@ -111,7 +123,7 @@ def case_html(
         (translate("drilldown", TEXT["reporter"]), e(reporter_text(case, show_reporter))),
         (
             translate("drilldown", TEXT["sla"]),
-            "<br>".join(e(m.text()) for m in sla_marks(case, now)),
+            "<br>".join(e(mark) for mark in marks),
         ),
     ]
     if found is not None:
@@ -128,6 +140,24 @@ def case_html(
         "<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in timeline_cells(event)) + "</tr>"
         for event in in_time_order(history.events)
     )
+    children = ""
+    if case.children:
+        # Every reporter of the same problem, on paper too: the drill-down's table.
+        child_head = "".join(
+            f"<th align='left'>{e(translate('drilldown', TEXT[c]))}</th>" for c in CHILD_COLUMNS
+        )
+        child_rows = "".join(
+            "<tr>"
+            + "".join(f"<td>{e(cell)}</td>" for cell in child_cells(child, show_reporter))
+            + "</tr>"
+            for child in case.children
+        )
+        title = translate("drilldown", TEXT["children"]).format(n=len(case.children))
+        children = (
+            f"<h3>{e(title)}</h3>"
+            f"<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
+            f"<tr>{child_head}</tr>{child_rows}</table>"
+        )
     documents = ""
     if records:
         record_head = "".join(f"<th align='left'>{e(h)}</th>" for h in record_headers())
@@ -153,6 +183,7 @@ def case_html(
         f"{table}{summary}</table>"
         f"<h3>{e(translate('drilldown', TEXT['kind']))}</h3>"
         f"{table}<tr>{head}</tr>{timeline}</table>"
+        f"{children}"
         f"{documents}"
         f"<p style='color:{MUTED}'>{e(exported)}</p>"
         "</body></html>"

@@ -25,7 +25,9 @@ def make_drilldown(
     kind: str, entity_id: str, feed: QtFeed, requests: Source, at: float | None = None
 ) -> Drilldown | None:
     """The panel for ``kind``/``entity_id`` (not started), or None for a kind it has none of;
-    ``at``: an officer's replay opens at that moment (a case timeline row's time).
+    ``at``: an officer's replay opens at that moment (a case timeline row's time). A case
+    panel counts its deadline on the calendar the client holds (``feed.state.calendar``,
+    asked by the desk), else in clock time.
 
     The story behind it comes from :func:`backend_client.stories.opening.open_story`. The
     reporter is shown only to roles that may see it, decided from the role the hub gave
@@ -39,7 +41,15 @@ def make_drilldown(
     story = open_story(kind, entity_id, requests, feed.state, feed.now(), at)
     if isinstance(story, CaseStory):
         role = feed.client.role or ""
-        return CaseDrilldown(entity_id, story, show_reporter=role in SEES_REPORTER)
+        # The hub's clock and its working calendar, read on each render (a calendar the
+        # desk is given later words the next one): the 处置时限 reads as in the queue.
+        return CaseDrilldown(
+            entity_id,
+            story,
+            show_reporter=role in SEES_REPORTER,
+            clock=feed.now,
+            calendar=lambda: feed.state.calendar,
+        )
     if isinstance(story, MerchantStory):
         return MerchantDrilldown(entity_id, story)
     if story is not None:

@@ -1189,6 +1189,10 @@
         <translation>{result} · {t}</translation>
     </message>
     <message>
+        <source>已并入 {id}，不再计时</source>
+        <translation>Merged into {id}: clocks stopped</translation>
+    </message>
+    <message>
         <source>上报</source>
         <translation>Reported</translation>
     </message>

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import html
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from backend_client.deadlines import deadline_standing
 from backend_client.stories import RELATED_KEYS, CaseStory, RelatedCases, Source
 from backend_client.stories.case_documents import CaseDocuments
 from backend_client.stories.replay import Clock
+from backend_client.workcalendar import WorkingCalendar
 from widgets.deadline_text import class_line, deadline_line
 from widgets.drilldown.base import DrilldownPanel, Pager
 from widgets.drilldown.documents import DocumentTabs, worded
@@ -32,6 +34,7 @@ from widgets.drilldown.formatting import (
     CHILD_COLUMNS,
     category_text,
     child_cells,
+    clocks_stopped,
     date_time,
     in_time_order,
     rectification,
@@ -81,6 +84,7 @@ class CaseDrilldown(DrilldownPanel):
         *,
         show_reporter: bool,
         clock: Clock = time.time,
+        calendar: Callable[[], WorkingCalendar | None] | None = None,
         page_size: int = PAGE_SIZE,
         parent: QWidget | None = None,
     ) -> None:
@@ -95,6 +99,9 @@ class CaseDrilldown(DrilldownPanel):
         self.case_id = case_id
         self.show_reporter = show_reporter
         self._clock = clock
+        # The hub's working calendar as the client holds it now (None: not known, clock
+        # time), asked on each render: one that arrives after opening words the next.
+        self._calendar = calendar or (lambda: None)
         self.status.setText(translate("drilldown", TEXT["loading"]).format(case=case_id))
 
         left = self.left
@@ -276,10 +283,18 @@ class CaseDrilldown(DrilldownPanel):
         for label in self.marks:
             label.deleteLater()
         self.marks = []
-        for mark in sla_marks(case, self._clock()):
-            label = QLabel(mark.text())
+        stopped = clocks_stopped(case)
+        # A merged child: one line in place of marks that would count on (or read as
+        # missed) though the hub no longer times it.
+        lines: list[tuple[str, str]] = (
+            [(stopped, "stopped")]
+            if stopped is not None
+            else [(mark.text(), mark.state) for mark in sla_marks(case, self._clock())]
+        )
+        for text, state in lines:
+            label = QLabel(text)
             label.setObjectName("SlaMark")
-            label.setProperty("state", mark.state)  # coloured by drilldown.qss
+            label.setProperty("state", state)  # coloured by drilldown.qss
             self._marks_row.addWidget(label)
             self.marks.append(label)
 
@@ -291,12 +306,25 @@ class CaseDrilldown(DrilldownPanel):
         self._render_page()
 
     def _render_deadline(self) -> None:
-        """The 处置时限 row: the deadline fixed at dispatch, its limit and its standing."""
+        """The 处置时限 row: the deadline fixed at dispatch, its limit and its standing,
+        in working time once the hub's calendar is known (as the queue beside it words it).
+        A merged child's says its clocks stopped."""
         case = self.story.case
         label = self.fields["deadline"]
-        if case.deadline is not None:
+        stopped = clocks_stopped(case)
+        if case.deadline is not None and stopped is not None:
+            label.setText(stopped)
+            restyle(label, "overdue", False)
+        elif case.deadline is not None:
             handled_at = case.sla.handled_at if case.sla is not None else None
-            standing = deadline_standing(case.deadline, case.status, handled_at, self._clock())
+            standing = deadline_standing(
+                case.deadline,
+                case.status,
+                handled_at,
+                self._clock(),
+                calendar=self._calendar(),
+                limit=case.deadline_limit,
+            )
             label.setText(deadline_line(case.deadline, case.deadline_limit, standing))
             restyle(label, "overdue", standing.state in ("overdue", "late"))
         self.form.setRowVisible(label, case.deadline is not None)

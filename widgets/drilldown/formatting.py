@@ -116,6 +116,15 @@ def sla_marks(case: CaseRecord | Mapping[str, Any], now: float) -> list[SlaMark]
     return marks
 
 
+def clocks_stopped(case: CaseRecord) -> str | None:
+    """For a case merged into another (``parent_id``), the line saying its clocks stopped
+    there: the hub records no more 1-3-15 or 处置时限 misses for it (hub/deadlines.py,
+    hub/cases.py), so the marks' countdown would mislead. None for any other case."""
+    if not case.parent_id:
+        return None
+    return translate("drilldown", TEXT["clocks_stopped"]).format(id=case.parent_id)
+
+
 # Timeline kinds of issue 18's lifecycle nodes (hub/domain/lifecycle.py CaseEventKind).
 _NODE_KINDS = frozenset(
     {"verified", "checked", "rework", "supervised", "voided", "suspended", "resumed", "visited"}

@@ -83,6 +83,9 @@ TEXT: dict[str, str] = {
     "visit": QT_TRANSLATE_NOOP("drilldown", "回访"),
     "not_visited": QT_TRANSLATE_NOOP("drilldown", "未回访"),
     "visited_at": QT_TRANSLATE_NOOP("drilldown", "{result} · {t}"),
+    # A merged child is off the clocks (the hub records no more misses for it): its
+    # 1-3-15 marks and its 处置时限 say so instead of counting on.
+    "clocks_stopped": QT_TRANSLATE_NOOP("drilldown", "已并入 {id}，不再计时"),
 }
 
 KIND_TEXT: dict[str, str] = {
