@@ -5,7 +5,6 @@ left, not days of clock; without the calendar the column falls back to clock tim
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,30 +15,16 @@ from PySide6.QtCore import QSettings, Qt
 
 from backend_client.cache import AnswerCache, CachedRequests
 from backend_client.qt import QtFeed
-from backend_client.workcalendar import CHINA_TZ
 from desktop.desk import DeskWindow
 from hub.domain.calendar import load_calendar
 from tests.desktop.test_wall_e2e import until
+from tests.support.calendars import TEST_CALENDAR, at, hub_on_calendar
 from tests.support.hubs import LiveHub, report
 from widgets.queue import COL_DEADLINE
 
-# tests/hub/test_deadlines.py's calendar (2027); the second one, which the hub restarts
+# tests/support/calendars.py's calendar (2027); the second one, which the hub restarts
 # with, also gives Monday 8 March off.
-CALENDAR = """
-[hours]
-periods = ["08:30-12:00", "13:30-17:30"]
-weekend = ["sat", "sun"]
-
-[[year]]
-year = 2027
-source = "a test's own notice"
-
-[[holiday]]
-name = "测试假"
-from = 2027-03-01
-to = 2027-03-02
-work = [2027-02-27]
-"""
+CALENDAR = TEST_CALENDAR
 MONDAY_OFF = """
 [[holiday]]
 name = "又一个测试假"
@@ -48,17 +33,9 @@ to = 2027-03-08
 """
 
 
-def at(text: str) -> float:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ).timestamp()
-
-
 @pytest.fixture
 def calendar_hub(tmp_path: Path) -> Iterator[LiveHub]:
-    path = tmp_path / "calendar.toml"
-    path.write_text(CALENDAR, encoding="utf-8")
-    test_hub = LiveHub(tmp_path / "hub.db", calendar=load_calendar(path)).start()
-    yield test_hub
-    test_hub.stop()
+    yield from hub_on_calendar(tmp_path / "hub.db", tmp_path)
 
 
 def test_a_deadline_after_the_weekend_reads_in_working_hours(

@@ -16,40 +16,16 @@ from websockets.asyncio.client import connect
 from backend_client.api import HubApi
 from backend_client.protocol.ops import CalendarAnswer
 from backend_client.transport import FeedClient
-from backend_client.workcalendar import CHINA_TZ, calendar_from_answer
-from hub.domain.calendar import load_calendar
+from backend_client.workcalendar import calendar_from_answer
+from tests.support.calendars import TEST_CALENDAR, at, hub_on_calendar
 from tests.support.hubs import LiveHub, as_role, report
 
-# tests/hub/test_deadlines.py's calendar: in 2027 a two-day holiday on Monday 1 and
-# Tuesday 2 March, with a make-up working Saturday (27 February) before it.
-CALENDAR = """
-[hours]
-periods = ["08:30-12:00", "13:30-17:30"]
-weekend = ["sat", "sun"]
-
-[[year]]
-year = 2027
-source = "a test's own notice"
-
-[[holiday]]
-name = "测试假"
-from = 2027-03-01
-to = 2027-03-02
-work = [2027-02-27]
-"""
-
-
-def at(text: str) -> float:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ).timestamp()
+CALENDAR = TEST_CALENDAR
 
 
 @pytest.fixture
 def calendar_hub(db_url: str, tmp_path: Path) -> Iterator[LiveHub]:
-    path = tmp_path / "calendar.toml"
-    path.write_text(CALENDAR, encoding="utf-8")
-    test_hub = LiveHub(db_url, calendar=load_calendar(path)).start()
-    yield test_hub
-    test_hub.stop()
+    yield from hub_on_calendar(db_url, tmp_path)
 
 
 def test_every_queue_role_gets_the_hubs_own_calendar(calendar_hub: LiveHub) -> None:

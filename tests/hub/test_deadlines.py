@@ -16,30 +16,15 @@ from sqlalchemy.orm import Session
 
 from backend_client.protocol.messages import FeedEvent, IncidentUpdate, Ticker
 from backend_client.transport import FeedClient, RequestFailed
-from hub.domain.calendar import load_calendar
 from hub.domain.lifecycle import ExtensionState, InvalidStep
 from hub.store.models import CaseEvent
+from tests.support.calendars import TEST_CALENDAR, hub_on_calendar
 from tests.support.hubs import LiveHub, report
 
 CST = dt.timezone(dt.timedelta(hours=8))
 
-# A calendar of its own (the hub's --calendar): in 2027, a two-day holiday on Monday 1 and
-# Tuesday 2 March with a make-up working Saturday (27 February) before it.
-CALENDAR = """
-[hours]
-periods = ["08:30-12:00", "13:30-17:30"]
-weekend = ["sat", "sun"]
-
-[[year]]
-year = 2027
-source = "a test's own notice"
-
-[[holiday]]
-name = "测试假"
-from = 2027-03-01
-to = 2027-03-02
-work = [2027-02-27]
-"""
+# A calendar of its own (the hub's --calendar): tests/support/calendars.py.
+CALENDAR = TEST_CALENDAR
 
 
 def at(year: int, month: int, day: int, hour: int, minute: int) -> float:
@@ -66,11 +51,7 @@ class Events:
 
 @pytest.fixture
 def calendar_hub(db_url: str, tmp_path: Path) -> Iterator[LiveHub]:
-    path = tmp_path / "calendar.toml"
-    path.write_text(CALENDAR, encoding="utf-8")
-    test_hub = LiveHub(db_url, calendar=load_calendar(path)).start()
-    yield test_hub
-    test_hub.stop()
+    yield from hub_on_calendar(db_url, tmp_path)
 
 
 def _case(hub: LiveHub, external_id: str, category: str) -> str:

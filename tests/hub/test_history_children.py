@@ -6,32 +6,20 @@ the JSON it always did (no ``children`` key), which decodes to an empty list."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
 from backend_client.api import HubApi
-from backend_client.geo import EARTH_RADIUS_M
 from backend_client.privacy import mask_name, mask_phone
 from backend_client.protocol.ops import CaseHistoryAnswer
 from backend_client.transport import FeedClient
 from hub.store.models import Incident as IncidentRow
-from tests.support.hubs import OFFICERS, LiveHub, as_role, report
+from tests.hub.test_duplicates import LAT, LON, _north, _report
+from tests.support.hubs import OFFICERS, LiveHub, as_role
 
-LAT, LON = 29.085, 119.652
 LONG_TEXT = "将军路口早市摊贩占道经营，" * 10  # 130 characters: the list gets the first 60
-
-
-def _north(metres: float) -> float:
-    return LAT + math.degrees(metres / EARTH_RADIUS_M)
-
-
-def _report(hub: LiveHub, external_id: str, **overrides: Any) -> str:
-    status, answer = hub.post("/api/v1/reports", report(external_id, **overrides))
-    assert status == 201, answer
-    return str(answer["id"])
 
 
 def _history(hub: LiveHub, case_id: str, role: str, offset: int = 0) -> CaseHistoryAnswer:

@@ -21,9 +21,8 @@ from backend_client.privacy import mask_name, mask_phone
 from backend_client.qt import QtFeed
 from backend_client.workcalendar import calendar_from_answer
 from desktop.desk import DeskWindow
-from hub.domain.calendar import load_calendar
-from tests.desktop.test_desk_deadline_working import CALENDAR, at
 from tests.desktop.test_wall_e2e import until
+from tests.support.calendars import at, hub_on_calendar
 from tests.support.hubs import OFFICERS, LiveHub, report
 from widgets.casepdf import export_case_pdf
 from widgets.drilldown import CaseDrilldown
@@ -35,11 +34,7 @@ pytestmark = pytest.mark.usefixtures("gc_on_gui_thread")
 
 @pytest.fixture
 def calendar_hub(tmp_path: Path) -> Iterator[LiveHub]:
-    path = tmp_path / "calendar.toml"
-    path.write_text(CALENDAR, encoding="utf-8")
-    test_hub = LiveHub(tmp_path / "hub.db", calendar=load_calendar(path)).start()
-    yield test_hub
-    test_hub.stop()
+    yield from hub_on_calendar(tmp_path / "hub.db", tmp_path)
 
 
 async def post(hub: LiveHub, external_id: str, **fields: Any) -> str:
