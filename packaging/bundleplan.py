@@ -350,6 +350,11 @@ KEPT_QT_TRANSLATIONS: Final[tuple[str, ...]] = ()
 #: numpy's version, and setuptools is excluded now).
 LICENSE_METADATA: Final[tuple[str, ...]] = ("numpy",)
 
+#: Distributions whose code reads its own metadata when imported: rustpy_xlsxwriter's
+#: ``__init__`` asks ``importlib.metadata`` for its version and authors, and without its
+#: ``*.dist-info`` the bundle's ``watchfloor export --format xlsx`` died on import.
+RUNTIME_METADATA: Final[tuple[str, ...]] = ("rustpy-xlsxwriter",)
+
 #: Folders whose libraries are never stripped of debug information (strip_debug_info):
 #: auditwheel's grafted copies (numpy.libs/, psycopg_binary.libs/...) were rewritten by
 #: patchelf, and strip is known to corrupt such files. They carry no debug info anyway.

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -307,6 +308,7 @@ def step_hub(runner: Runner) -> str:
         first = json.loads(tail.stdout.splitlines()[0])
         if first.get("type") != "snapshot":
             raise SmokeError(f"tail: first line is not a snapshot: {tail.stdout[:200]}")
+        sheet = _export_xlsx(runner, url, tokens)
     finally:
         hub.send_signal(signal.SIGINT)
         try:
@@ -316,7 +318,30 @@ def step_hub(runner: Runner) -> str:
             hub.wait()
     gone = runner.run("check hub gone", "check", "--no-web", "--hub", url, "--timeout", "2")
     expect(gone, 3, "check --hub after the hub stopped")
-    return f"hub on {url}: check, tail ok; stopped hub -> check exit 3"
+    return f"hub on {url}: check, tail, export ({sheet}) ok; stopped hub -> check exit 3"
+
+
+def _export_xlsx(runner: Runner, url: str, tokens: dict[str, str]) -> str:
+    """``watchfloor export --format xlsx`` of a day without cases: the workbook writer
+    (a compiled extension that reads its own package metadata on import) works in the
+    bundle, and the file is a workbook holding the register's header."""
+    if "supervisor" not in tokens:
+        raise SmokeError(f"hub printed no supervisor token (got {sorted(tokens)})")
+    out = runner.work / "cases.xlsx"
+    exported = runner.run(
+        "export xlsx",
+        "export", "--hub", url, "--token", tokens["supervisor"], "--from", "2020-01-01",
+        "--to", "2020-01-01", "--format", "xlsx", "--out", str(out), "--quiet",
+    )  # fmt: skip
+    expect(exported, 0, "export --format xlsx")
+    try:
+        with zipfile.ZipFile(out) as book:
+            sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise SmokeError(f"export: {out} is not a workbook: {exc}") from None
+    if "案件编号" not in sheet:
+        raise SmokeError(f"export: the sheet has no header: {sheet[:200]}")
+    return f"{out.stat().st_size:,} B workbook"
 
 
 def _read_tokens(hub: subprocess.Popen[str]) -> dict[str, str]:
