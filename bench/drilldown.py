@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import multiprocessing as mp
@@ -654,29 +655,45 @@ def _audit_rows(url: str) -> int:
         engine.dispose()
 
 
-def run_against(store: Store, db: str) -> dict[str, float]:
+@dataclass(frozen=True)
+class ServedHub:
+    """A hub serving a bench store in a child process (:func:`served`)."""
+
+    port: int
+    token: str
+    pid: int
+    start_s: float
+
+
+@contextlib.contextmanager
+def served(url: str) -> Iterator[ServedHub]:
+    """A real hub on ``url``'s store in a spawned child (loopback, a supervisor's token),
+    stopped (or killed, after a minute) when the block ends."""
     token = secrets.token_urlsafe(16)
     port, api_port = free_port(), free_port()
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    process = ctx.Process(
-        target=hub_child, args=(store.url, port, api_port, token, child), daemon=True
-    )
+    process = ctx.Process(target=hub_child, args=(url, port, api_port, token, child), daemon=True)
     process.start()
     try:
         if not parent.poll(600):
             raise RuntimeError("hub did not start within 600 s")
         kind, start_s = parent.recv()
-        assert kind == "ready"
-        times = asyncio.run(_measure(f"ws://127.0.0.1:{port}/stream", token, store))
+        assert kind == "ready" and process.pid is not None
+        yield ServedHub(port, token, process.pid, float(start_s))
         parent.send(("stop", None))
     finally:
         process.join(60)
         if process.is_alive():
             process.kill()
+
+
+def run_against(store: Store, db: str) -> dict[str, float]:
+    with served(store.url) as hub:
+        times = asyncio.run(_measure(f"ws://127.0.0.1:{hub.port}/stream", hub.token, store))
     figures: dict[str, float] = {
         f"{db}_build_s": round(store.build_s, 1),
-        f"{db}_hub_start_s": round(float(start_s), 2),
+        f"{db}_hub_start_s": round(hub.start_s, 2),
     }
     for op, values in times.items():
         name = op.replace(".", "_")

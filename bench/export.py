@@ -20,11 +20,9 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import multiprocessing as mp
 import os
 import re
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -37,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._procstat import cpu_seconds, rss_kb
-from bench.drilldown import build_store, free_port, hub_child
+from bench.drilldown import build_store, served
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_CASES = 1_000_000
@@ -163,27 +161,15 @@ def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]
     with tempfile.TemporaryDirectory(prefix="wf-export-") as tmp:
         store = build_store(f"sqlite:///{Path(tmp) / 'export.db'}", cases)
         figures["build_s"] = round(store.build_s, 1)
-        token = secrets.token_urlsafe(16)
-        port, api_port = free_port(), free_port()
-        ctx = mp.get_context("spawn")
-        parent, child = ctx.Pipe()
-        process = ctx.Process(
-            target=hub_child, args=(store.url, port, api_port, token, child), daemon=True
-        )
-        process.start()
-        try:
-            if not parent.poll(600):
-                raise RuntimeError("hub did not start within 600 s")
-            parent.recv()
+        with served(store.url) as hub:
             # The store's cases are from three years (and two days) ago to two days ago.
             today = dt.datetime.now(SHANGHAI).date()
             start = (today - dt.timedelta(days=4 * 365)).isoformat()
             for fmt in formats:
                 out = Path(tmp) / f"cases.{fmt}"
                 print(f"  exporting {cases:,} cases to {fmt} ...", flush=True)
-                url = f"ws://127.0.0.1:{port}"
-                assert process.pid is not None
-                measured = export_once(url, token, out, fmt, start, today.isoformat(), process.pid)
+                url = f"ws://127.0.0.1:{hub.port}"
+                measured = export_once(url, hub.token, out, fmt, start, today.isoformat(), hub.pid)
                 rows, distinct = (_count_csv if fmt == "csv" else _count_xlsx)(out)
                 if rows != cases or distinct != cases:
                     raise RuntimeError(f"{fmt}: {rows:,} rows, {distinct:,} ids for {cases:,}")
@@ -206,11 +192,6 @@ def run(quick: bool, args: argparse.Namespace | None = None) -> dict[str, float]
                 ):
                     print(f"  {fmt}_{key:<14} {figures[f'{fmt}_{key}']:,}", flush=True)
                 os.unlink(out)
-            parent.send(("stop", None))
-        finally:
-            process.join(60)
-            if process.is_alive():
-                process.kill()
     return figures
 
 

@@ -33,27 +33,19 @@ from PySide6.QtWidgets import (
 )
 
 from backend_client.api import HubApi
+from backend_client.protocol.messages import OPEN_STATUSES
 from backend_client.qt import QtFeed
 from backend_client.stories.desk import DeskTriage
 from backend_client.transport import RequestFailed
 from desktop.desk_case import DetailPanel
 from widgets.deadline_text import limit_label
+from widgets.drilldown.texts import CHANNEL_TEXT
 from widgets.text import QT_TRANSLATE_NOOP, translate
 
 log = logging.getLogger("desktop.desk")
 
-# Statuses a case is still worked in (hub/domain/lifecycle.py OPEN).
-_OPEN = (
-    "reported",
-    "verified",
-    "accepted",
-    "dispatched",
-    "arrived",
-    "handled",
-    "rectifying",
-    "followup",
-    "checked",
-)
+# Statuses a case is still worked in (as hub/domain/lifecycle.py rules them).
+_OPEN = OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -97,11 +89,6 @@ EXTENSION_UNITS: dict[str, str] = {
     "working_days": QT_TRANSLATE_NOOP("desk", "工作日"),
 }
 
-VISIT_CHANNELS: dict[str, str] = {
-    "phone": QT_TRANSLATE_NOOP("desk", "电话"),
-    "sms": QT_TRANSLATE_NOOP("desk", "短信"),
-    "on_site": QT_TRANSLATE_NOOP("desk", "上门"),
-}
 VISIT_RESULTS: dict[str, str] = {
     "satisfied": QT_TRANSLATE_NOOP("desk", "满意"),
     "basic": QT_TRANSLATE_NOOP("desk", "基本满意"),
@@ -169,8 +156,9 @@ class VisitDialog(QDialog):
         self.setObjectName("DeskVisit")
         self.setWindowTitle(translate("desk", "回访"))
         self.channel_box = QComboBox()
-        for code, label in VISIT_CHANNELS.items():
-            self.channel_box.addItem(translate("desk", label), code)
+        # The channels as the drill-down's timeline words them (one list of them).
+        for code, label in CHANNEL_TEXT.items():
+            self.channel_box.addItem(translate("drilldown", label), code)
         self.result_box = QComboBox()
         for code, label in VISIT_RESULTS.items():
             self.result_box.addItem(translate("desk", label), code)

@@ -47,7 +47,7 @@ from backend_client.stories.desk import (
     find_officer,
     next_case,
 )
-from backend_client.workcalendar import WorkingCalendar, calendar_from_answer
+from backend_client.workcalendar import calendar_from_answer
 from desktop.desk_case import DetailPanel, Dispatcher
 from desktop.desk_chime import DeskChime
 from desktop.desk_duplicates import DeskDuplicates
@@ -459,24 +459,18 @@ class DeskWindow(QMainWindow):
     async def _load_calendar(self) -> None:
         try:
             reply = await HubApi.over(self.feed.client.request).calendar_get()
-            self._set_calendar(calendar_from_answer(reply.answer))
+            self.model.set_calendar(calendar_from_answer(reply.answer))
         except RequestFailed as exc:
             log.info("no working calendar from the hub (%s): deadlines in clock time", exc)
             if exc.code not in AWAY_CODES:  # away: keep the calendar of the last connect
-                self._set_calendar(None)  # a hub without calendar.get: clock time
+                self.model.set_calendar(None)  # a hub without calendar.get: clock time
         except ValueError as exc:
             log.warning("the hub's working calendar is unreadable (%s): clock time", exc)
-            self._set_calendar(None)
+            self.model.set_calendar(None)
         finally:
             # Not a newer ask's task (a reconnect cancels this one and starts another).
             if self._calendar_task is asyncio.current_task():
                 self._calendar_task = None
-
-    def _set_calendar(self, calendar: WorkingCalendar | None) -> None:
-        # Kept on the feed's state too: the case drill-downs (widgets/drillopen.py) read
-        # it there on each render, so they word the 处置时限 as the queue does.
-        self.feed.state.calendar = calendar
-        self.model.set_calendar(calendar)
 
     def _mine(self, case_id: str) -> None:
         """A case this desk's order moved (accepted or dispatched): it is "mine" now."""

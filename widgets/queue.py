@@ -98,9 +98,6 @@ class IncidentQueueModel(QAbstractTableModel):
         self._ids: list[str] = []
         self._standing: dict[str, Standing] = {}
         self._keep: QueueFilter | None = None
-        #: The hub's working calendar (``calendar.get``), once the desk has it: the
-        #: 处置时限 column then words the time left in working time (set_calendar).
-        self._calendar: WorkingCalendar | None = None
         #: Open cases the filter (``set_filter``) leaves out, as of the last refresh.
         self.hidden = 0
         #: Per shown row: its six texts and its 1-3-15 state. Built once per refresh, so a
@@ -189,13 +186,14 @@ class IncidentQueueModel(QAbstractTableModel):
 
     def set_calendar(self, calendar: WorkingCalendar | None) -> None:
         """Count the 处置时限 on the hub's ``calendar`` (None: clock time, as before it
-        came or from a hub that does not send one)."""
-        self._calendar = calendar
+        came or from a hub that does not send one). Kept on the feed's state, where the
+        case drill-downs read it too."""
+        self._feed.state.calendar = calendar
         self.refresh()
 
     @property
     def calendar(self) -> WorkingCalendar | None:
-        return self._calendar
+        return self._feed.state.calendar
 
     def standing_of(self, incident_id: str) -> Standing | None:
         return self._standing.get(incident_id)
@@ -274,7 +272,7 @@ class IncidentQueueModel(QAbstractTableModel):
             incident.status,
             handled_at,
             now,
-            calendar=self._calendar,
+            calendar=self._feed.state.calendar,
             limit=incident.deadline_limit,
         )
 

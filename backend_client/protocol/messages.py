@@ -10,7 +10,7 @@ fix of each unit (a snapshot, or a full ``unit.positions`` after a resume).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 import msgspec
 
@@ -37,9 +37,13 @@ IncidentStatusName = Literal[
 ]
 #: Statuses of a case that is no longer anyone's work: a closed or a void case. A
 #: suspended (挂账) case is neither open work nor finished: readers say which they mean.
-FINISHED_STATUSES: Final = frozenset({"closed", "voided"})
+FINISHED_STATUSES: Final[frozenset[IncidentStatusName]] = frozenset({"closed", "voided"})
 #: Statuses that are not open work (walls' open counts, the clocks): finished or parked.
 NOT_OPEN_STATUSES: Final = FINISHED_STATUSES | {"suspended"}
+#: Statuses a case is still worked in, in lifecycle order: the rest.
+OPEN_STATUSES: Final[tuple[IncidentStatusName, ...]] = tuple(
+    s for s in get_args(IncidentStatusName) if s not in NOT_OPEN_STATUSES
+)
 
 
 class Team(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -33,7 +33,11 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Protocol, get_args
 
-from backend_client.protocol.messages import IncidentStatusName
+from backend_client.protocol.messages import (
+    FINISHED_STATUSES,
+    OPEN_STATUSES,
+    IncidentStatusName,
+)
 from hub.domain.calendar import Limit
 
 Status = IncidentStatusName
@@ -68,19 +72,10 @@ FIELD = frozenset({"officer", "source"})
 # Who decides about a case rather than works it: 督办, 作废, 挂账 and its resumption.
 SUPERVISORS = frozenset({"supervisor", "admin"})
 
-# A case someone still has to work on (not finished, not parked).
-OPEN: tuple[Status, ...] = (
-    "reported",
-    "verified",
-    "accepted",
-    "dispatched",
-    "arrived",
-    "handled",
-    "rectifying",
-    "followup",
-    "checked",
-)
-FINISHED: frozenset[Status] = frozenset({"closed", "voided"})
+# A case someone still has to work on (not finished, not parked), and a finished one: the
+# shared vocabulary's (backend_client/protocol/messages.py), which the screens read too.
+OPEN: tuple[Status, ...] = OPEN_STATUSES
+FINISHED: frozenset[Status] = FINISHED_STATUSES
 
 VERIFY_RESULTS = ("confirmed", "false")
 CHECK_RESULTS = ("passed", "failed")

@@ -603,18 +603,6 @@
         <translation>working days</translation>
     </message>
     <message>
-        <source>电话</source>
-        <translation>Phone</translation>
-    </message>
-    <message>
-        <source>短信</source>
-        <translation>SMS</translation>
-    </message>
-    <message>
-        <source>上门</source>
-        <translation>On site</translation>
-    </message>
-    <message>
         <source>满意</source>
         <translation>Satisfied</translation>
     </message>

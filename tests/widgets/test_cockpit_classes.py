@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from backend_client.qt import QtFeed
 from desktop.i18n import install_language
 from hub.domain.classes import shipped_catalogue
+from tests.backend_client.test_cockpit_class_shares import _row
 from tests.desktop.test_wall_e2e import until
 from tests.support.cockpit_cases import clear_of_midnight, local_period, seed_cases
 from tests.support.hubs import LiveHub, report
@@ -93,21 +94,7 @@ def test_the_categories_panel_shows_each_class_group_with_its_top_classes(
 
 
 def test_an_english_wall_names_the_class_groups_in_english(qapp: Any, qtbot: QtBot) -> None:
-    from backend_client.protocol.ops import StatsAnswer, StatsFormulas, StatsRow
-
-    def row(key: str, received: int, name: str = "", children: Any = ()) -> StatsRow:
-        return StatsRow(
-            key=key,
-            received=received,
-            due=0,
-            closed=0,
-            closed_on_time=0,
-            closure_rate=None,
-            on_time_rate=None,
-            stages=[],
-            name=name,
-            children=list(children),
-        )
+    from backend_client.protocol.ops import StatsAnswer, StatsFormulas
 
     install_language("en")
     try:
@@ -116,8 +103,8 @@ def test_an_english_wall_names_the_class_groups_in_english(qapp: Any, qtbot: QtB
             end=86400.0,
             group="class_group",
             as_of=1.0,
-            rows=[row("09", 3, "街面秩序", [row("占道经营", 3)])],
-            total=row("", 3),
+            rows=[_row("09", 3, "街面秩序", [_row("占道经营", 3)])],
+            total=_row("", 3),
             formulas=StatsFormulas(),
         )
         panel = build_panel(
